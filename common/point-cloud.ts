@@ -1,0 +1,46 @@
+/**
+ * The in-memory shape of a point cloud, shared by the scan readers (`main/scans/formats`),
+ * the octree writer, analysis and the CLI. Plain typed arrays so that it can be transferred
+ * between worker threads without copying.
+ *
+ * Coordinates are in the file's own units (see `units`) until the import pipeline converts
+ * them to millimetres; `toMillimetres()` in `main/scans` does that conversion.
+ */
+export type LengthUnit = 'm' | 'cm' | 'mm' | 'ft' | 'us-ft' | 'in' | 'unknown';
+
+export const SCAN_FORMATS = ['ply', 'las', 'laz', 'e57', 'xyz', 'pts', 'obj'] as const;
+export type ScanFormat = (typeof SCAN_FORMATS)[number];
+
+export interface Bounds3 {
+  min: [number, number, number];
+  max: [number, number, number];
+}
+
+export interface ExtraAttribute {
+  name: string;
+  /** Number of components per point (1 for scalars). */
+  size: number;
+  values: Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+}
+
+export interface PointCloud {
+  format: ScanFormat;
+  /** Format version as the file states it, e.g. "1.0" for PLY, "1.4" for LAS. */
+  version: string;
+  count: number;
+  /** xyz interleaved, length 3 × count, double precision (LAS/E57 georeferenced coordinates need it). */
+  positions: Float64Array;
+  /** rgb interleaved, 0–255, length 3 × count, when the file has colour. */
+  colors?: Uint8Array;
+  /** xyz interleaved unit normals, when the file has them. */
+  normals?: Float32Array;
+  intensity?: Uint16Array;
+  classification?: Uint8Array;
+  /** Other per-point properties the file carries (PLY confidence, LAS extra bytes, …). */
+  extras: ExtraAttribute[];
+  units: LengthUnit;
+  /** Free text the file carries about where it came from (PLY comments, LAS system id / software). */
+  sourceApp?: string;
+  sourceDevice?: string;
+  comments: string[];
+}

@@ -1,0 +1,5 @@
+import type { CliCommand } from './command';
+import { versionCommand } from './version.command';
+
+/** Every `coherency` sub-command. Add new ones here (one file each: `<name>.command.ts`). */
+export const COMMANDS: CliCommand[] = [versionCommand];

@@ -1,0 +1,46 @@
+/**
+ * Worker threads, one registry for source and build.
+ *
+ * CPU-heavy work (parsing, octree building, inference) runs in `worker_threads`. A worker is
+ * named here once; `electron.vite.config.ts` builds each entry to `out/main/workers/<name>.js`,
+ * and under vitest / the CLI from source the `.ts` file runs through tsx. Callers only ever say
+ * `spawnWorker('scan-parse')`, so the two cannot drift apart.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+
+/** Worker name → source file, relative to `main/`. */
+export const WORKER_ENTRIES = {
+  'scan-parse': 'scans/formats/parse.worker.ts',
+} as const satisfies Record<string, string>;
+
+export type WorkerName = keyof typeof WORKER_ENTRIES;
+
+const here = fileURLToPath(import.meta.url);
+const runningFromSource = here.endsWith('.ts');
+
+export function workerPath(name: WorkerName): string {
+  if (runningFromSource) {
+    return resolve(dirname(here), '..', WORKER_ENTRIES[name]);
+  }
+  // Built: this module is inlined into a chunk in out/main or out/main/chunks.
+  for (const base of [dirname(here), resolve(dirname(here), '..')]) {
+    const candidate = join(base, 'workers', `${name}.js`);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`worker bundle "${name}" not found next to ${here}; run the build`);
+}
+
+export function spawnWorker(name: WorkerName, options: WorkerOptions = {}): Worker {
+  const path = workerPath(name);
+  const execArgv = runningFromSource ? ['--import', tsxLoader(), ...(options.execArgv ?? [])] : options.execArgv;
+  return new Worker(path, { ...options, ...(execArgv ? { execArgv } : {}) });
+}
+
+/** Absolute URL of tsx's loader, so a source-mode worker runs whatever the current directory. */
+function tsxLoader(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+}

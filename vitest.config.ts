@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['{main,common,server,renderer,tools,bench}/**/*.test.ts'],
+    exclude: ['node_modules/**', 'out/**', 'e2e/**'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    // The keychain tests need a Secret Service; scripts/test.mjs runs vitest inside
+    // dbus-run-session with gnome-keyring unlocked (see README "Tests").
+  },
+});
