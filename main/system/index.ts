@@ -6,15 +6,24 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { SystemInfo, Transport, ExecutionProviderInfo, MemorySample } from '../../common/system';
 
-const require = createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.url);
 
+/** The app's own package.json: walk up from this module (source, out/main or an asar). */
 function findPackageJson(): { version: string; productName?: string } {
-  let dir = dirname(require.resolve('onnxruntime-node/package.json'));
-  // node_modules/onnxruntime-node → project root
-  dir = join(dir, '..', '..');
-  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string; productName?: string };
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version: string; productName?: string };
+      if (pkg.name === 'coherency-workstation') return pkg;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return { version: '0.0.0-unknown' };
+    dir = parent;
+  }
 }
 
 let cachedProviders: Promise<SystemInfo['onnxRuntime']> | undefined;
@@ -23,8 +32,8 @@ let cachedProviders: Promise<SystemInfo['onnxRuntime']> | undefined;
 export function onnxRuntimeInfo(): Promise<SystemInfo['onnxRuntime']> {
   cachedProviders ??= (async () => {
     try {
-      const ort = (await import('onnxruntime-node')) as typeof import('onnxruntime-node');
-      const binDir = dirname(require.resolve('onnxruntime-node'));
+      const ort = await import('onnxruntime-node');
+      const binDir = dirname(requireHere.resolve('onnxruntime-node'));
       const backends = ort.listSupportedBackends();
       const providers: ExecutionProviderInfo[] = backends.map((b) => {
         let available = b.bundled;

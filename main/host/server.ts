@@ -1,0 +1,119 @@
+/**
+ * The browser host: the same tRPC router the Electron app uses over IPC, served over HTTP and
+ * WebSocket on 127.0.0.1 only, together with the built renderer. Used where no Electron binary
+ * is installed (`npm start`) and by the Playwright e2e tests.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import { WebSocketServer } from 'ws';
+import { appRouter, createContextInner, type Services } from '../api/index';
+import { contentSecurityPolicy } from '../shared/csp';
+import { HostGate } from './security';
+import { serveStatic } from './static';
+
+export const TRPC_HTTP_PATH = '/trpc';
+export const TRPC_WS_PATH = '/trpc-ws';
+
+export interface BrowserHostOptions {
+  services: Services;
+  rendererDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+}
+
+export interface BrowserHost {
+  port: number;
+  origin: string;
+  /** A fresh one-time URL that logs a browser tab in. */
+  launchUrl(): string;
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+export async function startBrowserHost(opts: BrowserHostOptions): Promise<BrowserHost> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const origin = `http://127.0.0.1:${port}`;
+  const gate = new HostGate(port);
+  const headers = { ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] }) };
+
+  const createContext = () => createContextInner({ services: opts.services, transport: 'http', session: null });
+  const trpcHandler = createHTTPHandler({ router: appRouter, createContext, basePath: `${TRPC_HTTP_PATH}/` });
+
+  const deny = (res: ServerResponse, status: number, reason: string) => {
+    res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(status === 401 ? `401 Unauthorized: ${reason}. Open the one-time URL that \`npm start\` printed.\n` : `403 Forbidden: ${reason}.\n`);
+  };
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const originCheck = gate.checkOrigin(req);
+    if (!originCheck.ok) return deny(res, originCheck.status, originCheck.reason);
+    const url = new URL(req.url ?? '/', origin);
+
+    if (url.pathname === '/launch') {
+      if (!gate.spendLaunchToken(url.searchParams.get('token'))) return deny(res, 401, 'launch link already used or invalid');
+      res.writeHead(302, { ...SECURITY_HEADERS, 'set-cookie': gate.sessionCookie(), location: '/', 'cache-control': 'no-store' });
+      res.end();
+      return;
+    }
+
+    const secretCheck = gate.checkSecret(req);
+    if (!secretCheck.ok) return deny(res, secretCheck.status, secretCheck.reason);
+
+    if (url.pathname === TRPC_HTTP_PATH || url.pathname.startsWith(`${TRPC_HTTP_PATH}/`)) {
+      res.setHeader('cache-control', 'no-store');
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+      trpcHandler(req, res);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 403, 'method not allowed here');
+    serveStatic(opts.rendererDir, req, res, headers).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  const wssHandler = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext,
+    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const check = gate.check(req);
+    const path = new URL(req.url ?? '/', origin).pathname;
+    if (!check.ok || path !== TRPC_WS_PATH) {
+      const status = check.ok ? 404 : check.status;
+      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  return {
+    port,
+    origin,
+    launchUrl: () => `${origin}/launch?token=${gate.issueLaunchToken()}`,
+    async close() {
+      wssHandler.broadcastReconnectNotification();
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

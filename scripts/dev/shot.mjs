@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core';
+const url = process.argv[2];
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless','--no-sandbox','--disable-background-networking','--disable-component-update','--disable-sync'] });
+const page = await browser.newPage({ viewport: { width: 1300, height: 800 } });
+page.on('console', m => console.log('console:', m.type(), m.text()));
+await page.goto(url);
+await page.waitForTimeout(3500);
+await page.screenshot({ path: '/tmp/shot.png' });
+console.log(await page.locator('[data-testid=memory-updates]').textContent().catch(e=>'none'));
+await browser.close();
