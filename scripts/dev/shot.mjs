@@ -6,5 +6,5 @@ page.on('console', m => console.log('console:', m.type(), m.text()));
 await page.goto(url);
 await page.waitForTimeout(3500);
 await page.screenshot({ path: '/tmp/shot.png' });
-console.log(await page.locator('[data-testid=memory-updates]').textContent().catch(e=>'none'));
+console.log(await page.locator('[data-testid=memory-updates]').textContent().catch(() => 'none'));
 await browser.close();

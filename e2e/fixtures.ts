@@ -1,0 +1,91 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+
+export interface HostProcess {
+  origin: string;
+  port: number;
+  dataDir: string;
+  /** A fresh one-time launch URL. */
+  launchUrl(): Promise<string>;
+}
+
+const ROOT = join(import.meta.dirname, '..');
+
+/** Starts `out/main/host.js` (built by `npm test` before Playwright runs) with its own data dir. */
+export async function startHost(env: Record<string, string> = {}): Promise<HostProcess & { stop(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cw-e2e-'));
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [join(ROOT, 'out', 'main', 'host.js')], {
+    cwd: ROOT,
+    env: { ...process.env, COHERENCY_DATA_DIR: dataDir, ...env },
+  });
+  const pending: Array<(url: string) => void> = [];
+  const urls: string[] = [];
+  let buffer = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    buffer += d.toString();
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      const m = /^COHERENCY_LAUNCH_URL=(.+)$/.exec(line);
+      if (m) {
+        const waiter = pending.shift();
+        if (waiter) waiter(m[1]!);
+        else urls.push(m[1]!);
+      }
+    }
+  });
+  const nextUrl = () =>
+    new Promise<string>((resolve, reject) => {
+      const queued = urls.shift();
+      if (queued) return resolve(queued);
+      const timer = setTimeout(() => reject(new Error(`browser host printed no launch URL; stderr: ${stderr}`)), 20_000);
+      pending.push((url) => {
+        clearTimeout(timer);
+        resolve(url);
+      });
+    });
+  const first = await nextUrl();
+  const origin = new URL(first).origin;
+  urls.unshift(first);
+  return {
+    origin,
+    port: Number(new URL(first).port),
+    dataDir,
+    async launchUrl() {
+      if (urls.length === 0) child.kill('SIGUSR2');
+      return nextUrl();
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `host`: a browser host per test file; `page` arrives logged in through a launch URL. */
+export const test = base.extend<{ loggedInPage: Page }, { host: HostProcess }>({
+  host: [
+    async ({}, use) => {
+      const host = await startHost();
+      await use(host);
+      await host.stop();
+    },
+    { scope: 'worker' },
+  ],
+  loggedInPage: async ({ page, host }, use) => {
+    await page.goto(await host.launchUrl());
+    await use(page);
+  },
+});
+
+export { expect };
