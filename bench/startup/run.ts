@@ -46,7 +46,10 @@ async function appStartup(browser: Browser): Promise<{ totalMs: number; urlMs: n
   await page.goto(url);
   await page.getByTestId('app-version').waitFor({ state: 'visible' });
   // Wait for the frame that shows it to be painted.
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.evaluate(() => new Promise((r) => {
+    const raf = (globalThis as unknown as { requestAnimationFrame(cb: () => void): void }).requestAnimationFrame;
+    raf(() => raf(() => r(null)));
+  }));
   const totalMs = performance.now() - t0;
   await context.close();
   const exited = new Promise((r) => child.once('exit', r));
@@ -65,7 +68,10 @@ async function peerStartup(browser: Browser): Promise<number> {
   const page = await context.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.locator('#x').waitFor();
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.evaluate(() => new Promise((r) => {
+    const raf = (globalThis as unknown as { requestAnimationFrame(cb: () => void): void }).requestAnimationFrame;
+    raf(() => raf(() => r(null)));
+  }));
   const ms = performance.now() - t0;
   await context.close();
   await new Promise((r) => server.close(r));
