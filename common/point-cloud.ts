@@ -23,6 +23,17 @@ export interface ExtraAttribute {
   values: Float32Array | Float64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
 }
 
+/** A LAS/LAZ (extended) variable-length record, as listed in the file; the payload is not kept. */
+export interface VariableLengthRecord {
+  userId: string;
+  recordId: number;
+  description: string;
+  /** Payload length in bytes (after the record header). */
+  length: number;
+  /** True for an extended VLR (EVLR, after the point data, LAS 1.3+). */
+  extended: boolean;
+}
+
 export interface PointCloud {
   format: ScanFormat;
   /** Format version as the file states it, e.g. "1.0" for PLY, "1.4" for LAS. */
@@ -43,4 +54,6 @@ export interface PointCloud {
   sourceApp?: string;
   sourceDevice?: string;
   comments: string[];
+  /** LAS/LAZ: the file's VLRs then EVLRs. Absent for formats that have none. */
+  vlrs?: VariableLengthRecord[];
 }

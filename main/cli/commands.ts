@@ -1,5 +1,6 @@
 import type { CliCommand } from './command';
+import { scanInfoCommand } from './scan-info.command';
 import { versionCommand } from './version.command';
 
 /** Every `coherency` sub-command. Add new ones here (one file each: `<name>.command.ts`). */
-export const COMMANDS: CliCommand[] = [versionCommand];
+export const COMMANDS: CliCommand[] = [versionCommand, scanInfoCommand];

@@ -1,0 +1,96 @@
+/**
+ * `readPointCloud`: decides the format from the content (the file name only breaks ties) and
+ * hands the bytes to that format's reader.
+ */
+import type { PointCloud, ScanFormat } from '../../../common/point-cloud';
+import { looksBinary } from './ascii';
+import { mergeE57Scans, readE57 } from './e57';
+import { ScanFormatError } from './errors';
+import { isLas, readLas } from './las';
+import { readObj } from './obj';
+import { limitsOf, type Limits, type ReadOptions } from './options';
+import { isPly, readPly } from './ply';
+import { readText } from './text';
+
+export interface ReadPointCloudOptions extends ReadOptions {
+  /** E57 only: apply each scan's pose before merging. Default false (the file's own scan coordinates). */
+  applyE57Pose?: boolean;
+}
+
+const E57_MAGIC = 'ASTM-E57';
+const EXPE_MAGIC = '[Expe/PointSet';
+const OBJ_KEYWORDS = new Set(['v', 'vn', 'vt', 'vp', 'f', 'o', 'g', 's', 'l', 'p', 'usemtl', 'mtllib', 'cstype', 'deg', 'curv', 'curv2', 'surf']);
+
+function startsWith(bytes: Uint8Array, text: string): boolean {
+  if (bytes.length < text.length) return false;
+  for (let i = 0; i < text.length; i++) if (bytes[i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+function extensionOf(fileName: string | undefined): string {
+  const base = (fileName ?? '').split(/[\\/]/).pop() ?? '';
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot + 1).toLowerCase() : '';
+}
+
+/** The format of a file, from its first bytes; throws UNKNOWN_FORMAT / UNSUPPORTED for files no reader takes. */
+export function sniffFormat(bytes: Uint8Array, fileName?: string): ScanFormat {
+  if (bytes.length === 0) throw new ScanFormatError('TRUNCATED', 'unknown', 0, 'the file is empty');
+  if (isPly(bytes)) return 'ply';
+  if (isLas(bytes)) return bytes.length > 104 && (bytes[104]! & 0xc0) !== 0 ? 'laz' : 'las';
+  if (startsWith(bytes, E57_MAGIC)) return 'e57';
+  if (startsWith(bytes, EXPE_MAGIC)) {
+    throw new ScanFormatError('UNSUPPORTED', 'pts', 0, 'binary Expe/PointSet file (not a Leica PTS text file); this format is not supported');
+  }
+  const ext = extensionOf(fileName);
+  if (looksBinary(bytes)) {
+    throw new ScanFormatError('UNKNOWN_FORMAT', ext === 'pts' ? 'pts' : 'unknown', 0, 'binary content that is not PLY, LAS/LAZ or E57');
+  }
+  // Text: the first statement decides between OBJ and a point table.
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.length, 65536)));
+  for (const raw of head.split('\n')) {
+    const lineText = raw.trim();
+    if (lineText === '' || lineText.startsWith('#')) continue;
+    const keyword = lineText.split(/\s+/, 1)[0]!;
+    if (OBJ_KEYWORDS.has(keyword)) return 'obj';
+    if (ext === 'obj') {
+      throw new ScanFormatError('BAD_VALUE', 'obj', 0, 'the first statement is not an OBJ keyword');
+    }
+    return ext === 'pts' || /^\d+$/.test(lineText) ? 'pts' : 'xyz';
+  }
+  // Only comments and blank lines: nothing in the content decides.
+  if (ext === 'obj') return 'obj';
+  if (ext === 'pts') return 'pts';
+  if (ext === 'xyz' || ext === 'txt' || ext === 'csv' || ext === 'asc') return 'xyz';
+  throw new ScanFormatError('UNKNOWN_FORMAT', 'unknown', 0, 'text without any point rows or OBJ statements');
+}
+
+export async function readPointCloud(input: Uint8Array | ArrayBuffer, options: ReadPointCloudOptions = {}): Promise<PointCloud> {
+  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  const limits = limitsOf(options);
+  if (bytes.length > limits.maxBytes) {
+    throw new ScanFormatError('TOO_LARGE', 'unknown', 0, `input of ${bytes.length} bytes is over the limit of ${limits.maxBytes}`);
+  }
+  const format = sniffFormat(bytes, options.fileName);
+  switch (format) {
+    case 'ply':
+      return readPly(bytes, limits);
+    case 'las':
+    case 'laz':
+      return readLas(bytes, limits);
+    case 'obj':
+      return readObj(bytes, limits);
+    case 'xyz':
+    case 'pts':
+      return readText(bytes, limits, options.fileName === undefined ? {} : { fileName: options.fileName });
+    case 'e57':
+      return readE57Cloud(bytes, limits, options.applyE57Pose ?? false);
+  }
+}
+
+// --- E57 ---------------------------------------------------------------------------------------
+
+function readE57Cloud(bytes: Uint8Array, limits: Limits, applyPose: boolean): PointCloud {
+  const file = readE57(bytes, { onProgress: limits.progress, maxPoints: limits.maxPoints });
+  return mergeE57Scans(file, { applyPose });
+}
