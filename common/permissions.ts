@@ -1,0 +1,52 @@
+/**
+ * Who may do what, as data (least privilege). The tRPC middleware and the UI read the same table.
+ *
+ * - nurse, doctor: patient demographics and clinical data (wounds, scans, assessments, annotations),
+ *   bookings; only doctors sign assessments off.
+ * - manager: the demographics bookings and billing need (name, MRN, date of birth, contact), bookings,
+ *   billing and stock — no clinical data.
+ * - it-admin: staff, devices, settings, backups and the audit log — no patient data at all.
+ */
+import { z } from 'zod';
+
+export const STAFF_ROLES = ['nurse', 'doctor', 'manager', 'it-admin'] as const;
+export const staffRoleSchema = z.enum(STAFF_ROLES);
+export type StaffRole = z.infer<typeof staffRoleSchema>;
+
+export const PERMISSIONS = [
+  'patients.demographics.read',
+  'patients.demographics.write',
+  'clinical.read',
+  'clinical.write',
+  'assessments.signoff',
+  'staff.manage',
+  'devices.manage',
+  'settings.manage',
+  'backup.manage',
+  'audit.read',
+  'billing.read',
+  'billing.write',
+  'bookings.read',
+  'bookings.write',
+  'stock.read',
+  'stock.write',
+] as const;
+export const permissionSchema = z.enum(PERMISSIONS);
+export type Permission = z.infer<typeof permissionSchema>;
+
+export const PERMISSION_MATRIX: Readonly<Record<StaffRole, readonly Permission[]>> = {
+  nurse: ['patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'bookings.read', 'bookings.write', 'stock.read'],
+  doctor: ['patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'assessments.signoff', 'bookings.read'],
+  manager: ['patients.demographics.read', 'patients.demographics.write', 'bookings.read', 'bookings.write', 'billing.read', 'billing.write', 'stock.read', 'stock.write'],
+  'it-admin': ['staff.manage', 'devices.manage', 'settings.manage', 'backup.manage', 'audit.read'],
+};
+
+/** True when any of `roles` grants `permission`. Unknown roles grant nothing. */
+export function can(roles: readonly StaffRole[], permission: Permission): boolean {
+  return roles.some((role) => PERMISSION_MATRIX[role]?.includes(permission) ?? false);
+}
+
+/** Everything `roles` may do together (for the UI to hide what it cannot use). */
+export function permissionsOf(roles: readonly StaffRole[]): Permission[] {
+  return PERMISSIONS.filter((p) => can(roles, p));
+}

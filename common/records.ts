@@ -1,0 +1,162 @@
+/**
+ * Shapes of the clinic record that cross process boundaries (renderer ↔ main via tRPC).
+ * The tables live in main/records/schema/; a test there checks these shapes stay in step with them.
+ */
+import { z } from 'zod';
+import { staffRoleSchema } from './permissions';
+
+export const idSchema = z.string().min(10).max(64).regex(/^[0-9A-Za-z-]+$/, 'not an id');
+/** Calendar date, YYYY-MM-DD. */
+export const isoDateSchema = z.iso.date();
+/** Unix epoch milliseconds. */
+export const epochMsSchema = z.number().int().nonnegative();
+
+export const SEXES = ['female', 'male', 'other', 'unknown'] as const;
+export const sexSchema = z.enum(SEXES);
+
+export const WOUND_ETIOLOGIES = ['diabetic_foot_ulcer', 'venous_leg_ulcer', 'pressure_injury', 'surgical', 'burn', 'other'] as const;
+export const woundEtiologySchema = z.enum(WOUND_ETIOLOGIES);
+export type WoundEtiology = z.infer<typeof woundEtiologySchema>;
+
+/** NPIAP pressure-injury stages. */
+export const PRESSURE_INJURY_STAGES = ['1', '2', '3', '4', 'unstageable', 'deep_tissue'] as const;
+export const pressureInjuryStageSchema = z.enum(PRESSURE_INJURY_STAGES);
+
+export const WOUND_STATUSES = ['open', 'healed', 'closed'] as const;
+export const woundStatusSchema = z.enum(WOUND_STATUSES);
+
+export const LATERALITIES = ['left', 'right', 'bilateral', 'midline'] as const;
+export const lateralitySchema = z.enum(LATERALITIES);
+
+export const SCAN_FORMATS = ['ply', 'las', 'laz', 'xyz', 'pts', 'obj', 'e57'] as const;
+export const SCAN_STATUSES = ['received', 'indexing', 'ready', 'failed'] as const;
+export const ASSESSMENT_METHODS = ['automatic', 'edited', 'manual'] as const;
+
+// ---- patients -------------------------------------------------------------------------------
+
+const name = z.string().trim().min(1).max(200);
+
+const patientFields = z.object({
+  mrn: z.string().trim().min(1).max(64),
+  givenName: name,
+  familyName: name,
+  dateOfBirth: isoDateSchema,
+  sex: sexSchema,
+  phone: z.string().trim().max(64).nullable(),
+  email: z.email().max(254).nullable(),
+  address: z.string().trim().max(1000).nullable(),
+});
+
+export const patientInputSchema = patientFields.extend({
+  phone: patientFields.shape.phone.default(null),
+  email: patientFields.shape.email.default(null),
+  address: patientFields.shape.address.default(null),
+});
+export type PatientInput = z.input<typeof patientInputSchema>;
+
+/** Only the fields given change (no defaults here, so an update never blanks a field it does not name). */
+export const patientUpdateSchema = patientFields.partial();
+export type PatientUpdate = z.input<typeof patientUpdateSchema>;
+
+export const patientSchema = patientFields.extend({
+  id: idSchema,
+  createdAt: epochMsSchema,
+  updatedAt: epochMsSchema,
+});
+export type Patient = z.infer<typeof patientSchema>;
+
+export const patientSearchSchema = z.object({
+  /** Prefix of family name, given name ("family given" also works) or MRN; case and accents ignored for names. */
+  query: z.string().trim().min(1).max(200),
+  limit: z.number().int().min(1).max(100).default(25),
+  /** Opaque cursor from the previous page. */
+  cursor: z.string().max(500).nullable().default(null),
+});
+export type PatientSearch = z.input<typeof patientSearchSchema>;
+
+export const patientPageSchema = z.object({ items: z.array(patientSchema), nextCursor: z.string().nullable() });
+export type PatientPage = z.infer<typeof patientPageSchema>;
+
+// ---- wounds ---------------------------------------------------------------------------------
+
+const woundFields = z.object({
+  patientId: idSchema,
+  bodySite: z.string().trim().min(1).max(200),
+  laterality: lateralitySchema.nullable(),
+  etiology: woundEtiologySchema,
+  pressureStage: pressureInjuryStageSchema.nullable(),
+  onsetDate: isoDateSchema.nullable(),
+  status: woundStatusSchema,
+});
+
+const stageOnlyForPressure = (w: { etiology?: WoundEtiology; pressureStage?: string | null }): boolean => !w.pressureStage || w.etiology === 'pressure_injury';
+const stageMessage = { message: 'pressureStage applies only to pressure injuries', path: ['pressureStage'] };
+
+export const woundInputSchema = woundFields
+  .extend({
+    laterality: woundFields.shape.laterality.default(null),
+    pressureStage: woundFields.shape.pressureStage.default(null),
+    onsetDate: woundFields.shape.onsetDate.default(null),
+    status: woundFields.shape.status.default('open'),
+  })
+  .refine(stageOnlyForPressure, stageMessage);
+export type WoundInput = z.input<typeof woundInputSchema>;
+
+/** Only the fields given change; the merged wound is checked again by the repository. */
+export const woundUpdateSchema = woundFields.omit({ patientId: true }).partial();
+export type WoundUpdate = z.input<typeof woundUpdateSchema>;
+
+export const woundSchema = woundFields.extend({ id: idSchema, createdAt: epochMsSchema, updatedAt: epochMsSchema });
+export type Wound = z.infer<typeof woundSchema>;
+
+// ---- staff ----------------------------------------------------------------------------------
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .min(2)
+  .max(64)
+  .regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, dot, dash and underscore only')
+  .transform((s) => s.toLowerCase());
+
+/** At least 12 characters; length beats composition rules (NIST SP 800-63B). */
+export const passwordSchema = z.string().min(12).max(1024);
+
+export const staffInputSchema = z.object({
+  username: usernameSchema,
+  displayName: z.string().trim().min(1).max(200),
+  password: passwordSchema,
+  roles: z.array(staffRoleSchema).min(1).max(4),
+});
+export type StaffInput = z.input<typeof staffInputSchema>;
+
+export const staffUpdateSchema = z.object({
+  displayName: z.string().trim().min(1).max(200).optional(),
+  roles: z.array(staffRoleSchema).min(1).max(4).optional(),
+});
+export type StaffUpdate = z.input<typeof staffUpdateSchema>;
+
+/** What leaves main about a staff member: never the password hash. */
+export const staffMemberSchema = z.object({
+  id: idSchema,
+  username: z.string(),
+  displayName: z.string(),
+  roles: z.array(staffRoleSchema),
+  disabled: z.boolean(),
+  lockedUntil: epochMsSchema.nullable(),
+  lastLoginAt: epochMsSchema.nullable(),
+  createdAt: epochMsSchema,
+  updatedAt: epochMsSchema,
+});
+export type StaffMember = z.infer<typeof staffMemberSchema>;
+
+// ---- clinics --------------------------------------------------------------------------------
+
+export const clinicSummarySchema = z.object({ id: idSchema, name: z.string().min(1).max(200) });
+export type ClinicSummary = z.infer<typeof clinicSummarySchema>;
+
+export const enrolClinicInputSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  admin: z.object({ username: usernameSchema, displayName: z.string().trim().min(1).max(200), password: passwordSchema }),
+});
+export type EnrolClinicInput = z.input<typeof enrolClinicInputSchema>;

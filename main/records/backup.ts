@@ -1,0 +1,159 @@
+/**
+ * Backup, restore and re-keying of a clinic record.
+ *
+ * Backup format: a standard SQLCipher 4 database keyed by the backup PASSWORD (SQLCipher's own
+ * passphrase mode: PBKDF2-HMAC-SHA512, 256,000 iterations, random per-file salt in the first 16
+ * bytes; AES-256-CBC pages with HMAC-SHA512). Any SQLCipher 4 tool opens it with
+ * `PRAGMA key = '<password>'`, so a backup stays readable without this app. It is made with
+ * `VACUUM INTO` (a consistent, compacted snapshot, encrypted with the clinic key from the first
+ * byte — plaintext never reaches the disk), then re-keyed to the password and renamed into place.
+ *
+ * Restore copies the backup to a NEW file, re-keys that copy to the new profile's raw key and
+ * opens it as a record; the backup itself is only ever opened read-only.
+ *
+ * The API is async so it can move into a worker without changing callers; today the work is
+ * synchronous SQLite (VACUUM INTO reads the whole file: about a second per 100 MB).
+ */
+import { randomBytes } from 'node:crypto';
+import { constants, copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3-multiple-ciphers';
+import type { Logger } from '../shared/logger';
+import { applyPassphrase, applyRawKey, assertRecordKey, rekeyPassphrase, rekeyRaw } from './cipher';
+import { BackupPasswordError, DbFromFutureError, RecordExistsError, sqliteCode, translateSqliteError } from './errors';
+import { loadMigrations } from './migrate';
+import { connectionOf, keyOf, openClinicRecord, setKeyOf, type ClinicRecord, type OpenResult } from './record';
+
+export const MIN_BACKUP_PASSWORD_LENGTH = 12;
+
+export interface BackupInfo {
+  file: string;
+  clinicId: string;
+  clinicName: string;
+  schemaVersion: number;
+  bytes: number;
+  createdAt: number;
+}
+
+function checkPassword(password: string): void {
+  if (typeof password !== 'string' || [...password].length < MIN_BACKUP_PASSWORD_LENGTH) {
+    throw new BackupPasswordError(`A backup password needs at least ${MIN_BACKUP_PASSWORD_LENGTH} characters.`);
+  }
+}
+
+/** Writes an encrypted backup of `record` to `file` (which must not exist yet). */
+export async function exportBackup(record: ClinicRecord, options: { password: string; file: string }): Promise<BackupInfo> {
+  checkPassword(options.password);
+  const { file } = options;
+  if (existsSync(file)) throw new RecordExistsError(file);
+  const partial = `${file}.partial-${randomBytes(6).toString('hex')}`;
+  const started = Date.now();
+  try {
+    // Same key and cipher as the record: the snapshot is encrypted as it is written.
+    connectionOf(record).prepare('VACUUM INTO ?').run(partial);
+    const copy = new Database(partial, { fileMustExist: true });
+    try {
+      applyRawKey(copy, keyOf(record));
+      copy.pragma('journal_mode = DELETE');
+      rekeyPassphrase(copy, options.password);
+    } finally {
+      copy.close();
+    }
+    const info = inspectBackup(partial, options.password);
+    // 'wx'-like: refuse if someone created `file` meanwhile (rename would replace it).
+    if (existsSync(file)) throw new RecordExistsError(file);
+    renameSync(partial, file);
+    record.logger.info('backup written', { ms: Date.now() - started, bytes: info.bytes, schemaVersion: info.schemaVersion });
+    return { ...info, file, createdAt: started };
+  } catch (error) {
+    rmSync(partial, { force: true });
+    rmSync(`${partial}-journal`, { force: true });
+    throw translateSqliteError(error, record.file);
+  }
+}
+
+/** Opens a backup read-only with its password and says what is in it. */
+export function inspectBackup(file: string, password: string): Omit<BackupInfo, 'createdAt'> {
+  const db = new Database(file, { fileMustExist: true, readonly: true });
+  try {
+    applyPassphrase(db, password);
+    try {
+      db.prepare('SELECT count(*) FROM sqlite_master').pluck().get();
+    } catch (error) {
+      if (sqliteCode(error) === 'SQLITE_NOTADB') throw new BackupPasswordError('Wrong backup password, or the file is not a Coherency backup.');
+      throw error;
+    }
+    const clinic = db.prepare('SELECT id, name FROM clinic WHERE singleton = 1').get() as { id: string; name: string } | undefined;
+    if (!clinic) throw new BackupPasswordError('The file opens with this password but is not a Coherency backup.');
+    const check = db.pragma('quick_check(1)', { simple: true });
+    if (check !== 'ok') throw new BackupPasswordError('The backup is damaged (integrity check failed).');
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    return { file, clinicId: clinic.id, clinicName: clinic.name, schemaVersion: db.pragma('user_version', { simple: true }) as number, bytes: pages * pageSize };
+  } finally {
+    db.close();
+  }
+}
+
+export interface RestoreOptions {
+  /** Where the restored record goes; must not exist. */
+  newFile: string;
+  /** The new profile's 32-byte key (already in the keychain). */
+  newKey: Buffer;
+  logger: Logger;
+  /** Refuse a backup of any other clinic. */
+  expectedClinicId?: string;
+}
+
+/** Restores a backup into a new record file, re-keyed to `newKey`, migrated and opened. */
+export async function restoreBackup(file: string, password: string, options: RestoreOptions): Promise<OpenResult> {
+  const { newFile, newKey, logger } = options;
+  try {
+    assertRecordKey(newKey);
+    const info = inspectBackup(file, password);
+    if (options.expectedClinicId && info.clinicId !== options.expectedClinicId) {
+      throw new BackupPasswordError(`This backup is of clinic ${info.clinicId}, not ${options.expectedClinicId}.`);
+    }
+    if (info.schemaVersion > loadMigrations().length) {
+      throw new DbFromFutureError(file, info.schemaVersion, loadMigrations().length);
+    }
+    if (existsSync(newFile) || existsSync(`${newFile}-wal`)) throw new RecordExistsError(newFile);
+    copyFileSync(file, newFile, constants.COPYFILE_EXCL);
+    try {
+      const db = new Database(newFile, { fileMustExist: true });
+      try {
+        applyPassphrase(db, password);
+        rekeyRaw(db, newKey);
+      } finally {
+        db.close();
+      }
+    } catch (error) {
+      rmSync(newFile, { force: true });
+      rmSync(`${newFile}-journal`, { force: true });
+      throw error;
+    }
+    logger.info('backup restored', { clinicId: info.clinicId, schemaVersion: info.schemaVersion });
+    return openClinicRecord({ file: newFile, key: newKey, clinicId: info.clinicId, logger });
+  } catch (error) {
+    const translated = translateSqliteError(error, newFile);
+    return { ok: false, error: translated instanceof Error ? translated : new Error(String(translated)) };
+  }
+}
+
+/**
+ * Re-encrypts the whole record with `newKey` (PRAGMA rekey), in place and without data loss.
+ * Key rotation order for callers: keep the old key in the keychain until this returns, then
+ * store the new one — a crash in between leaves a file that one of the two keys opens.
+ */
+export async function rekey(record: ClinicRecord, newKey: Buffer): Promise<void> {
+  assertRecordKey(newKey);
+  const db = connectionOf(record);
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    rekeyRaw(db, newKey);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch (error) {
+    throw translateSqliteError(error, record.file);
+  }
+  setKeyOf(record, newKey);
+  record.logger.info('record re-keyed');
+}

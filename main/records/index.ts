@@ -1,0 +1,33 @@
+/**
+ * The encrypted clinic record: one SQLCipher-4-format SQLite file per clinic, its schema and
+ * migrations, repositories, the hash-chained audit log, backup/restore and re-keying.
+ * Plain Node: takes file paths, keys and a logger as arguments; never imports electron.
+ */
+export { openClinicRecord, createClinicRecord, unwrapOpen, type ClinicRecord, type OpenResult, type OpenClinicRecordOptions, type CreateClinicRecordOptions } from './record';
+export {
+  RecordError,
+  RecordNotFoundError,
+  RecordExistsError,
+  WrongKeyError,
+  NotAClinicRecordError,
+  CorruptRecordError,
+  DbFromFutureError,
+  DiskFullError,
+  MigrationError,
+  InvalidKeyError,
+  BackupPasswordError,
+  EntityNotFoundError,
+  ConflictError,
+  type RecordErrorCode,
+} from './errors';
+export { RECORD_KEY_BYTES } from './cipher';
+export { loadMigrations, DEFAULT_MIGRATIONS_FOLDER, type Migration } from './migrate';
+export { appendAudit, verifyAuditChain, listAudit, type AuditEntry, type AuditRow, type AuditVerification, type AuditQuery } from './audit';
+export { exportBackup, restoreBackup, inspectBackup, rekey, MIN_BACKUP_PASSWORD_LENGTH, type BackupInfo, type RestoreOptions } from './backup';
+export { newId } from './ids';
+export { SYSTEM_ACTOR, type Actor } from './repositories/actor';
+export { createPatientsRepository, type PatientsRepository } from './repositories/patients';
+export { createWoundsRepository, type WoundsRepository } from './repositories/wounds';
+export { createStaffRepository, type StaffRepository, type NewStaff, type StaffCredentials } from './repositories/staff';
+export type { RecordDb } from './drizzle';
+export * as tables from './schema';

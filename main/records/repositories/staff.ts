@@ -1,0 +1,172 @@
+/**
+ * Staff accounts and their roles. The password hash never leaves through `StaffMember`; the login
+ * path (main/auth) reads it through `credentials`.
+ */
+import { asc, eq, inArray } from 'drizzle-orm';
+import { staffMemberSchema, type StaffMember } from '../../../common/records';
+import { staffRoleSchema, type StaffRole } from '../../../common/permissions';
+import { appendAudit } from '../audit';
+import { ConflictError, EntityNotFoundError, sqliteCode } from '../errors';
+import { newId } from '../ids';
+import type { ClinicRecord } from '../record';
+import { staff, staffRoles } from '../schema';
+import { actorRole, type Actor } from './actor';
+
+export interface NewStaff {
+  username: string;
+  displayName: string;
+  /** Already hashed by main/auth; this layer never sees a password. */
+  passwordHash: string;
+  roles: StaffRole[];
+}
+
+export interface StaffCredentials {
+  id: string;
+  passwordHash: string;
+  failedAttempts: number;
+  lockedUntil: number | null;
+  disabled: boolean;
+  roles: StaffRole[];
+}
+
+export interface StaffRepository {
+  create(input: NewStaff, actor: Actor): StaffMember;
+  update(id: string, patch: { displayName?: string; roles?: StaffRole[] }, actor: Actor): StaffMember;
+  disable(id: string, actor: Actor): StaffMember;
+  enable(id: string, actor: Actor): StaffMember;
+  get(id: string): StaffMember | null;
+  list(options?: { includeDisabled?: boolean }): StaffMember[];
+  credentials: {
+    byUsername(username: string): StaffCredentials | null;
+    byId(id: string): StaffCredentials | null;
+    /** Records the outcome of a login attempt (and the audit row) in one transaction. */
+    recordAttempt(id: string, outcome: { ok: true; at: number } | { ok: false; at: number; failedAttempts: number; lockedUntil: number | null }): void;
+    setPasswordHash(id: string, passwordHash: string, actor: Actor): void;
+  };
+}
+
+export function createStaffRepository(record: ClinicRecord): StaffRepository {
+  const { db } = record;
+  const audit = (actor: Actor, action: string, entityId: string): void => {
+    appendAudit(record, { actorId: actor.id, actorRole: actorRole(actor), action, entity: 'staff', entityId });
+  };
+  const rolesOf = (ids: string[]): Map<string, StaffRole[]> => {
+    const map = new Map<string, StaffRole[]>();
+    if (ids.length === 0) return map;
+    for (const r of db.select().from(staffRoles).where(inArray(staffRoles.staffId, ids)).all()) {
+      map.set(r.staffId, [...(map.get(r.staffId) ?? []), staffRoleSchema.parse(r.role)].sort());
+    }
+    return map;
+  };
+  const toMember = (row: typeof staff.$inferSelect, roles: StaffRole[]): StaffMember =>
+    staffMemberSchema.parse({
+      id: row.id,
+      username: row.username,
+      displayName: row.displayName,
+      roles,
+      disabled: row.disabledAt !== null,
+      lockedUntil: row.lockedUntil,
+      lastLoginAt: row.lastLoginAt,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    });
+  const get = (id: string): StaffMember | null => {
+    const row = db.select().from(staff).where(eq(staff.id, id)).get();
+    return row ? toMember(row, rolesOf([id]).get(id) ?? []) : null;
+  };
+  const credentialsOf = (row: typeof staff.$inferSelect | undefined): StaffCredentials | null =>
+    row
+      ? { id: row.id, passwordHash: row.passwordHash, failedAttempts: row.failedAttempts, lockedUntil: row.lockedUntil, disabled: row.disabledAt !== null, roles: rolesOf([row.id]).get(row.id) ?? [] }
+      : null;
+  const setRoles = (id: string, roles: StaffRole[]): void => {
+    db.delete(staffRoles).where(eq(staffRoles.staffId, id)).run();
+    db.insert(staffRoles)
+      .values([...new Set(roles)].map((role) => ({ staffId: id, role })))
+      .run();
+  };
+  const mustExist = (id: string): void => {
+    if (!db.select({ id: staff.id }).from(staff).where(eq(staff.id, id)).get()) throw new EntityNotFoundError('staff', id);
+  };
+
+  return {
+    create(input, actor) {
+      const now = Date.now();
+      const id = newId(now);
+      const roles = input.roles.map((r) => staffRoleSchema.parse(r));
+      if (roles.length === 0) throw new RangeError('a staff member needs at least one role');
+      try {
+        record.transaction(() => {
+          db.insert(staff)
+            .values({ id, username: input.username.trim().toLowerCase(), displayName: input.displayName.trim(), passwordHash: input.passwordHash, createdAt: now, updatedAt: now })
+            .run();
+          setRoles(id, roles);
+          audit(actor, 'staff.create', id);
+        });
+      } catch (error) {
+        if (sqliteCode(error) === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError('staff member', 'username');
+        throw error;
+      }
+      return get(id)!;
+    },
+    update(id, patch, actor) {
+      record.transaction(() => {
+        mustExist(id);
+        if (patch.displayName !== undefined) db.update(staff).set({ displayName: patch.displayName.trim() }).where(eq(staff.id, id)).run();
+        if (patch.roles !== undefined) {
+          if (patch.roles.length === 0) throw new RangeError('a staff member needs at least one role');
+          setRoles(id, patch.roles.map((r) => staffRoleSchema.parse(r)));
+        }
+        db.update(staff).set({ updatedAt: Date.now() }).where(eq(staff.id, id)).run();
+        audit(actor, patch.roles !== undefined ? 'staff.update_roles' : 'staff.update', id);
+      });
+      return get(id)!;
+    },
+    disable(id, actor) {
+      record.transaction(() => {
+        mustExist(id);
+        const now = Date.now();
+        db.update(staff).set({ disabledAt: now, updatedAt: now }).where(eq(staff.id, id)).run();
+        audit(actor, 'staff.disable', id);
+      });
+      return get(id)!;
+    },
+    enable(id, actor) {
+      record.transaction(() => {
+        mustExist(id);
+        db.update(staff).set({ disabledAt: null, failedAttempts: 0, lockedUntil: null, updatedAt: Date.now() }).where(eq(staff.id, id)).run();
+        audit(actor, 'staff.enable', id);
+      });
+      return get(id)!;
+    },
+    get,
+    list(options = {}) {
+      const rows = db.select().from(staff).orderBy(asc(staff.displayName), asc(staff.id)).all();
+      const visible = options.includeDisabled ? rows : rows.filter((r) => r.disabledAt === null);
+      const roles = rolesOf(visible.map((r) => r.id));
+      return visible.map((r) => toMember(r, roles.get(r.id) ?? []));
+    },
+    credentials: {
+      byUsername: (username) => credentialsOf(db.select().from(staff).where(eq(staff.username, username.trim().toLowerCase())).get()),
+      byId: (id) => credentialsOf(db.select().from(staff).where(eq(staff.id, id)).get()),
+      recordAttempt(id, outcome) {
+        record.transaction(() => {
+          const self: Actor = { id, roles: rolesOf([id]).get(id) ?? [] };
+          if (outcome.ok) {
+            db.update(staff).set({ failedAttempts: 0, lockedUntil: null, lastLoginAt: outcome.at }).where(eq(staff.id, id)).run();
+            audit(self, 'auth.login', id);
+          } else {
+            db.update(staff).set({ failedAttempts: outcome.failedAttempts, lockedUntil: outcome.lockedUntil }).where(eq(staff.id, id)).run();
+            audit(self, outcome.lockedUntil !== null ? 'auth.lockout' : 'auth.login_failed', id);
+          }
+        });
+      },
+      setPasswordHash(id, passwordHash, actor) {
+        record.transaction(() => {
+          mustExist(id);
+          db.update(staff).set({ passwordHash, updatedAt: Date.now() }).where(eq(staff.id, id)).run();
+          audit(actor, 'staff.set_password', id);
+        });
+      },
+    },
+  };
+}

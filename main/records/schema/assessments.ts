@@ -1,0 +1,56 @@
+import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { ASSESSMENT_METHODS } from '../../../common/records';
+import { id, timestamps } from './columns';
+import { scans } from './scans';
+import { staff } from './staff';
+import { wounds } from './wounds';
+
+/** One measurement of a wound; geometry in millimetres (shown as cm/cm²/cm³ by the UI). */
+export const assessments = sqliteTable(
+  'assessments',
+  {
+    id: id(),
+    woundId: text('wound_id')
+      .notNull()
+      .references(() => wounds.id, { onDelete: 'restrict' }),
+    scanId: text('scan_id').references(() => scans.id),
+    measuredAt: integer('measured_at').notNull(),
+    areaMm2: real('area_mm2'),
+    perimeterMm: real('perimeter_mm'),
+    lengthMm: real('length_mm'),
+    widthMm: real('width_mm'),
+    maxDepthMm: real('max_depth_mm'),
+    meanDepthMm: real('mean_depth_mm'),
+    volumeMm3: real('volume_mm3'),
+    /** JSON polyline of the wound boundary, mm, in scan coordinates. */
+    outlineJson: text('outline_json'),
+    /** JSON `{ granulation, slough, eschar, epithelium }` fractions. */
+    tissueJson: text('tissue_json'),
+    method: text('method', { enum: ASSESSMENT_METHODS }).notNull(),
+    modelVersion: text('model_version'),
+    measuredBy: text('measured_by').references(() => staff.id),
+    signedOffBy: text('signed_off_by').references(() => staff.id),
+    signedOffAt: integer('signed_off_at'),
+    ...timestamps,
+  },
+  (t) => [index('assessments_wound_measured_idx').on(t.woundId, t.measuredAt)],
+);
+
+/** Notes and marks a clinician puts on a scan (points, lines, regions). */
+export const annotations = sqliteTable(
+  'annotations',
+  {
+    id: id(),
+    scanId: text('scan_id')
+      .notNull()
+      .references(() => scans.id, { onDelete: 'cascade' }),
+    assessmentId: text('assessment_id').references(() => assessments.id),
+    kind: text('kind', { enum: ['point', 'line', 'region', 'note'] }).notNull(),
+    /** JSON geometry in scan coordinates (mm). */
+    geometryJson: text('geometry_json').notNull(),
+    text: text('text'),
+    authorId: text('author_id').references(() => staff.id),
+    ...timestamps,
+  },
+  (t) => [index('annotations_scan_idx').on(t.scanId)],
+);
