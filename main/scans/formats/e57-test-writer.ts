@@ -96,6 +96,7 @@ function packets(scan: TestScan): Uint8Array[] {
     const headerLength = 6 + 2 * chunks.length;
     const body = chunks.reduce((n, c) => n + c.length, 0);
     const length = Math.ceil((headerLength + body) / 4) * 4;
+    if (length > 65536) throw new Error(`packet of ${length} bytes exceeds the 64 KiB E57 limit; lower packetBytes`);
     const p = new Uint8Array(length);
     const view = new DataView(p.buffer);
     p[0] = first && scan.firstPacketType !== undefined ? scan.firstPacketType : 1;

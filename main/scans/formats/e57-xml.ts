@@ -143,7 +143,8 @@ function convert(node: OrderedNode, depth: number, fail: (reason: string) => Err
     .join('')
     .trim();
   const type = attrs.get('type');
-  const where = `<${name}>`;
+  // Element names are schema, not data, but are cut short in messages all the same.
+  const where = `<${name.slice(0, 64)}>`;
 
   const noChildren = () => {
     if (elements.length > 0) throw fail(`${where} of type ${type} must not contain elements`);
@@ -238,9 +239,9 @@ function convert(node: OrderedNode, depth: number, fail: (reason: string) => Err
 
 function parseInteger(text: string, what: string, fail: (reason: string) => Error): bigint {
   const t = text.trim();
-  if (!/^[+-]?\d{1,20}$/.test(t)) throw fail(`${what}: ${JSON.stringify(t.slice(0, 40))} is not an integer`);
+  if (!/^[+-]?\d{1,20}$/.test(t)) throw fail(`${what} is not an integer`);
   const v = BigInt(t);
-  if (v < INT64_MIN || v > INT64_MAX) throw fail(`${what}: ${t} is outside the int64 range`);
+  if (v < INT64_MIN || v > INT64_MAX) throw fail(`${what} is outside the int64 range`);
   return v;
 }
 
@@ -249,7 +250,7 @@ function parseFloatText(text: string, what: string, fail: (reason: string) => Er
   // xsd:double lexical space, plus the INF/NaN spellings some writers use.
   if (/^[+-]?INF$/i.test(t) || /^[+-]?inf(inity)?$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
   if (/^nan$/i.test(t)) return NaN;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) throw fail(`${what}: ${JSON.stringify(t.slice(0, 40))} is not a number`);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) throw fail(`${what} is not a number`);
   return Number(t);
 }
 

@@ -286,6 +286,27 @@ describe('E57 encodings beyond the samples', () => {
     expect(cloud.extras.map((e) => e.name)).not.toContain('label');
   });
 
+  it('keeps fields of nested prototype structures as extras named by their path', () => {
+    const cloud = readE57(
+      buildE57({
+        scans: [
+          {
+            recordCount: 2,
+            fields: [
+              ...xyz([
+                [1, 2, 3],
+                [4, 5, 6],
+              ]),
+              { xml: '<sensor type="Structure"><gain type="Float" precision="single"/></sensor>', bytes: packFloats([0.5, 0.25], 'single') },
+            ],
+          },
+        ],
+      }),
+    ).scans[0]!.cloud;
+    expect(cloud.extras.map((e) => e.name)).toEqual(['sensor/gain']);
+    expect([...cloud.extras[0]!.values]).toEqual([0.5, 0.25]);
+  });
+
   it('decodes constant (0-bit) fields, which store no bytes', () => {
     const file = readE57(
       buildE57({
@@ -435,6 +456,21 @@ describe('E57 errors', () => {
     expectScanError(() => readE57(huge), 'TOO_LARGE');
   });
 
+  it('fails with COUNT_MISMATCH when constant-only records claim more than 1 bit each of the section', () => {
+    const constant = (recordCount: number) =>
+      buildE57({
+        scans: [
+          {
+            recordCount,
+            fields: ['X', 'Y', 'Z'].map((a) => ({ xml: `<cartesian${a} type="Integer" minimum="1" maximum="1"/>`, bytes: new Uint8Array(0) })),
+          },
+        ],
+      });
+    // The lone packet is 12 bytes: up to 96 records of 0 bits are accepted, a million are not.
+    expect(readE57(constant(96)).scans[0]!.cloud.count).toBe(96);
+    expectScanError(() => readE57(constant(1_000_000)), 'COUNT_MISMATCH');
+  });
+
   it('fails with BAD_VALUE for malformed XML and structure', () => {
     const cases: [string, string][] = [
       ['<e57Root type="Structure"><data3D type="Vector">', 'not well-formed'],
@@ -460,6 +496,21 @@ describe('E57 errors', () => {
     expectScanError(() => readE57(codec), 'UNSUPPORTED');
     const noXyz = buildE57({ scans: [{ recordCount: 1, fields: [{ xml: '<intensity type="Float"/>', bytes: packFloats([1], 'double') }] }] });
     expectScanError(() => readE57(noXyz), 'UNSUPPORTED');
+  });
+
+  it('fails with BAD_VALUE for a damaged CompressedVector section header', () => {
+    const wrongId = buildE57({ scans: [{ recordCount: 1, fields: xyz([[1, 1, 1]]) }] });
+    wrongId[48] = 3; // the section header follows the 48-byte file header
+    fixPageChecksums(wrongId);
+    expect(expectScanError(() => readE57(wrongId), 'BAD_VALUE').offset).toBe(48);
+    const dataOutside = buildE57({ scans: [{ recordCount: 1, fields: xyz([[1, 1, 1]]) }] });
+    new DataView(dataOutside.buffer).setBigUint64(48 + 16, 20n, true); // dataPhysicalOffset inside the file header
+    fixPageChecksums(dataOutside);
+    expectScanError(() => readE57(dataOutside), 'BAD_VALUE');
+    const intoChecksum = buildE57({ scans: [{ recordCount: 1, fields: xyz([[1, 1, 1]]) }] });
+    new DataView(intoChecksum.buffer).setBigUint64(48 + 16, 1021n, true); // a page's CRC bytes
+    fixPageChecksums(intoChecksum);
+    expect(expectScanError(() => readE57(intoChecksum), 'BAD_VALUE').message).toContain('checksum');
   });
 
   it('fails with BAD_VALUE for packets that do not match the prototype', () => {

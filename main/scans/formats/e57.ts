@@ -44,11 +44,11 @@ export interface E57File {
 export interface ReadE57Options {
   /** Called with a fraction in [0, 1] as the binary sections are decoded, ending with 1. */
   onProgress?: (fraction: number) => void;
-  /** Largest total record count (all scans) accepted before anything is allocated; default 50 million. */
+  /** Largest total record count (all scans) accepted before anything is allocated; default 2^31, as the other readers. */
   maxPoints?: number;
 }
 
-const DEFAULT_MAX_POINTS = 50_000_000;
+const DEFAULT_MAX_POINTS = 2 ** 31;
 const SECTION_HEADER_SIZE = 32;
 const COMPRESSED_VECTOR_SECTION = 1;
 const INDEX_PACKET = 0;
@@ -362,11 +362,12 @@ function decodeScan(file: E57PagedFile, plan: ScanPlan, section: Section | null,
   const extraFields = fields.filter((f) => !used.has(f) && f.element.type !== 'String');
 
   // Sizes are checked before anything per point is allocated: the declared count must fit in the
-  // bytes the section actually has.
+  // bytes the section actually has. A record is counted as at least 1 bit even when every field is
+  // constant (0 bits), so that a tiny file cannot declare billions of points that take no space.
   if (section) {
-    const minBits = fields.reduce((s, f) => s + f.decoder.minBitsPerRecord, 0);
+    const minBits = Math.max(1, fields.reduce((s, f) => s + f.decoder.minBitsPerRecord, 0));
     const available = (section.end - section.dataStart) * 8;
-    if (minBits > 0 && recordCount * minBits > available) {
+    if (recordCount * minBits > available) {
       throw e57Error('COUNT_MISMATCH', section.physical, `recordCount ${recordCount} needs at least ${Math.ceil((recordCount * minBits) / 8)} bytes but the section holds ${section.end - section.dataStart}`);
     }
   }
@@ -530,7 +531,7 @@ export function mergeE57Scans(file: E57File, opts: { applyPose: boolean }): Poin
     const n = c.count;
     const pose = opts.applyPose ? scan.pose : null;
     if (pose) {
-      const m = rotationMatrix(pose.rotation, scan);
+      const m = rotationMatrix(pose.rotation, scans.indexOf(scan));
       const [tx, ty, tz] = pose.translation;
       for (let i = 0; i < n; i++) {
         const x = c.positions[3 * i]!;
@@ -586,10 +587,11 @@ export function mergeE57Scans(file: E57File, opts: { applyPose: boolean }): Poin
 }
 
 /** Row-major 3×3 rotation matrix of a quaternion (normalised first). */
-function rotationMatrix(q: E57Pose['rotation'], scan: E57Scan): [number, number, number, number, number, number, number, number, number] {
+function rotationMatrix(q: E57Pose['rotation'], scanIndex: number): [number, number, number, number, number, number, number, number, number] {
   const norm = Math.hypot(q[0], q[1], q[2], q[3]);
   if (!Number.isFinite(norm) || norm < 1e-12) {
-    throw e57Error('BAD_VALUE', 0, `scan ${scan.name ?? scan.guid ?? ''} has a pose rotation that is not a quaternion (norm ${norm})`.replace('scan  ', 'scan '));
+    // Scan names are free text (they may name a patient), so the message uses the index.
+    throw e57Error('BAD_VALUE', 0, `/data3D/${scanIndex} has a pose rotation that is not a quaternion (norm ${norm})`);
   }
   const w = q[0] / norm;
   const x = q[1] / norm;
