@@ -77,7 +77,12 @@ const prefixName = (name: string): string => (name.startsWith(NAME_PREFIX) ? nam
 
 export function parseE57Xml(text: string, sectionOffset: number): E57Structure {
   const fail = (reason: string) => e57Error('BAD_VALUE', sectionOffset, `XML section: ${reason}`);
-  const validation = XMLValidator.validate(text);
+  let validation: ReturnType<typeof XMLValidator.validate>;
+  try {
+    validation = XMLValidator.validate(text);
+  } catch (err) {
+    throw fail(err instanceof Error ? err.message : String(err));
+  }
   if (validation !== true) {
     throw fail(`not well-formed XML (line ${validation.err.line}, column ${validation.err.col}: ${validation.err.msg})`);
   }
