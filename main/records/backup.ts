@@ -140,7 +140,8 @@ export async function restoreBackup(file: string, password: string, options: Res
 }
 
 /**
- * Re-encrypts the whole record with `newKey` (PRAGMA rekey), in place and without data loss.
+ * Re-encrypts the whole record with `newKey` (PRAGMA rekey), in place and without data loss;
+ * needs the only connection to the file (it leaves WAL mode for the duration).
  * Key rotation order for callers: keep the old key in the keychain until this returns, then
  * store the new one — a crash in between leaves a file that one of the two keys opens.
  */
@@ -148,9 +149,14 @@ export async function rekey(record: ClinicRecord, newKey: Buffer): Promise<void>
   assertRecordKey(newKey);
   const db = connectionOf(record);
   try {
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    rekeyRaw(db, newKey);
-    db.pragma('wal_checkpoint(TRUNCATE)');
+    // SQLite3MultipleCiphers cannot rekey a database while it is in WAL mode: leave WAL (which
+    // checkpoints it into the main file), rekey every page, then return to WAL.
+    db.pragma('journal_mode = DELETE');
+    try {
+      rekeyRaw(db, newKey);
+    } finally {
+      db.pragma('journal_mode = WAL');
+    }
   } catch (error) {
     throw translateSqliteError(error, record.file);
   }
