@@ -1,0 +1,237 @@
+/**
+ * The 3D viewer nurses use: orbit, pan, zoom, fit to scan, reset; point budget; eye-dome
+ * lighting; colour by RGB, height or a per-point attribute; a scale bar in mm; picking a point
+ * shows its coordinates; screenshot to PNG. Loading and errors are always shown.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Canvas, useThree } from '@react-three/fiber';
+import { Alert, Button, Group, Loader, NumberInput, Paper, SegmentedControl, Stack, Switch, Text } from '@mantine/core';
+import { Vector3, type Box3, type Camera, type PerspectiveCamera } from 'three';
+import { OrbitControls as OrbitControlsImpl } from 'three/examples/jsm/controls/OrbitControls.js';
+import { PotreeCloud, type LoadedCloud } from './PotreeCloud';
+import { useViewerSettings, viewerStore, type ColorMode } from './viewer-store';
+
+export interface ScanViewerProps {
+  /** URL of the scan's octree metadata.json (authenticated route / app protocol). */
+  url: string;
+  /** Units of the octree coordinates, for the scale bar and the picked coordinates. */
+  unitsPerMm?: number;
+  attributes?: string[];
+  onScreenshot?(png: Blob): void;
+}
+
+interface ControlsApi {
+  fit(box: Box3): void;
+  reset(): void;
+  /** Millimetres per screen pixel at the orbit target. */
+  mmPerPixel(unitsPerMm: number): number;
+}
+
+function createOrbitControls(camera: Camera, element: HTMLElement): OrbitControlsImpl {
+  const controls = new OrbitControlsImpl(camera, element);
+  controls.enableDamping = false;
+  controls.screenSpacePanning = true;
+  return controls;
+}
+
+/** Camera moves for the toolbar; plain functions over the three.js objects they mutate. */
+function createControlsApi(camera: Camera, controls: OrbitControlsImpl, invalidate: () => void, viewportHeight: () => number): ControlsApi {
+  let home: { position: Vector3; target: Vector3 } | null = null;
+  return {
+    fit(box) {
+      const cam = camera as PerspectiveCamera;
+      const center = box.getCenter(new Vector3());
+      const radius = box.getSize(new Vector3()).length() / 2 || 1;
+      const distance = radius / Math.sin((cam.fov * Math.PI) / 360);
+      cam.near = distance / 1000;
+      cam.far = distance * 100;
+      cam.up.set(0, 0, 1);
+      cam.position.copy(center).add(new Vector3(0, -distance * 0.6, distance * 0.8));
+      cam.updateProjectionMatrix();
+      controls.target.copy(center);
+      controls.update();
+      home ??= { position: cam.position.clone(), target: center.clone() };
+      invalidate();
+    },
+    reset() {
+      if (!home) return;
+      camera.position.copy(home.position);
+      controls.target.copy(home.target);
+      controls.update();
+      invalidate();
+    },
+    mmPerPixel(unitsPerMm) {
+      const cam = camera as PerspectiveCamera;
+      const distance = cam.position.distanceTo(controls.target);
+      const visibleHeight = 2 * distance * Math.tan((cam.fov * Math.PI) / 360);
+      return visibleHeight / viewportHeight() / unitsPerMm;
+    },
+  };
+}
+
+/** OrbitControls owned the drei way: built in useMemo, connected in an effect, disposed in cleanup. */
+function Controls({ apiRef, onChange }: { apiRef: React.MutableRefObject<ControlsApi | null>; onChange(): void }) {
+  const { camera, gl, invalidate, size } = useThree();
+  const controls = useMemo(() => createOrbitControls(camera, gl.domElement), [camera, gl]);
+  const height = useRef(size.height);
+  useEffect(() => {
+    height.current = size.height;
+  }, [size.height]);
+  useEffect(() => {
+    const changed = () => {
+      invalidate();
+      onChange();
+    };
+    controls.addEventListener('change', changed);
+    apiRef.current = createControlsApi(camera, controls, invalidate, () => height.current);
+    return () => {
+      controls.removeEventListener('change', changed);
+      controls.dispose();
+      apiRef.current = null;
+    };
+  }, [controls, camera, invalidate, onChange, apiRef]);
+  return null;
+}
+
+/** A round length (1, 2, 5 × 10ⁿ mm) that spans about 100 px. */
+function scaleBar(mmPerPixel: number): { mm: number; px: number } {
+  const target = mmPerPixel * 100;
+  const pow = 10 ** Math.floor(Math.log10(target));
+  const mm = [1, 2, 5, 10].map((m) => m * pow).find((m) => m >= target * 0.7) ?? 10 * pow;
+  return { mm, px: mm / mmPerPixel };
+}
+
+/** Remount per scan (`key={url}`) so that loading state starts fresh. */
+export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wound_label'], onScreenshot }: ScanViewerProps) {
+  const settings = useViewerSettings();
+  const [state, setState] = useState<{ kind: 'loading' } | { kind: 'ready'; cloud: LoadedCloud } | { kind: 'error'; message: string }>({ kind: 'loading' });
+  const [stats, setStats] = useState({ visiblePoints: 0, nodesLoading: 0 });
+  const [picked, setPicked] = useState<Vector3 | null>(null);
+  const [bar, setBar] = useState<{ mm: number; px: number } | null>(null);
+  const controlsApi = useRef<ControlsApi | null>(null);
+  const canvasRef = useRef<HTMLCanvasElement | null>(null);
+  const cloudRef = useRef<LoadedCloud | null>(null);
+
+  const updateBar = useCallback(() => {
+    const api = controlsApi.current;
+    if (api) setBar(scaleBar(api.mmPerPixel(unitsPerMm)));
+  }, [unitsPerMm]);
+
+  const onLoaded = useCallback(
+    (cloud: LoadedCloud) => {
+      setState({ kind: 'ready', cloud });
+      const box = cloud.pco.pcoGeometry.tightBoundingBox ?? cloud.pco.pcoGeometry.boundingBox;
+      const world = box.clone().applyMatrix4(cloud.pco.matrixWorld);
+      controlsApi.current?.fit(world);
+      updateBar();
+    },
+    [updateBar],
+  );
+  const onError = useCallback((error: Error) => setState({ kind: 'error', message: error.message }), []);
+  const lastStats = useRef(0);
+  const onStats = useCallback((s: { visiblePoints: number; nodesLoading: number }) => {
+    const now = performance.now();
+    if (now - lastStats.current > 250 || s.nodesLoading === 0) {
+      lastStats.current = now;
+      setStats((prev) => (prev.visiblePoints === s.visiblePoints && prev.nodesLoading === s.nodesLoading ? prev : s));
+    }
+  }, []);
+
+  const pick = (event: React.MouseEvent<HTMLDivElement>) => {
+    const cloud = cloudRef.current;
+    const canvas = canvasRef.current;
+    if (!cloud || !canvas) return;
+    const rect = canvas.getBoundingClientRect();
+    const x = ((event.clientX - rect.left) / rect.width) * 2 - 1;
+    const y = -(((event.clientY - rect.top) / rect.height) * 2 - 1);
+    setPicked(cloud.pick(x, y));
+  };
+
+  const screenshot = () => {
+    canvasRef.current?.toBlob((blob) => {
+      if (!blob) return;
+      if (onScreenshot) onScreenshot(blob);
+      else {
+        const a = document.createElement('a');
+        a.href = URL.createObjectURL(blob);
+        a.download = 'scan.png';
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      }
+    }, 'image/png');
+  };
+
+  return (
+    <Stack gap="xs">
+      <Group gap="sm" wrap="wrap">
+        <SegmentedControl
+          aria-label="Colour by"
+          value={settings.colorMode}
+          onChange={(v) => viewerStore.set({ colorMode: v as ColorMode })}
+          data={[
+            { label: 'Colour', value: 'rgb' },
+            { label: 'Height', value: 'height' },
+            { label: 'Attribute', value: 'attribute' },
+          ]}
+        />
+        {settings.colorMode === 'attribute' && (
+          <SegmentedControl aria-label="Attribute" value={settings.attribute} onChange={(v) => viewerStore.set({ attribute: v })} data={attributes} />
+        )}
+        <NumberInput
+          label="Point budget"
+          aria-label="Point budget"
+          data-testid="point-budget"
+          value={settings.pointBudget}
+          min={100_000}
+          max={20_000_000}
+          step={500_000}
+          thousandSeparator=","
+          w={160}
+          size="xs"
+          onChange={(v) => typeof v === 'number' && v >= 100_000 && viewerStore.set({ pointBudget: v })}
+        />
+        <Switch label="Eye-dome lighting" checked={settings.edl} onChange={(e) => viewerStore.set({ edl: e.currentTarget.checked })} />
+        <Button size="xs" variant="default" onClick={() => state.kind === 'ready' && onLoaded(state.cloud)}>Fit to scan</Button>
+        <Button size="xs" variant="default" onClick={() => controlsApi.current?.reset()}>Reset view</Button>
+        <Button size="xs" variant="default" onClick={screenshot}>Screenshot</Button>
+      </Group>
+      <div style={{ position: 'relative', height: 560, borderRadius: 8, overflow: 'hidden', background: '#111' }} onDoubleClick={pick}>
+        <Canvas
+          data-testid="scan-canvas"
+          frameloop="demand"
+          ref={canvasRef}
+          camera={{ fov: 50, near: 0.1, far: 1e6, position: [0, -10, 10] }}
+          gl={{ preserveDrawingBuffer: true, antialias: false }}
+        >
+          <Controls apiRef={controlsApi} onChange={updateBar} />
+          <PotreeCloud ref={cloudRef} url={url} settings={settings} onLoaded={onLoaded} onError={onError} onStats={onStats} />
+        </Canvas>
+        {state.kind === 'loading' && (
+          <Group pos="absolute" top="45%" left={0} right={0} justify="center">
+            <Loader color="gray" aria-label="Loading scan" />
+            <Text c="gray.3">Loading scan…</Text>
+          </Group>
+        )}
+        {state.kind === 'error' && (
+          <Alert pos="absolute" top={16} left={16} right={16} color="red" title="The scan could not be shown">{state.message}</Alert>
+        )}
+        {bar && state.kind === 'ready' && (
+          <Paper pos="absolute" bottom={12} left={12} px={8} py={4} bg="rgba(0,0,0,0.55)" data-testid="scale-bar">
+            <div style={{ width: bar.px, height: 4, background: 'white' }} />
+            <Text size="xs" c="white">{bar.mm >= 10 ? `${bar.mm / 10} cm` : `${bar.mm} mm`}</Text>
+          </Paper>
+        )}
+        <Paper pos="absolute" bottom={12} right={12} px={8} py={4} bg="rgba(0,0,0,0.55)">
+          <Text size="xs" c="white" data-testid="visible-points">{stats.visiblePoints.toLocaleString()} points shown{stats.nodesLoading ? ` · loading ${stats.nodesLoading}` : ''}</Text>
+          {picked ? (
+            <Text size="xs" c="white" data-testid="picked-point">
+              x {(picked.x / unitsPerMm).toFixed(1)} · y {(picked.y / unitsPerMm).toFixed(1)} · z {(picked.z / unitsPerMm).toFixed(1)} mm
+            </Text>
+          ) : (
+            <Text size="xs" c="gray.4">Double-click a point to see its coordinates</Text>
+          )}
+        </Paper>
+      </div>
+    </Stack>
+  );
+}
