@@ -15,6 +15,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 /** Worker name → source file, relative to `main/`. */
 export const WORKER_ENTRIES = {
   'scan-parse': 'scans/formats/parse.worker.ts',
+  'octree-build': 'scans/octree/build.worker.ts',
 } as const satisfies Record<string, string>;
 
 export type WorkerName = keyof typeof WORKER_ENTRIES;
@@ -34,13 +35,16 @@ export function workerPath(name: WorkerName): string {
   throw new Error(`worker bundle "${name}" not found next to ${here}; run the build`);
 }
 
+/**
+ * Starts a registered worker. From TypeScript sources (vitest, the CLI through tsx) the worker
+ * registers tsx itself before importing its entry: Node 20 does not apply an `--import tsx` given
+ * in a worker's execArgv to the worker's own entry module (ERR_UNKNOWN_FILE_EXTENSION).
+ */
 export function spawnWorker(name: WorkerName, options: WorkerOptions = {}): Worker {
   const path = workerPath(name);
-  const execArgv = runningFromSource ? ['--import', tsxLoader(), ...(options.execArgv ?? [])] : options.execArgv;
-  return new Worker(path, { ...options, ...(execArgv ? { execArgv } : {}) });
-}
-
-/** Absolute URL of tsx's loader, so a source-mode worker runs whatever the current directory. */
-function tsxLoader(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  if (!runningFromSource) return new Worker(path, options);
+  const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const api = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
+  const bootstrap = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(path).href)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true });
 }
