@@ -3,10 +3,12 @@
  * here only.
  */
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
-import type { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { PointCloud } from '../../common/point-cloud';
-import { spawnWorker } from '../shared/workers';
+import { spawnWorker, workerPath } from '../shared/workers';
 import { ScanFormatError } from './formats/errors';
 import { parseReplySchema, type ParseRequest } from './formats/parse-worker.schema';
 import { readPointCloud, type ReadPointCloudOptions } from './formats/read';
@@ -46,7 +48,7 @@ export function parseInWorker(bytes: Uint8Array | ArrayBuffer, options: ParseInW
   return new Promise<PointCloud>((resolve, reject) => {
     let worker: Worker;
     try {
-      worker = spawnWorker('scan-parse');
+      worker = startParseWorker();
     } catch (error) {
       reject(error instanceof Error ? error : new Error(String(error)));
       return;
@@ -93,6 +95,21 @@ export function parseInWorker(bytes: Uint8Array | ArrayBuffer, options: ParseInW
     };
     worker.postMessage(request, [buffer]);
   });
+}
+
+/**
+ * `spawnWorker('scan-parse')`, except when running from TypeScript sources (vitest, the CLI
+ * through tsx): Node 20 does not apply an `--import tsx` given in a worker's execArgv to the
+ * worker's own entry module (ERR_UNKNOWN_FILE_EXTENSION), so there the worker registers tsx
+ * itself before importing its entry. The path still comes from the one worker registry.
+ */
+export function startParseWorker(): Worker {
+  const entry = workerPath('scan-parse');
+  if (!entry.endsWith('.ts')) return spawnWorker('scan-parse');
+  const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const api = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
+  const bootstrap = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`;
+  return new Worker(bootstrap, { eval: true });
 }
 
 function cancelled(): ScanFormatError {

@@ -123,9 +123,11 @@ function parseVlrs(bytes: Uint8Array, h: LasHeader): ParsedVlr[] {
   const out: ParsedVlr[] = [];
   let pos = h.headerSize;
   for (let k = 0; k < h.vlrCount; k++) {
+    if (pos + 54 > bytes.length) throw new ScanFormatError('TRUNCATED', format, bytes.length, `VLR ${k} of ${h.vlrCount} runs past the end of the file`);
     if (pos + 54 > h.pointOffset) throw new ScanFormatError('BAD_HEADER', format, pos, `VLR ${k} of ${h.vlrCount} runs into the point data`);
     const length = dv.getUint16(pos + 20, true);
     const dataOffset = pos + 54;
+    if (dataOffset + length > bytes.length) throw new ScanFormatError('TRUNCATED', format, bytes.length, `VLR ${k} of ${h.vlrCount} runs past the end of the file`);
     if (dataOffset + length > h.pointOffset) throw new ScanFormatError('BAD_HEADER', format, pos, `VLR ${k} of ${h.vlrCount} runs into the point data`);
     out.push({
       userId: cString(bytes, pos + 2, 16),

@@ -63,8 +63,10 @@ export type ParseErrorPayload = z.infer<typeof parseErrorSchema>;
 
 export const parseReplySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('progress'), fraction: z.number().min(0).max(1) }),
-  z.object({ type: z.literal('result'), ok: z.literal(true), cloud: pointCloudSchema }),
-  z.object({ type: z.literal('result'), ok: z.literal(false), error: parseErrorSchema }),
+  z.discriminatedUnion('ok', [
+    z.object({ type: z.literal('result'), ok: z.literal(true), cloud: pointCloudSchema }),
+    z.object({ type: z.literal('result'), ok: z.literal(false), error: parseErrorSchema }),
+  ]),
 ]);
 export type ParseReply = z.infer<typeof parseReplySchema>;
 /** What the worker sends: the same union, with the cloud typed as the readers build it. */

@@ -203,7 +203,11 @@ export function readText(bytes: Uint8Array, limits: Limits, options: { fileName?
       delimiter = detectDelimiter(bytes, line);
       const n = fields.split(bytes, line.start, line.end, delimiter);
       let numeric = true;
-      for (let k = 0; k < n && numeric; k++) if (parseField(bytes, fields.starts[k]!, fields.ends[k]!) === undefined) numeric = false;
+      for (let k = 0; k < n && numeric; k++) {
+        const s = fields.starts[k]!;
+        const e = fields.ends[k]!;
+        if (parseField(bytes, s, e) === undefined && !(delimiter === 'semicolon' && parseWithComma(bytes, s, e) !== undefined)) numeric = false;
+      }
       if (!numeric) {
         names = Array.from({ length: n }, (_, k) => latin1(bytes, fields.starts[k]!, fields.ends[k]!));
         pos = line.next;
