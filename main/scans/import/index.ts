@@ -1,0 +1,236 @@
+/**
+ * Import jobs: a scan file (chosen in the app, uploaded in the browser host, or landed by the LAN
+ * receiver) becomes a scan of a wound. Steps, each reported as progress and cancellable:
+ *   hash (SHA-256 of the original) → parse in a worker → keep the original, encrypted →
+ *   build the Potree octree into the encrypted store → one record transaction (row + audit).
+ * A failure or cancellation at any step removes what the job stored; nothing saved before changes.
+ */
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { PointCloud, ScanFormat } from '../../../common/point-cloud';
+import { parseInWorker, type ParseInWorkerOptions } from '../index';
+import { computeStats, toMillimetres } from '../formats/stats';
+import { isScanFormatError } from '../formats/errors';
+import { buildOctree, type OctreeWorkerPool } from '../octree/index';
+import type { ScanStore } from '../store/index';
+import { createStoreSink } from './octree-store-sink';
+
+export const IMPORT_PHASES = ['queued', 'hashing', 'parsing', 'storing', 'indexing', 'saving', 'done', 'failed', 'cancelled'] as const;
+export type ImportPhase = (typeof IMPORT_PHASES)[number];
+
+export interface ImportJobState {
+  id: string;
+  woundId: string;
+  fileName: string;
+  bytes: number;
+  phase: ImportPhase;
+  /** Overall progress 0–1. */
+  progress: number;
+  scanId: string | null;
+  error: { code: string; message: string; format?: string; offset?: number } | null;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+/** What the import writes into the record: the scan row and its audit entry, in one transaction. */
+export interface NewScanRecord {
+  id: string;
+  woundId: string;
+  capturedAt: number;
+  format: ScanFormat;
+  pointCount: number;
+  bbox: { min: [number, number, number]; max: [number, number, number] };
+  attributes: string[];
+  sourceApp: string | null;
+  sourceDeviceId: string | null;
+  sha256: string;
+  rawFileId: string;
+  octreeFileId: string;
+}
+
+export interface ScanRecordPort {
+  /** Throws when the wound does not exist (checked before any work starts, too). */
+  assertWoundExists(woundId: string): void;
+  insertScan(scan: NewScanRecord): void;
+}
+
+export interface ImportRequest {
+  bytes: Uint8Array;
+  fileName: string;
+  woundId: string;
+  capturedAt: number;
+  sourceDeviceId?: string | null;
+}
+
+export interface ImportService {
+  start(request: ImportRequest): ImportJobState;
+  cancel(jobId: string): boolean;
+  get(jobId: string): ImportJobState | null;
+  list(): ImportJobState[];
+  /** Resolves when the job has finished (done, failed or cancelled). */
+  wait(jobId: string): Promise<ImportJobState>;
+  onDidChangeJob(listener: (job: ImportJobState) => void): () => void;
+  dispose(): Promise<void>;
+}
+
+export interface ImportServiceDeps {
+  store: ScanStore;
+  records: ScanRecordPort;
+  newId(): string;
+  octreePool?: OctreeWorkerPool;
+  /** Parse option overrides (tests). */
+  parse?: Pick<ParseInWorkerOptions, 'maxPoints'>;
+}
+
+const EXTENSIONS: Record<ScanFormat, string> = { ply: 'ply', las: 'las', laz: 'laz', e57: 'e57', xyz: 'xyz', pts: 'pts', obj: 'obj' };
+
+export function attributesOf(cloud: PointCloud): string[] {
+  const names = ['position'];
+  if (cloud.colors) names.push('rgb');
+  if (cloud.normals) names.push('normal');
+  if (cloud.intensity) names.push('intensity');
+  if (cloud.classification) names.push('classification');
+  for (const extra of cloud.extras) names.push(extra.name);
+  return names;
+}
+
+class Cancelled extends Error {}
+
+export function createImportService(deps: ImportServiceDeps): ImportService {
+  const jobs = new Map<string, ImportJobState>();
+  const controllers = new Map<string, AbortController>();
+  const done = new Map<string, Promise<ImportJobState>>();
+  const events = new EventEmitter();
+
+  const update = (job: ImportJobState, patch: Partial<ImportJobState>) => {
+    Object.assign(job, patch);
+    events.emit('change', { ...job });
+  };
+
+  async function run(job: ImportJobState, request: ImportRequest, signal: AbortSignal): Promise<void> {
+    const check = () => {
+      if (signal.aborted) throw new Cancelled();
+    };
+    let stored = false;
+    const scanId = deps.newId();
+    try {
+      deps.records.assertWoundExists(request.woundId);
+      update(job, { phase: 'hashing', progress: 0.01 });
+      const sha256 = createHash('sha256').update(request.bytes).digest('hex');
+      check();
+
+      update(job, { phase: 'parsing', progress: 0.02 });
+      // The worker takes a copy: the original bytes are kept (encrypted) below.
+      const cloud = await parseInWorker(new Uint8Array(request.bytes), {
+        fileName: request.fileName,
+        signal,
+        applyE57Pose: true,
+        ...(deps.parse ?? {}),
+        onProgress: (f) => update(job, { progress: 0.02 + 0.38 * f }),
+      });
+      check();
+      if (cloud.count === 0) {
+        throw Object.assign(new Error('the file holds no points'), { code: 'EMPTY_SCAN' });
+      }
+
+      update(job, { phase: 'storing', progress: 0.4, scanId });
+      stored = true;
+      const rawFileId = `original.${EXTENSIONS[cloud.format]}`;
+      await deps.store.put(scanId, rawFileId, request.bytes);
+      check();
+
+      update(job, { phase: 'indexing', progress: 0.45 });
+      const mm = toMillimetres(cloud);
+      await buildOctree(mm, {
+        sink: createStoreSink(deps.store, scanId),
+        signal,
+        ...(deps.octreePool ? { pool: deps.octreePool } : {}),
+        onProgress: (p) => update(job, { progress: 0.45 + 0.5 * p.fraction }),
+      });
+      check();
+
+      update(job, { phase: 'saving', progress: 0.96 });
+      const stats = computeStats(mm);
+      deps.records.insertScan({
+        id: scanId,
+        woundId: request.woundId,
+        capturedAt: request.capturedAt,
+        format: cloud.format,
+        pointCount: cloud.count,
+        bbox: stats.bbox ?? { min: [0, 0, 0], max: [0, 0, 0] },
+        attributes: attributesOf(cloud),
+        sourceApp: cloud.sourceApp ?? null,
+        sourceDeviceId: request.sourceDeviceId ?? null,
+        sha256,
+        rawFileId,
+        octreeFileId: 'metadata.json',
+      });
+      update(job, { phase: 'done', progress: 1, finishedAt: Date.now() });
+    } catch (error) {
+      if (stored) await deps.store.remove(scanId).catch(() => undefined);
+      if (signal.aborted || error instanceof Cancelled || (isScanFormatError(error) && error.code === 'CANCELLED')) {
+        update(job, { phase: 'cancelled', scanId: null, finishedAt: Date.now(), error: { code: 'CANCELLED', message: 'import cancelled' } });
+        return;
+      }
+      update(job, { phase: 'failed', scanId: null, finishedAt: Date.now(), error: describeError(error) });
+    } finally {
+      controllers.delete(job.id);
+    }
+  }
+
+  return {
+    start(request) {
+      const id = deps.newId();
+      const job: ImportJobState = {
+        id,
+        woundId: request.woundId,
+        fileName: request.fileName.slice(0, 255),
+        bytes: request.bytes.byteLength,
+        phase: 'queued',
+        progress: 0,
+        scanId: null,
+        error: null,
+        startedAt: Date.now(),
+        finishedAt: null,
+      };
+      jobs.set(id, job);
+      const controller = new AbortController();
+      controllers.set(id, controller);
+      done.set(id, run(job, request, controller.signal).then(() => ({ ...job })));
+      events.emit('change', { ...job });
+      return { ...job };
+    },
+    cancel(jobId) {
+      const c = controllers.get(jobId);
+      if (!c) return false;
+      c.abort();
+      return true;
+    },
+    get: (jobId) => {
+      const j = jobs.get(jobId);
+      return j ? { ...j } : null;
+    },
+    list: () => [...jobs.values()].map((j) => ({ ...j })),
+    wait: (jobId) => done.get(jobId) ?? Promise.reject(new Error('no such import job')),
+    onDidChangeJob(listener) {
+      events.on('change', listener);
+      return () => events.off('change', listener);
+    },
+    async dispose() {
+      for (const c of controllers.values()) c.abort();
+      await Promise.allSettled([...done.values()]);
+      events.removeAllListeners();
+    },
+  };
+}
+
+/** A typed, patient-data-free description of why an import failed. */
+function describeError(error: unknown): ImportJobState['error'] {
+  if (isScanFormatError(error)) {
+    return { code: error.code, format: error.format, offset: error.offset, message: error.message };
+  }
+  if (error && typeof error === 'object' && 'code' in error && typeof (error as { code: unknown }).code === 'string') {
+    return { code: (error as { code: string }).code, message: error instanceof Error ? error.message : 'import failed' };
+  }
+  return { code: 'INTERNAL', message: 'the import failed unexpectedly' };
+}
