@@ -28,6 +28,7 @@ export { newId } from './ids';
 export { SYSTEM_ACTOR, type Actor } from './repositories/actor';
 export { createPatientsRepository, type PatientsRepository } from './repositories/patients';
 export { createWoundsRepository, type WoundsRepository } from './repositories/wounds';
+export { createScansRepository, type ScansRepository, type NewScan } from './repositories/scans';
 export { createStaffRepository, type StaffRepository, type NewStaff, type StaffCredentials } from './repositories/staff';
 export type { RecordDb } from './drizzle';
 export * as tables from './schema';

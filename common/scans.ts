@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { epochMsSchema, idSchema, SCAN_FORMATS, SCAN_STATUSES } from './records';
+
+const vec3 = z.tuple([z.number(), z.number(), z.number()]);
+export const bboxSchema = z.object({ min: vec3, max: vec3 });
+
+/** A scan as the renderer sees it. Geometry in millimetres. */
+export const scanSchema = z.object({
+  id: idSchema,
+  woundId: idSchema,
+  capturedAt: epochMsSchema,
+  format: z.enum(SCAN_FORMATS),
+  pointCount: z.number().int().nonnegative(),
+  bbox: bboxSchema,
+  attributes: z.array(z.string()),
+  sourceApp: z.string().nullable(),
+  sourceDeviceId: z.string().nullable(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  status: z.enum(SCAN_STATUSES),
+  createdAt: epochMsSchema,
+});
+export type Scan = z.infer<typeof scanSchema>;
+
+export const IMPORT_PHASES = ['queued', 'hashing', 'parsing', 'storing', 'indexing', 'saving', 'done', 'failed', 'cancelled'] as const;
+export const importJobSchema = z.object({
+  id: z.string(),
+  woundId: z.string(),
+  fileName: z.string(),
+  bytes: z.number(),
+  phase: z.enum(IMPORT_PHASES),
+  progress: z.number().min(0).max(1),
+  scanId: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string(), format: z.string().optional(), offset: z.number().optional() }).nullable(),
+  startedAt: z.number(),
+  finishedAt: z.number().nullable(),
+});
+export type ImportJob = z.infer<typeof importJobSchema>;
+
+/** Uploads travel in base64 chunks over tRPC so that both transports carry them the same way. */
+export const UPLOAD_CHUNK_BYTES = 4 * 1024 * 1024;
+export const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;

@@ -1,0 +1,112 @@
+/** Scans of a wound. Clinical data: audited on every read and change. */
+import { and, desc, eq } from 'drizzle-orm';
+import { scanSchema, type Scan } from '../../../common/scans';
+import { appendAudit } from '../audit';
+import { EntityNotFoundError } from '../errors';
+import type { ClinicRecord } from '../record';
+import { scans, wounds } from '../schema';
+import { actorRole, type Actor } from './actor';
+
+export interface NewScan {
+  id: string;
+  woundId: string;
+  capturedAt: number;
+  format: Scan['format'];
+  pointCount: number;
+  bbox: Scan['bbox'];
+  attributes: string[];
+  sourceApp: string | null;
+  sourceDeviceId: string | null;
+  sha256: string;
+  rawFileId: string;
+  octreeFileId: string;
+}
+
+export interface ScansRepository {
+  woundExists(woundId: string): boolean;
+  insert(scan: NewScan, actor: Actor): Scan;
+  get(id: string, actor: Actor): Scan | null;
+  listByWound(woundId: string, actor: Actor): Scan[];
+  /** Deletes the row (audited). The caller then removes the encrypted files (see api/scans). */
+  remove(id: string, actor: Actor): void;
+}
+
+type Row = typeof scans.$inferSelect;
+
+function toScan(row: Row): Scan {
+  return scanSchema.parse({
+    id: row.id,
+    woundId: row.woundId,
+    capturedAt: row.capturedAt,
+    format: row.format,
+    pointCount: row.pointCount,
+    bbox: JSON.parse(row.bboxJson),
+    attributes: JSON.parse(row.attributesJson),
+    sourceApp: row.sourceApp,
+    sourceDeviceId: row.sourceDeviceId,
+    sha256: row.sha256,
+    status: row.status,
+    createdAt: row.createdAt,
+  });
+}
+
+export function createScansRepository(record: ClinicRecord): ScansRepository {
+  const { db } = record;
+  const audit = (actor: Actor, action: string, entityId: string | null) =>
+    appendAudit(record, { actorId: actor.id, actorRole: actorRole(actor), action, entity: 'scan', entityId });
+  const read = (id: string) => {
+    const row = db.select().from(scans).where(eq(scans.id, id)).get();
+    return row ? toScan(row) : null;
+  };
+  return {
+    woundExists: (woundId) => db.select({ id: wounds.id }).from(wounds).where(eq(wounds.id, woundId)).get() !== undefined,
+    insert(scan, actor) {
+      const now = Date.now();
+      record.transaction(() => {
+        if (!db.select({ id: wounds.id }).from(wounds).where(eq(wounds.id, scan.woundId)).get()) throw new EntityNotFoundError('wound', scan.woundId);
+        db.insert(scans)
+          .values({
+            id: scan.id,
+            woundId: scan.woundId,
+            capturedAt: scan.capturedAt,
+            format: scan.format,
+            pointCount: scan.pointCount,
+            bboxJson: JSON.stringify(scan.bbox),
+            attributesJson: JSON.stringify(scan.attributes),
+            sourceApp: scan.sourceApp,
+            sourceDeviceId: scan.sourceDeviceId,
+            sha256: scan.sha256,
+            rawFileId: scan.rawFileId,
+            octreeFileId: scan.octreeFileId,
+            status: 'ready',
+            createdAt: now,
+            updatedAt: now,
+          })
+          .run();
+        audit(actor, 'scan.import', scan.id);
+      });
+      return read(scan.id)!;
+    },
+    get(id, actor) {
+      return record.transaction(() => {
+        const scan = read(id);
+        if (scan) audit(actor, 'scan.read', id);
+        return scan;
+      });
+    },
+    listByWound(woundId, actor) {
+      return record.transaction(() => {
+        const rows = db.select().from(scans).where(and(eq(scans.woundId, woundId))).orderBy(desc(scans.capturedAt), desc(scans.id)).all();
+        audit(actor, 'scan.list', woundId);
+        return rows.map(toScan);
+      });
+    },
+    remove(id, actor) {
+      record.transaction(() => {
+        if (!read(id)) throw new EntityNotFoundError('scan', id);
+        db.delete(scans).where(eq(scans.id, id)).run();
+        audit(actor, 'scan.delete', id);
+      });
+    },
+  };
+}
