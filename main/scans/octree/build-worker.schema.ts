@@ -1,0 +1,89 @@
+/**
+ * Messages between the octree orchestrator (`build.ts`) and `build.worker.ts`, parsed with zod on
+ * both ends (STYLE.md habit 4). Typed arrays travel as transferred buffers.
+ */
+import { z } from 'zod';
+import { OCTREE_ERROR_CODES, type PointColumns, type RecordLayout } from './format';
+import type { SubtreeParams } from './subtree';
+
+const attributeType = z.enum(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'float', 'double']);
+
+const scalarArray = z.union([
+  z.instanceof(Float32Array),
+  z.instanceof(Float64Array),
+  z.instanceof(Int32Array),
+  z.instanceof(Uint32Array),
+  z.instanceof(Int16Array),
+  z.instanceof(Uint16Array),
+  z.instanceof(Int8Array),
+  z.instanceof(Uint8Array),
+]);
+
+const layoutSchema = z.object({
+  bytesPerPoint: z.number().int().positive(),
+  slots: z.array(z.object({ name: z.string(), type: attributeType, numElements: z.number().int().positive(), offset: z.number().int().nonnegative(), description: z.string() })),
+  hasRgb: z.boolean(),
+  hasIntensity: z.boolean(),
+  hasClassification: z.boolean(),
+  extras: z.array(z.object({ name: z.string(), type: attributeType, offset: z.number().int().nonnegative() })),
+}) satisfies z.ZodType<RecordLayout>;
+
+const columnsSchema = z
+  .object({
+    count: z.number().int().nonnegative(),
+    xyz: z.instanceof(Int32Array),
+    rgb: z.instanceof(Uint16Array).optional(),
+    intensity: z.instanceof(Uint16Array).optional(),
+    classification: z.instanceof(Uint8Array).optional(),
+    extras: z.array(scalarArray.optional()),
+  })
+  .refine((c) => c.xyz.length === 3 * c.count, 'xyz must hold 3 values per point') satisfies z.ZodType<PointColumns>;
+
+const paramsSchema = z.object({
+  gridPerQuantum: z.number().positive(),
+  samplingBits: z.number().int().min(1).max(10),
+  maxPointsPerNode: z.number().int().positive(),
+  maxLevel: z.number().int().nonnegative(),
+}) satisfies z.ZodType<SubtreeParams>;
+
+export const buildRequestSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('build'),
+    id: z.number().int().nonnegative(),
+    rootName: z.string().regex(/^r[0-7]*$/),
+    params: paramsSchema,
+    layout: layoutSchema,
+    columns: columnsSchema,
+  }),
+]);
+/** What the orchestrator sends (the schema's shape, with the columns typed as the writer builds them). */
+export type BuildRequest = Omit<z.infer<typeof buildRequestSchema>, 'columns'> & { columns: PointColumns };
+
+export const buildErrorSchema = z.object({ name: z.string(), code: z.union([z.enum(OCTREE_ERROR_CODES), z.literal('INTERNAL')]), message: z.string() });
+
+export const buildReplySchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('built'),
+    id: z.number().int().nonnegative(),
+    names: z.array(z.string()),
+    numPoints: z.instanceof(Uint32Array),
+    childMask: z.instanceof(Uint8Array),
+    /** The subtree's part of octree.bin, nodes in `names` order. */
+    bytes: z.instanceof(Uint8Array),
+  }),
+  z.object({ type: z.literal('failed'), id: z.number().int().nonnegative(), error: buildErrorSchema }),
+]);
+export type BuildReply = z.infer<typeof buildReplySchema>;
+/** What the worker sends: the same union, with arrays typed as the builder makes them. */
+export type BuildReplyMessage =
+  | Extract<BuildReply, { type: 'failed' }>
+  | (Omit<Extract<BuildReply, { type: 'built' }>, 'numPoints' | 'childMask' | 'bytes'> & { numPoints: Uint32Array; childMask: Uint8Array; bytes: Uint8Array });
+
+/** Every distinct buffer behind the columns, for the transfer list. */
+export function columnBuffers(columns: PointColumns): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const a of [columns.xyz, columns.rgb, columns.intensity, columns.classification, ...columns.extras]) {
+    if (a && a.buffer instanceof ArrayBuffer) buffers.add(a.buffer);
+  }
+  return [...buffers];
+}
