@@ -42,6 +42,8 @@ export interface StaffRepository {
     /** Records the outcome of a login attempt (and the audit row) in one transaction. */
     recordAttempt(id: string, outcome: { ok: true; at: number } | { ok: false; at: number; failedAttempts: number; lockedUntil: number | null }): void;
     setPasswordHash(id: string, passwordHash: string, actor: Actor): void;
+    /** Clears failed attempts and a lockout (IT admin). */
+    clearLockout(id: string, actor: Actor): void;
   };
 }
 
@@ -165,6 +167,13 @@ export function createStaffRepository(record: ClinicRecord): StaffRepository {
           mustExist(id);
           db.update(staff).set({ passwordHash, updatedAt: Date.now() }).where(eq(staff.id, id)).run();
           audit(actor, 'staff.set_password', id);
+        });
+      },
+      clearLockout(id, actor) {
+        record.transaction(() => {
+          mustExist(id);
+          db.update(staff).set({ failedAttempts: 0, lockedUntil: null }).where(eq(staff.id, id)).run();
+          audit(actor, 'staff.clear_lockout', id);
         });
       },
     },

@@ -1,0 +1,22 @@
+/**
+ * Staff, roles, sessions and clinics on this workstation. Plain Node: the record, the KeyStore,
+ * the data dir and a logger come in as arguments.
+ */
+export { createAuthService, DEFAULT_LOCKOUT, type AuthService, type AuthServiceOptions, type LockoutPolicy, type SignedIn } from './auth.service';
+export { enrolClinic, openClinic, listClinics, ensureDataDir, type ClinicDeps, type ClinicEntry, type Enrolment } from './clinics';
+export { hashPassword, verifyPassword, needsRehash, DEFAULT_SCRYPT, type ScryptParams } from './password';
+export { createSessionStore, type Session, type SessionStore, type SessionOptions } from './sessions';
+export {
+  AuthError,
+  InvalidCredentialsError,
+  AccountLockedError,
+  AccountDisabledError,
+  SessionInvalidError,
+  SessionLockedError,
+  ForbiddenError,
+  ClinicNotEnrolledError,
+  ClinicKeyMissingError,
+  ClinicIndexInvalidError,
+  type AuthErrorCode,
+} from './errors';
+export { can, permissionsOf, PERMISSION_MATRIX, type Permission, type StaffRole } from '../../common/permissions';
