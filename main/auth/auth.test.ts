@@ -1,19 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAudit, SYSTEM_ACTOR, verifyAuditChain } from '../records/index';
-import { createDb, type TestDb } from '../records/test-helpers';
+import { createTestRecord } from './test-helpers';
 import { createMemoryLogger } from '../shared/logger';
 import { createAuthService, type AuthService } from './auth.service';
 import { AccountDisabledError, AccountLockedError, ForbiddenError, InvalidCredentialsError, SessionInvalidError, SessionLockedError } from './errors';
 
 const FAST = { log2N: 12, r: 8, p: 1 };
 const PW = 'a long enough passphrase';
-let db: TestDb;
+let db: ReturnType<typeof createTestRecord>;
 let auth: AuthService;
 let clock: number;
 const log = createMemoryLogger();
 
 beforeEach(async () => {
-  db = createDb();
+  db = createTestRecord();
   clock = 1_800_000_000_000;
   auth = createAuthService({ record: db.record, logger: log, scrypt: FAST, now: () => clock, idleTimeoutMs: 5 * 60_000 });
   await auth.createStaff({ username: 'nina', displayName: 'Nina Nurse', password: PW, roles: ['nurse'] }, SYSTEM_ACTOR);

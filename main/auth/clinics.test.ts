@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPatientsRepository, NotAClinicRecordError, WrongKeyError } from '../records/index';
-import { tempDir } from '../records/test-helpers';
 import { createMemoryLogger } from '../shared/logger';
-import { createKeytarKeyStore } from '../vault/index';
-import { assertKeyringWhenRequired, KEYRING_SKIP_REASON, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
+import { assertKeyringWhenRequired, KEYRING_SKIP_REASON, skipKeyring, tempDir, testKeyStore } from './test-helpers';
 import { createAuthService } from './auth.service';
 import { enrolClinic, listClinics, openClinic } from './clinics';
 import { ClinicKeyMissingError, ClinicNotEnrolledError } from './errors';
@@ -19,7 +17,7 @@ const logger = createMemoryLogger();
 const admin = { username: 'it.admin', displayName: 'IT Admin', password: 'first admin password' };
 
 describe.skipIf(skipKeyring)(`clinics on a workstation${skipKeyring ? ` — skipped: ${KEYRING_SKIP_REASON}` : ''}`, () => {
-  const keyStore = createKeytarKeyStore({ service: TEST_SERVICE });
+  const keyStore = testKeyStore;
   const enrolled: string[] = [];
   let tmp: ReturnType<typeof tempDir>;
   beforeEach(() => {
