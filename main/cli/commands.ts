@@ -1,6 +1,7 @@
 import type { CliCommand } from './command';
+import { octreeCommand } from './octree.command';
 import { scanInfoCommand } from './scan-info.command';
 import { versionCommand } from './version.command';
 
 /** Every `coherency` sub-command. Add new ones here (one file each: `<name>.command.ts`). */
-export const COMMANDS: CliCommand[] = [versionCommand, scanInfoCommand];
+export const COMMANDS: CliCommand[] = [versionCommand, scanInfoCommand, octreeCommand];

@@ -1,0 +1,229 @@
+/**
+ * Octree writer benchmark: generated skin-like scans (a limb-like surface with a shallow wound
+ * depression, coloured, in millimetres) of 1, 5 and 20 million points, each converted to a
+ * Potree 2.0 octree on disk. Prints points/s and the process's peak memory (RSS high-water mark,
+ * worker threads included: they live in this process) next to PotreeConverter 2.1's figures on
+ * this machine class. Where POTREE_CONVERTER names a PotreeConverter 2.x binary, the same cloud is
+ * also written as LAS 1.2 (point format 2) and converted by it in the same run, and the ratio
+ * printed.
+ *
+ *   npx tsx bench/octree/run.ts [--sizes 1,5,20] [--workers N] [--keep]
+ *
+ * The worker pool is started once (its start-up, which under tsx includes compiling the worker's
+ * TypeScript, is printed separately) and reused for every size, as the app's import queue does.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir, availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { PointCloud } from '../../common/point-cloud';
+import { buildOctree, createOctreeWorkerPool, defaultWorkerCount } from '../../main/scans/octree';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const SIZES = (flag('sizes') ?? '1,5,20').split(',').map((s) => Number(s) * 1_000_000);
+const WORKERS = flag('workers') !== undefined ? Number(flag('workers')) : defaultWorkerCount();
+const KEEP = args.includes('--keep');
+
+/** PotreeConverter 2.1 on this machine class (from the issue): seconds and peak MB. */
+const REFERENCE: Record<number, { seconds: number; peakMb: number }> = {
+  1_000_000: { seconds: 0.73, peakMb: 292 },
+  5_000_000: { seconds: 1.9, peakMb: 425 },
+  20_000_000: { seconds: 8.3, peakMb: 654 },
+};
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A forearm-like surface: 300 mm long, radius tapering 45 → 32 mm with a gentle bulge, scanned
+ * over 300° of its circumference; a 40 × 25 mm wound 4 mm deep; skin-coloured with a red/yellow
+ * wound bed; points jittered by ~0.5 mm along the surface and ±0.25 mm across it (LiDAR noise).
+ */
+function skinScan(count: number, seed = 1): PointCloud {
+  const random = prng(seed);
+  const positions = new Float64Array(3 * count);
+  const colors = new Uint8Array(3 * count);
+  const arc = (300 / 360) * 2 * Math.PI;
+  for (let i = 0; i < count; i++) {
+    const along = random() * 300 + (random() - 0.5) * 0.5;
+    const angle = -arc / 2 + random() * arc;
+    const baseRadius = 45 - (13 * along) / 300 + 3 * Math.sin((along / 300) * Math.PI);
+    // Wound centred at 150 mm along, angle 0: an elliptical depression with a smooth rim.
+    const du = (along - 150) / 20;
+    const dv = (angle * baseRadius) / 12.5;
+    const r2 = du * du + dv * dv;
+    const depth = r2 < 1 ? 4 * (1 - r2) ** 2 : 0;
+    const radius = baseRadius - depth + (random() - 0.5) * 0.5;
+    positions[3 * i] = radius * Math.cos(angle);
+    positions[3 * i + 1] = along;
+    positions[3 * i + 2] = radius * Math.sin(angle);
+    const shade = 0.85 + 0.15 * random();
+    if (r2 < 1) {
+      const slough = r2 < 0.3 && random() < 0.5;
+      colors[3 * i] = Math.round((slough ? 210 : 170) * shade);
+      colors[3 * i + 1] = Math.round((slough ? 180 : 40) * shade);
+      colors[3 * i + 2] = Math.round((slough ? 90 : 45) * shade);
+    } else {
+      colors[3 * i] = Math.round(224 * shade);
+      colors[3 * i + 1] = Math.round(172 * shade);
+      colors[3 * i + 2] = Math.round(140 * shade);
+    }
+  }
+  return { format: 'ply', version: '1.0', count, positions, colors, extras: [], units: 'mm', comments: ['bench skin scan'] };
+}
+
+/** The process's resident-set high-water mark in MB, reset first when `reset` (Linux clear_refs 5). */
+function vmHwmMb(pid: number | 'self' = 'self'): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /VmHWM:\s+(\d+) kB/.exec(status);
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+function resetHwm(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** LAS 1.2, point data format 2 (xyz int32, intensity, flags, class, angle, user, source, rgb16). */
+async function writeLas(cloud: PointCloud, path: string): Promise<void> {
+  const n = cloud.count;
+  const scale = 0.001;
+  const min = [Infinity, Infinity, Infinity];
+  const max = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < n; i++) for (let a = 0; a < 3; a++) {
+    const v = cloud.positions[3 * i + a]!;
+    if (v < min[a]!) min[a] = v;
+    if (v > max[a]!) max[a] = v;
+  }
+  const header = Buffer.alloc(227);
+  header.write('LASF', 0, 'ascii');
+  header.writeUInt8(1, 24);
+  header.writeUInt8(2, 25);
+  header.write('coherency bench', 26 + 32, 'ascii');
+  header.writeUInt16LE(227, 94);
+  header.writeUInt32LE(227, 96);
+  header.writeUInt32LE(0, 100);
+  header.writeUInt8(2, 104);
+  header.writeUInt16LE(26, 105);
+  header.writeUInt32LE(n, 107);
+  header.writeUInt32LE(n, 111);
+  for (let a = 0; a < 3; a++) {
+    header.writeDoubleLE(scale, 131 + 8 * a);
+    header.writeDoubleLE(min[a]!, 155 + 8 * a);
+  }
+  header.writeDoubleLE(max[0]!, 179);
+  header.writeDoubleLE(min[0]!, 187);
+  header.writeDoubleLE(max[1]!, 195);
+  header.writeDoubleLE(min[1]!, 203);
+  header.writeDoubleLE(max[2]!, 211);
+  header.writeDoubleLE(min[2]!, 219);
+  const out = createWriteStream(path);
+  const write = (b: Buffer): Promise<void> => new Promise((resolve, reject) => out.write(b, (e) => (e ? reject(e) : resolve())));
+  await write(header);
+  const batch = 1 << 16;
+  for (let s = 0; s < n; s += batch) {
+    const e = Math.min(n, s + batch);
+    const buf = Buffer.alloc((e - s) * 26);
+    for (let i = s; i < e; i++) {
+      const o = (i - s) * 26;
+      for (let a = 0; a < 3; a++) buf.writeInt32LE(Math.round((cloud.positions[3 * i + a]! - min[a]!) / scale), o + 4 * a);
+      buf.writeUInt8(0x09, o + 14); // return 1 of 1
+      for (let c = 0; c < 3; c++) buf.writeUInt16LE(cloud.colors![3 * i + c]! * 257, o + 20 + 2 * c);
+    }
+    await write(buf);
+  }
+  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+}
+
+async function runPotreeConverter(binary: string, las: string, outDir: string): Promise<{ seconds: number; peakMb: number }> {
+  const start = performance.now();
+  const child = spawn(binary, [las, '-o', outDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let peak = 0;
+  const timer = setInterval(() => {
+    if (child.pid) peak = Math.max(peak, vmHwmMb(child.pid) || 0);
+  }, 10);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`PotreeConverter exited with ${code}: ${stderr.slice(-500)}`);
+  return { seconds: (performance.now() - start) / 1000, peakMb: peak };
+}
+
+const mb = (bytes: number): number => bytes / (1 << 20);
+
+async function main(): Promise<void> {
+  const converter = process.env.POTREE_CONVERTER;
+  if (converter && !existsSync(converter)) throw new Error(`POTREE_CONVERTER=${converter} does not exist`);
+  const work = await mkdtemp(join(tmpdir(), 'octree-bench-'));
+  console.log(`octree bench: ${availableParallelism()} cores, ${WORKERS} workers, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (a shared machine inflates times)`);
+
+  const pool = createOctreeWorkerPool(Math.max(1, WORKERS));
+  const warmStart = performance.now();
+  await buildOctree(skinScan(300_000, 99), { pool, inProcessBelow: 0, outDir: join(work, 'warm-up') });
+  console.log(`worker pool start-up + first small build: ${((performance.now() - warmStart) / 1000).toFixed(2)} s (not counted below)`);
+
+  const rows: string[] = [];
+  try {
+    for (const size of SIZES) {
+      const cloud = skinScan(size);
+      const cloudMb = mb(cloud.positions.byteLength + (cloud.colors?.byteLength ?? 0));
+      const outDir = join(work, `ours-${size}`);
+      const reset = resetHwm();
+      let sampledPeak = 0;
+      const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, mb(process.memoryUsage().rss))), 20);
+      const cpuBefore = process.cpuUsage();
+      const result = await buildOctree(cloud, { outDir, ...(WORKERS === 0 ? { workers: 0 } : { pool }) });
+      const cpu = process.cpuUsage(cpuBefore);
+      clearInterval(sampler);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+      const peakMb = Math.max(sampledPeak, reset ? vmHwmMb() : 0);
+      const seconds = result.stats.ms / 1000;
+      const ref = REFERENCE[size];
+      let line =
+        `${(size / 1e6).toString().padStart(3)} M points: ${seconds.toFixed(2)} s, ${(size / seconds / 1e6).toFixed(2)} M points/s (CPU ${cpuSeconds.toFixed(2)} s in all threads), ` +
+        `peak RSS ${peakMb.toFixed(0)} MB (of which the input cloud ${cloudMb.toFixed(0)} MB), ${result.stats.nodes} nodes, depth ${result.stats.depth}, ` +
+        `${(result.files['octree.bin'] / size).toFixed(0)} bytes/point`;
+      if (ref) line += ` | PotreeConverter 2.1 reference: ${ref.seconds} s, ${(size / ref.seconds / 1e6).toFixed(2)} M points/s, peak ${ref.peakMb} MB → time ratio ours/theirs ${(seconds / ref.seconds).toFixed(2)}`;
+      if (converter) {
+        const las = join(work, `cloud-${size}.las`);
+        await writeLas(cloud, las);
+        const theirs = await runPotreeConverter(converter, las, join(work, `potree-${size}`));
+        line += ` | PotreeConverter measured now: ${theirs.seconds.toFixed(2)} s, peak ${theirs.peakMb.toFixed(0)} MB → ratio ours/theirs ${(seconds / theirs.seconds).toFixed(2)}`;
+        await rm(las, { force: true });
+      }
+      console.log(line);
+      rows.push(line);
+      if (!KEEP) await rm(outDir, { recursive: true, force: true });
+    }
+  } finally {
+    await pool.dispose();
+    if (!KEEP) await rm(work, { recursive: true, force: true });
+    else console.log(`kept ${work}`);
+  }
+  if (!converter) console.log('(set POTREE_CONVERTER to a PotreeConverter 2.x binary to measure it in the same run)');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
