@@ -1,9 +1,21 @@
+import { auditRouter } from './audit.router';
+import { authRouter } from './auth.router';
+import { clinicRouter } from './clinic.router';
+import { patientsRouter } from './patients.router';
+import { staffRouter } from './staff.router';
 import { systemRouter } from './system.router';
 import { createCallerFactory, router } from './trpc';
+import { woundsRouter } from './wounds.router';
 
 /** Every procedure the renderer can call, over IPC (Electron) and HTTP/WS (browser host) alike. */
 export const appRouter = router({
   system: systemRouter,
+  clinic: clinicRouter,
+  auth: authRouter,
+  staff: staffRouter,
+  patients: patientsRouter,
+  wounds: woundsRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

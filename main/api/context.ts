@@ -1,22 +1,16 @@
 import type { Transport } from '../../common/system';
 import type { Services } from './services';
 
-/** Who is calling. Filled in by the auth layer once a staff member has logged in. */
-export interface CallerSession {
-  staffId: string;
-  clinicId: string;
-  roles: string[];
-}
-
 export interface ContextInner {
   services: Services;
   transport: Transport;
-  session: CallerSession | null;
+  /** One renderer: an Electron window or the browser host's launch session. */
+  connectionId: string;
 }
 
 /** The transport-free part of the context (STYLE habit 7): what tests and both adapters build on. */
 export function createContextInner(opts: ContextInner): ContextInner {
-  return { services: opts.services, transport: opts.transport, session: opts.session };
+  return { services: opts.services, transport: opts.transport, connectionId: opts.connectionId };
 }
 
 export type Context = ReturnType<typeof createContextInner>;

@@ -1,3 +1,5 @@
 export { appRouter, createCaller, type AppRouter } from './app.router';
-export { createContextInner, type Context, type CallerSession } from './context';
+export { createContextInner, type Context } from './context';
 export { createServices, type Services, type ServiceOptions } from './services';
+export { newConnectionId, type Workstation, type OpenClinic } from './workstation';
+export type { Access, Meta } from './trpc';

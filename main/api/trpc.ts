@@ -1,15 +1,20 @@
 /**
- * The only place initTRPC is called (STYLE habit 7). Exports the base procedures every
- * router must build on, so that role and audit checks cannot be forgotten.
+ * The only place initTRPC is called (STYLE habit 7). Every procedure is built from one of the
+ * base procedures exported here, and each carries `meta.access`: 'public', 'signed-in' or the
+ * permission it needs. The router-walk test fails for a procedure without a rule.
  */
-import { initTRPC } from '@trpc/server';
+import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import type { Permission } from '../../common/permissions';
 import type { Context } from './context';
+import type { OpenClinic } from './workstation';
 
-/** Errors carry our own machine-readable `code` (a string union per service) to the UI. */
-export interface AppErrorShapeData {
-  appCode?: string;
+export type Access = 'public' | 'signed-in' | Permission;
+export interface Meta {
+  access: Access;
 }
 
+/** Our error classes carry a `code`; it reaches the UI as `data.appCode`. */
 function appCodeOf(cause: unknown): string | undefined {
   if (cause && typeof cause === 'object' && 'code' in cause && typeof (cause as { code: unknown }).code === 'string') {
     return (cause as { code: string }).code;
@@ -17,16 +22,84 @@ function appCodeOf(cause: unknown): string | undefined {
   return undefined;
 }
 
-const t = initTRPC.context<Context>().create({
-  errorFormatter({ shape, error }) {
-    const appCode = appCodeOf(error.cause);
-    return { ...shape, data: { ...shape.data, stack: undefined, ...(appCode ? { appCode } : {}) } };
-  },
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      const appCode = appCodeOf(error.cause);
+      const zod = error.cause instanceof ZodError ? error.cause.issues.map((i) => ({ path: i.path.map(String), message: i.message })) : undefined;
+      return { ...shape, data: { ...shape.data, stack: undefined, ...(appCode ? { appCode } : {}), ...(zod ? { issues: zod } : {}) } };
+    },
+  });
+
+/** Service errors → tRPC codes, once, at the boundary (STYLE habit 5). */
+const TRPC_CODE_BY_APP_CODE: Record<string, TRPCError['code']> = {
+  INVALID_CREDENTIALS: 'UNAUTHORIZED',
+  ACCOUNT_LOCKED: 'UNAUTHORIZED',
+  ACCOUNT_DISABLED: 'UNAUTHORIZED',
+  SESSION_INVALID: 'UNAUTHORIZED',
+  SESSION_LOCKED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  RECORD_EXISTS: 'CONFLICT',
+  CONFLICT: 'CONFLICT',
+  CLINIC_NOT_ENROLLED: 'NOT_FOUND',
+  BACKUP_PASSWORD: 'BAD_REQUEST',
+};
+
+const translateErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const cause = result.error.cause;
+    if (cause instanceof ZodError) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Some fields are not valid.', cause });
+    const appCode = appCodeOf(cause);
+    const code = appCode ? TRPC_CODE_BY_APP_CODE[appCode] : undefined;
+    if (code && result.error.code === 'INTERNAL_SERVER_ERROR') throw new TRPCError({ code, message: result.error.message, cause });
+  }
+  return result;
 });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const middleware = t.middleware;
 
-/** Needs no login: app version, platform, enrolment status. Never returns patient data. */
-export const publicProcedure = t.procedure;
+/** Needs no sign-in: app version, clinics on this workstation, enrolment, sign-in. Never patient data. */
+export const publicProcedure = t.procedure.use(translateErrors).meta({ access: 'public' });
+
+export interface SignedInContext {
+  clinic: OpenClinic;
+  token: string;
+  actor: { id: string; roles: Array<'nurse' | 'doctor' | 'manager' | 'it-admin'> };
+}
+
+const requireSession = t.middleware(async ({ ctx, next }) => {
+  const bound = ctx.services.workstation.connection(ctx.connectionId);
+  if (!bound) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first.' });
+  const clinic = await ctx.services.workstation.clinic(bound.clinicId);
+  try {
+    const session = clinic.auth.session(bound.token);
+    return next({ ctx: { clinic, token: bound.token, actor: { id: session.staffId, roles: session.roles } } satisfies SignedInContext });
+  } catch (error) {
+    if (appCodeOf(error) === 'SESSION_INVALID') ctx.services.workstation.unbind(ctx.connectionId);
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: error instanceof Error ? error.message : 'Sign in again.', cause: error });
+  }
+});
+
+/** Any signed-in staff member (their own session: sign out, lock, change password). */
+export const signedInProcedure = t.procedure.use(translateErrors).use(requireSession).meta({ access: 'signed-in' });
+
+/** Needs `permission` (common/permissions.ts); everything else gets FORBIDDEN. */
+export function permitted(permission: Permission) {
+  return t.procedure
+    .use(translateErrors)
+    .use(requireSession)
+    .meta({ access: permission })
+    .use(({ ctx, next }) => {
+      try {
+        ctx.clinic.auth.authorize(ctx.token, permission);
+      } catch (error) {
+        throw new TRPCError({ code: appCodeOf(error) === 'FORBIDDEN' ? 'FORBIDDEN' : 'UNAUTHORIZED', message: `Your role does not allow this (${permission}).`, cause: error });
+      }
+      return next();
+    });
+}

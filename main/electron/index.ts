@@ -2,7 +2,7 @@
  * The Electron shell: windows, the app:// protocol that serves the renderer, the IPC end of the
  * one tRPC router, and nothing else. Every service is plain Node and built by createServices.
  */
-import { app, BrowserWindow, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, net, powerMonitor, protocol, session, shell } from 'electron';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createIPCHandler } from 'trpc-electron/main';
@@ -45,6 +45,10 @@ async function main(): Promise<void> {
     return new Response(response.body, { status: response.status, headers });
   });
 
+  // The OS lock screen and suspend lock every staff session (the renderer shows its lock screen).
+  powerMonitor.on('lock-screen', () => services.workstation.lockAll());
+  powerMonitor.on('suspend', () => services.workstation.lockAll());
+
   // Deny every permission (camera, geolocation, notifications, …) unless a feature asks for it here.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
@@ -58,7 +62,7 @@ async function main(): Promise<void> {
       if (!frame || frame.parent !== null || !frame.url.startsWith(`${APP_ORIGIN}/`)) {
         throw new Error('IPC from a foreign frame refused');
       }
-      return createContextInner({ services, transport: 'ipc', session: null });
+      return createContextInner({ services, transport: 'ipc', connectionId: `ipc:${event.sender.id}` });
     },
   });
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
-import { appRouter, createContextInner, type Services } from '../api/index';
+import { appRouter, createContextInner, newConnectionId, type Services } from '../api/index';
 import { contentSecurityPolicy } from '../shared/csp';
 import { HostGate } from './security';
 import { serveStatic } from './static';
@@ -50,7 +50,9 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
   const gate = new HostGate(port);
   const headers = { ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] }) };
 
-  const createContext = () => createContextInner({ services: opts.services, transport: 'http', session: null });
+  // Every request carrying this launch's secret is one connection (one signed-in staff session).
+  const connectionId = newConnectionId('http');
+  const createContext = () => createContextInner({ services: opts.services, transport: 'http', connectionId });
   const trpcHandler = createHTTPHandler({ router: appRouter, createContext, basePath: `${TRPC_HTTP_PATH}/` });
 
   const deny = (res: ServerResponse, status: number, reason: string) => {

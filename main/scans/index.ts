@@ -17,6 +17,8 @@ export { ScanFormatError, isScanFormatError, SCAN_ERROR_CODES, type ScanErrorCod
 export { readPointCloud, sniffFormat, type ReadPointCloudOptions } from './formats/read';
 export { computeStats, toMillimetres, MILLIMETRES_PER_UNIT, type CloudStats } from './formats/stats';
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_POINTS } from './formats/options';
+export { createScanStore, ScanStoreError, EncryptedFileError, type ScanStore } from './store/index';
+export { createImportService, type ImportService, type ImportJobState, type ImportRequest, type ImportActor } from './import/index';
 
 /** Reads and parses a scan file on the calling thread (the CLI; use `parseInWorker` in the app). */
 export async function readPointCloudFile(path: string, options: Omit<ReadPointCloudOptions, 'fileName'> = {}): Promise<PointCloud> {

@@ -8,6 +8,7 @@ import { createImportService, type NewScanRecord, type ScanRecordPort } from './
 
 const SAMPLES = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'samples', 'scans');
 let counter = 0;
+const actor = { id: 'nurse-1', roles: ['nurse'] };
 const newId = () => `id${Date.now().toString(36)}${(counter++).toString(36)}x`;
 
 function setup() {
@@ -34,7 +35,7 @@ describe('import jobs', () => {
       phases.push(j.phase);
       progress.push(j.progress);
     });
-    const job = service.start({ bytes, fileName: '808-30.ply', woundId: 'wound-1', capturedAt: Date.UTC(2026, 10, 1) });
+    const job = service.start({ bytes, fileName: '808-30.ply', woundId: 'wound-1', capturedAt: Date.UTC(2026, 10, 1), actor });
     const final = await service.wait(job.id);
     expect(final.error).toBeNull();
     expect(final.phase).toBe('done');
@@ -59,7 +60,7 @@ describe('import jobs', () => {
   it('a corrupt file ends in a typed error naming format and offset, and stores nothing', async () => {
     const { rootDir, rows, service } = setup();
     const bytes = readFileSync(join(SAMPLES, 'ply', 'dardavesis__808-30.ply')).subarray(0, 5000);
-    const final = await service.wait(service.start({ bytes, fileName: 'cut.ply', woundId: 'wound-1', capturedAt: 0 }).id);
+    const final = await service.wait(service.start({ bytes, fileName: 'cut.ply', woundId: 'wound-1', capturedAt: 0, actor }).id);
     expect(final.phase).toBe('failed');
     expect(final.error?.code).toBe('TRUNCATED');
     expect(final.error?.format).toBe('ply');
@@ -70,7 +71,7 @@ describe('import jobs', () => {
 
   it('refuses an unknown wound before doing any work', async () => {
     const { rootDir, service } = setup();
-    const final = await service.wait(service.start({ bytes: new Uint8Array(10), fileName: 'x.ply', woundId: 'nope', capturedAt: 0 }).id);
+    const final = await service.wait(service.start({ bytes: new Uint8Array(10), fileName: 'x.ply', woundId: 'nope', capturedAt: 0, actor }).id);
     expect(final.phase).toBe('failed');
     expect(final.error?.code).toBe('NOT_FOUND');
     expect(readdirSync(rootDir)).toEqual([]);
@@ -79,7 +80,7 @@ describe('import jobs', () => {
   it('cancels a running import and removes what it stored', async () => {
     const { rootDir, rows, service } = setup();
     const bytes = readFileSync(join(SAMPLES, 'ply', 'dardavesis__808-30.ply'));
-    const job = service.start({ bytes, fileName: 'a.ply', woundId: 'wound-1', capturedAt: 0 });
+    const job = service.start({ bytes, fileName: 'a.ply', woundId: 'wound-1', capturedAt: 0, actor });
     const off = service.onDidChangeJob((j) => {
       if (j.phase === 'parsing' || j.phase === 'indexing') service.cancel(job.id);
     });

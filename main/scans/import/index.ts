@@ -48,10 +48,16 @@ export interface NewScanRecord {
   octreeFileId: string;
 }
 
+/** Who started the import; the record audits the scan under this actor. */
+export interface ImportActor {
+  id: string;
+  roles: readonly string[];
+}
+
 export interface ScanRecordPort {
   /** Throws when the wound does not exist (checked before any work starts, too). */
   assertWoundExists(woundId: string): void;
-  insertScan(scan: NewScanRecord): void;
+  insertScan(scan: NewScanRecord, actor: ImportActor): void;
 }
 
 export interface ImportRequest {
@@ -60,6 +66,7 @@ export interface ImportRequest {
   woundId: string;
   capturedAt: number;
   sourceDeviceId?: string | null;
+  actor: ImportActor;
 }
 
 export interface ImportService {
@@ -164,7 +171,7 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
         sha256,
         rawFileId,
         octreeFileId: 'metadata.json',
-      });
+      }, request.actor);
       update(job, { phase: 'done', progress: 1, finishedAt: Date.now() });
     } catch (error) {
       if (stored) await deps.store.remove(scanId).catch(() => undefined);

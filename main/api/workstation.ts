@@ -1,0 +1,140 @@
+/**
+ * The clinics open on this workstation and who is signed in on each connection. Composition of
+ * services (records, auth, scans): the one place that knows how they fit together, used by both
+ * transports through the router.
+ *
+ * A "connection" is one renderer: an Electron window (IPC) or the browser host's launch session
+ * (HTTP + WS share the launch cookie). Its staff session token never leaves the main process.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { enrolClinic, listClinics, openClinic, createAuthService, ensureDataDir, type AuthService, type ClinicEntry } from '../auth/index';
+import { createPatientsRepository, createScansRepository, createWoundsRepository, newId, type Actor, type ClinicRecord, type PatientsRepository, type ScansRepository, type WoundsRepository } from '../records/index';
+import { createImportService, createScanStore, type ImportService, type ScanStore } from '../scans/index';
+import type { Logger } from '../shared/logger';
+import type { KeyStore } from '../vault/index';
+import type { EnrolClinicInput } from '../../common/records';
+
+export interface OpenClinic {
+  id: string;
+  name: string;
+  record: ClinicRecord;
+  auth: AuthService;
+  patients: PatientsRepository;
+  wounds: WoundsRepository;
+  scans: ScansRepository;
+  store: ScanStore;
+  imports: ImportService;
+  dispose(): Promise<void>;
+}
+
+export interface ConnectionSession {
+  clinicId: string;
+  token: string;
+}
+
+export interface Workstation {
+  readonly dataDir: string;
+  listClinics(): ClinicEntry[];
+  enrol(input: EnrolClinicInput): Promise<{ clinicId: string; name: string }>;
+  /** Opens (once) and returns an enrolled clinic; throws the typed open error otherwise. */
+  clinic(clinicId: string): Promise<OpenClinic>;
+  connection(connectionId: string): ConnectionSession | null;
+  bind(connectionId: string, session: ConnectionSession): void;
+  unbind(connectionId: string): void;
+  /** OS lock / suspend: every session locks. */
+  lockAll(): void;
+  dispose(): Promise<void>;
+}
+
+export interface WorkstationOptions {
+  dataDir: string;
+  keyStore: KeyStore;
+  logger: Logger;
+  idleTimeoutMs?: number;
+}
+
+export function createWorkstation(opts: WorkstationOptions): Workstation {
+  ensureDataDir(opts.dataDir);
+  const clinics = new Map<string, Promise<OpenClinic>>();
+  const connections = new Map<string, ConnectionSession>();
+  const deps = { dataDir: opts.dataDir, keyStore: opts.keyStore, logger: opts.logger };
+
+  async function open(clinicId: string): Promise<OpenClinic> {
+    const opened = await openClinic(clinicId, deps);
+    if (!opened.ok) throw opened.error;
+    const record = opened.record;
+    const key = await opts.keyStore.get(clinicId);
+    if (!key) {
+      record.dispose();
+      throw new Error('the clinic key disappeared from the keychain while opening');
+    }
+    const entry = listClinics(opts.dataDir).find((c) => c.id === clinicId)!;
+    const store = createScanStore({ rootDir: join(opts.dataDir, 'clinics', clinicId, 'scans'), clinicKey: key });
+    key.fill(0);
+    const auth = createAuthService({ record, logger: opts.logger, ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}) });
+    const scans = createScansRepository(record);
+    const imports = createImportService({
+      store,
+      newId: () => newId(),
+      records: {
+        assertWoundExists(woundId) {
+          if (!scans.woundExists(woundId)) throw Object.assign(new Error('no such wound in this clinic'), { code: 'NOT_FOUND' });
+        },
+        insertScan: (scan, actor) => void scans.insert(scan, { id: actor.id, roles: actor.roles as Actor['roles'] }),
+      },
+    });
+    return {
+      id: clinicId,
+      name: entry.name,
+      record,
+      auth,
+      patients: createPatientsRepository(record),
+      wounds: createWoundsRepository(record),
+      scans,
+      store,
+      imports,
+      async dispose() {
+        await imports.dispose();
+        auth.dispose();
+        record.dispose();
+      },
+    };
+  }
+
+  return {
+    dataDir: opts.dataDir,
+    listClinics: () => listClinics(opts.dataDir),
+    async enrol(input) {
+      const { clinic, record } = await enrolClinic(input, deps);
+      record.dispose();
+      return { clinicId: clinic.id, name: clinic.name };
+    },
+    clinic(clinicId) {
+      let p = clinics.get(clinicId);
+      if (!p) {
+        p = open(clinicId);
+        clinics.set(clinicId, p);
+        p.catch(() => clinics.delete(clinicId));
+      }
+      return p;
+    },
+    connection: (id) => connections.get(id) ?? null,
+    bind: (id, session) => void connections.set(id, session),
+    unbind: (id) => void connections.delete(id),
+    lockAll() {
+      for (const p of clinics.values()) void p.then((c) => c.auth.sessions.lockAll(), () => undefined);
+    },
+    async dispose() {
+      const all = await Promise.allSettled(clinics.values());
+      for (const r of all) if (r.status === 'fulfilled') await r.value.dispose();
+      clinics.clear();
+      connections.clear();
+    },
+  };
+}
+
+/** A connection id that cannot be guessed across launches (used by the browser host). */
+export function newConnectionId(prefix: string): string {
+  return `${prefix}:${randomBytes(9).toString('base64url')}`;
+}
