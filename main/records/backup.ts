@@ -15,7 +15,7 @@
  * synchronous SQLite (VACUUM INTO reads the whole file: about a second per 100 MB).
  */
 import { randomBytes } from 'node:crypto';
-import { constants, copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3-multiple-ciphers';
 import type { Logger } from '../shared/logger';
 import { applyPassphrase, applyRawKey, assertRecordKey, rekeyPassphrase, rekeyRaw } from './cipher';
@@ -50,6 +50,7 @@ export async function exportBackup(record: ClinicRecord, options: { password: st
   try {
     // Same key and cipher as the record: the snapshot is encrypted as it is written.
     connectionOf(record).prepare('VACUUM INTO ?').run(partial);
+    chmodSync(partial, 0o600);
     const copy = new Database(partial, { fileMustExist: true });
     try {
       applyRawKey(copy, keyOf(record));
@@ -118,6 +119,7 @@ export async function restoreBackup(file: string, password: string, options: Res
     }
     if (existsSync(newFile) || existsSync(`${newFile}-wal`)) throw new RecordExistsError(newFile);
     copyFileSync(file, newFile, constants.COPYFILE_EXCL);
+    chmodSync(newFile, 0o600);
     try {
       const db = new Database(newFile, { fileMustExist: true });
       try {

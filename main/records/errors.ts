@@ -143,7 +143,7 @@ export function sqliteCode(error: unknown): string | null {
 export function translateSqliteError(error: unknown, file: string): unknown {
   const code = sqliteCode(error);
   if (!code) return error;
-  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR_WRITE') || code === 'SQLITE_IOERR_FSYNC') return code === 'SQLITE_FULL' ? new DiskFullError({ cause: error }) : error;
+  if (code === 'SQLITE_FULL') return new DiskFullError({ cause: error });
   if (code.startsWith('SQLITE_CORRUPT')) return new CorruptRecordError(file, 'SQLite reported corruption', { cause: error });
   return error;
 }
