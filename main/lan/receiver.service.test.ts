@@ -178,16 +178,33 @@ describe('LAN receiver: pairing and upload', () => {
   it('resumes an upload whose tablet was killed at ~50% without re-sending the finished part (CLI, URL storage on disk)', async () => {
     const h = await startHarness('resume');
     const state = h.receiver.state();
-    const profile = await pairTablet(h);
     const chunkSize = 128 * 1024;
     // The tablet reaches the workstation through a relay that stalls after about half the file.
     const relay = await startRelay(state.port!, { stallAfter: Math.floor(sample.length / 2) });
     const tabletDir = await mkdtemp(join(tmpdir(), 'cw-tablet-'));
     const profilePath = join(tabletDir, 'profile.json');
-    await writeFile(profilePath, JSON.stringify({ ...profile, port: relay.port }));
     const cli = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'tools', 'tablet-sim', 'cli.ts'), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = async (args: string[]) => {
+      const child = cli(args);
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      return { code, out, err };
+    };
     const args = ['upload', SAMPLE, '--mrn', MRN, '--wound', 'W-7', '--profile', profilePath, '--chunk-size', String(chunkSize)];
     try {
+      // Pair with the CLI from the QR payload (pointed at the relay); it writes the profile.
+      const offer = await h.receiver.createPairingOffer();
+      const paired = await run(['pair', '--qr', JSON.stringify({ ...offer.payload, port: relay.port }), '--name', 'Tablet 1', '--profile', profilePath]);
+      expect(paired.code, paired.err).toBe(0);
+      const profile = JSON.parse(await readFile(profilePath, 'utf8')) as Profile;
+      expect(JSON.parse(paired.out)).toMatchObject({ deviceId: profile.deviceId, token: profile.token });
+      expect(profile).toMatchObject({ host: '127.0.0.1', port: relay.port, fingerprint: state.fingerprint });
+      expect((await stat(profilePath)).mode & 0o777).toBe(0o600);
+      expect(h.receiver.state().pairedDevices).toEqual([expect.objectContaining({ id: profile.deviceId, name: 'Tablet 1' })]);
+
       const first = cli(args);
       const firstExit = new Promise<number | null>((r) => first.once('exit', (code) => r(code)));
       await relay.stalled;
@@ -207,12 +224,7 @@ describe('LAN receiver: pairing and upload', () => {
       // the resuming request takes over its lock after tus' lock-drain timeout (3 s).
       relay.passThrough();
       const completion = h.nextCompletion();
-      const second = cli(args);
-      let out = '';
-      let err = '';
-      second.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      second.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const code = await new Promise<number | null>((r) => second.once('exit', (c) => r(c)));
+      const { code, out, err } = await run(args);
       expect(code, err).toBe(0);
       const result = JSON.parse(out.trim()) as { resumedFrom: number; bytesSent: number; size: number };
       expect(err).toContain('resumed from byte');
