@@ -1,0 +1,954 @@
+import type { PointCloud } from '../../../common/point-cloud';
+import { MeasureError } from './errors';
+import { longestChordAlong, longestExtent, lidPathLength } from './extent';
+import { dot, flipFrame, frameFrom, normalize, pca, type Frame, type Vec3 } from './frame';
+import { fitLidRobust, footPoint, lidGeometry, median, type FootPoint, type LidSurface } from './lid';
+import { buildLidMesh } from './lid-mesh';
+import { Polygon2 } from './polygon';
+import { Grid2, Grid3 } from './spatial-grid';
+import { ESCHAR, EPITHELIUM, GRANULATION, SLOUGH, classifyRgb } from './tissue';
+import type { MeasureOptions, TissueMix, WoundMeasurement } from './types';
+
+/**
+ * Wound measurement from a point cloud and a closed outline drawn on it (both in millimetres).
+ *
+ * 1. Outline checks (too few points, open, non-finite), then the scan points in a box around it
+ *    are copied out and bucketed; nothing else of a large scan is touched.
+ * 2. Every outline vertex must lie within OFF_SURFACE_LIMIT_MM of the scanned surface.
+ * 3. Lid: a band of healthy skin just outside the outline is fitted robustly (IRLS, Huber then
+ *    Tukey) with a polynomial height field (degree 4, or 2 when the band is small) over the
+ *    best-fit plane of the band (PCA), in two passes so the plane comes from the skin itself.
+ * 4. Wound points: scan points whose foot point on the lid (closest lid point) falls inside the
+ *    outline, that are not isolated strays and are connected to the rim through each other (which
+ *    leaves out the far side of a limb or another body part behind the wound).
+ * 5. Depth of each wound point = distance below the lid along the lid's normal. The bed depth is
+ *    interpolated over a fine grid of the lid's parameter plane (≈20 000 cells, boundary cells
+ *    weighted by their 8×8 sub-sampled coverage) by local weighted quadratic least squares, and
+ *    integrated with the exact volume element of normal offsets from a curved lid:
+ *      V = ∫∫ (d + H d² + K d³/3) J du dv,  J = √(1 + f_u² + f_v²),
+ *    so a cavity laid along a limb (cylinder) integrates exactly, not as if it were flat.
+ * 6. Tissue: each grid cell takes the class of the nearest coloured wound point; percentages are
+ *    of the opening area, so uneven sampling does not bias them.
+ */
+
+/** Outline vertices farther than this from the scanned surface make the outline invalid. */
+export const OFF_SURFACE_LIMIT_MM = 3;
+/** Target number of integration cells in the opening's bounding box. */
+const TARGET_CELLS = 20_000;
+/** Number of arcs the outline is split into to check the skin band surrounds it. */
+const COVERAGE_ARCS = 12;
+/** Share of the opening that may lack bed points before the measurement is refused. */
+const MAX_UNCOVERED_FRACTION = 0.1;
+/** Highest polynomial degree of the lid (chosen by BIC up to this). */
+const MAX_LID_DEGREE = 4;
+/** Most skin-band points used to fit the lid. */
+const MAX_BAND_FIT = 3000;
+
+interface Candidates {
+  /** Index of each candidate in the cloud. */
+  index: Int32Array;
+  /** Positions relative to the outline centroid (mm), interleaved. */
+  xyz: Float64Array;
+  count: number;
+}
+
+interface LocalCoords {
+  u: Float64Array;
+  v: Float64Array;
+  w: Float64Array;
+}
+
+export function measureWound(cloud: PointCloud, outline: Float64Array | number[][], opts: MeasureOptions = {}): WoundMeasurement {
+  validateCloud(cloud);
+  const outlineWorld = normaliseOutline(outline, opts.closed);
+  const nOut = outlineWorld.length / 3;
+
+  // Work relative to the outline centroid: scans may carry large (georeferenced) coordinates.
+  const centroid: Vec3 = [0, 0, 0];
+  for (let i = 0; i < nOut; i++) for (let d = 0; d < 3; d++) centroid[d]! += outlineWorld[3 * i + d]! / nOut;
+  const ol = new Float64Array(outlineWorld.length);
+  for (let i = 0; i < nOut; i++) for (let d = 0; d < 3; d++) ol[3 * i + d] = outlineWorld[3 * i + d]! - centroid[d]!;
+  const diameter = outlineDiameter(ol, nOut);
+
+  // ---- 1. Scan points near the outline, bucketed. ----
+  let margin = Math.min(Math.max(40, diameter), 150);
+  let cand = collectCandidates(cloud, centroid, ol, nOut, margin);
+  if (cand.count < 3) throw new MeasureError('OUTLINE_OFF_SURFACE', `The outline is not on the scan: only ${cand.count} scan points lie within ${margin.toFixed(0)} mm of it.`);
+  let grid = new Grid3(cand.xyz, cand.count, 2);
+  let spacing = estimateSpacing(grid, cand, ol, nOut);
+  const bandWidth = (area: number): number => Math.max(4 * spacing, Math.min(10, Math.max(6, 0.4 * Math.sqrt(area))));
+  const gap = Math.max(0.75, 0.5 * spacing);
+  const needMargin = gap + bandWidth(diameter * diameter) + 6 * spacing;
+  if (needMargin > margin) {
+    margin = needMargin;
+    cand = collectCandidates(cloud, centroid, ol, nOut, margin);
+  }
+  const linkRadius = Math.max(3 * spacing, 2);
+  grid = new Grid3(cand.xyz, cand.count, linkRadius);
+  spacing = estimateSpacing(grid, cand, ol, nOut);
+
+  // ---- 2. The outline must lie on the scanned surface. ----
+  const offSurface = outlineOffSurface(grid, cand, ol, nOut, spacing);
+  if (offSurface.max > OFF_SURFACE_LIMIT_MM) {
+    throw new MeasureError(
+      'OUTLINE_OFF_SURFACE',
+      `${offSurface.countOff} of ${nOut} outline points lie more than ${OFF_SURFACE_LIMIT_MM} mm from the scanned surface (farthest ${fmt(offSurface.max)} mm). Redraw the outline on the scan.`,
+    );
+  }
+
+  // ---- 3. Lid. Initial frame from the outline itself, then from the skin band. ----
+  const olx = new Float64Array(nOut);
+  const oly = new Float64Array(nOut);
+  const olz = new Float64Array(nOut);
+  for (let i = 0; i < nOut; i++) {
+    olx[i] = ol[3 * i]!;
+    oly[i] = ol[3 * i + 1]!;
+    olz[i] = ol[3 * i + 2]!;
+  }
+  const outlinePca = pca(olx, oly, olz, nOut);
+  let frame = frameFrom([0, 0, 0], outlinePca.axes[2], outlinePca.axes[0]);
+  let outlinePoly = projectOutline(ol, nOut, frame);
+  checkPolygon(outlinePoly, 'in the plane of the outline');
+  const area2d = Math.abs(outlinePoly.signedArea());
+  const band = { gap, width: bandWidth(area2d) };
+
+  let local = toLocal(cand, frame);
+  let fit = fitBand(local, cand.xyz, cand.count, outlinePoly, ol, band, true);
+  // Second pass: the plane of the skin band (outliers excluded) is the best-fit plane.
+  {
+    const bx = new Float64Array(fit.count);
+    const by = new Float64Array(fit.count);
+    const bz = new Float64Array(fit.count);
+    for (let k = 0; k < fit.count; k++) {
+      const i = fit.members[k]!;
+      bx[k] = cand.xyz[3 * i]!;
+      by[k] = cand.xyz[3 * i + 1]!;
+      bz[k] = cand.xyz[3 * i + 2]!;
+    }
+    const bandPca = pca(bx, by, bz, fit.count, fit.robust.weights);
+    let normal = bandPca.axes[2];
+    if (dot(normal, frame.n) < 0) normal = [-normal[0], -normal[1], -normal[2]];
+    frame = frameFrom([0, 0, 0], normal, frame.e1);
+    outlinePoly = projectOutline(ol, nOut, frame);
+    checkPolygon(outlinePoly, 'in the plane of the surrounding skin');
+    local = toLocal(cand, frame);
+    fit = fitBand(local, cand.xyz, cand.count, outlinePoly, ol, band, false);
+  }
+  let lid = fit.robust.lid;
+
+  // ---- Outline on the lid (foot points): the opening's boundary in the lid's parameter plane. ----
+  const fp: FootPoint = { u: 0, v: 0, t: 0 };
+  const footU = new Float64Array(nOut);
+  const footV = new Float64Array(nOut);
+  for (let i = 0; i < nOut; i++) {
+    const [u, v, w] = toFrame(frame, ol[3 * i]!, ol[3 * i + 1]!, ol[3 * i + 2]!);
+    if (!footPoint(lid, u, v, w, fp)) throw new MeasureError('OUTLINE_OFF_SURFACE', 'An outline point cannot be projected onto the fitted skin surface.');
+    footU[i] = fp.u;
+    footV[i] = fp.v;
+  }
+  let opening = new Polygon2(footU, footV);
+  checkPolygon(opening, 'on the lid');
+
+  // ---- 4. Wound points: foot point inside the opening, not isolated, connected to the rim. ----
+  const depthAllowance = margin;
+  const inside = new Uint8Array(cand.count);
+  const candFootU = new Float64Array(cand.count);
+  const candFootV = new Float64Array(cand.count);
+  const candT = new Float64Array(cand.count);
+  const reach = 0.3 * diameter + 5 * spacing + 2;
+  for (let i = 0; i < cand.count; i++) {
+    const u = local.u[i]!;
+    const v = local.v[i]!;
+    if (u < opening.minX - reach || u > opening.maxX + reach || v < opening.minY - reach || v > opening.maxY + reach) continue;
+    const w = local.w[i]!;
+    const off = Math.abs(w - lid.height(u, v));
+    if (off > depthAllowance) continue;
+    // The foot point moves sideways by less than the distance to the lid: points farther than
+    // that outside the outline cannot belong to the wound.
+    if (!opening.contains(u, v) && opening.distanceToBoundary(u, v, off + spacing) === Infinity) continue;
+    if (!footPoint(lid, u, v, w, fp)) continue;
+    if (!opening.contains(fp.u, fp.v)) continue;
+    inside[i] = 1;
+    candFootU[i] = fp.u;
+    candFootV[i] = fp.v;
+    candT[i] = fp.t;
+  }
+  const wound = connectedWound(grid, cand, inside, candFootU, candFootV, candT, opening, linkRadius);
+  let excluded = 0;
+  for (let i = 0; i < cand.count; i++) if (inside[i] && !wound[i]) excluded++;
+  const woundIdx: number[] = [];
+  for (let i = 0; i < cand.count; i++) if (wound[i]) woundIdx.push(i);
+  if (woundIdx.length < 3) throw new MeasureError('BED_TOO_SPARSE', `Only ${woundIdx.length} scan points of the wound bed lie inside the outline.`);
+
+  // ---- Orientation: which side of the lid is out of the body. ----
+  let orientation: WoundMeasurement['diagnostics']['orientation'] = 'cavity-majority';
+  let flip = false;
+  if (cloud.normals && cloud.normals.length >= 3 * cloud.count) {
+    let s = 0;
+    for (let k = 0; k < fit.count; k++) {
+      const ci = cand.index[fit.members[k]!]!;
+      s += fit.robust.weights[k]! * (cloud.normals[3 * ci]! * frame.n[0] + cloud.normals[3 * ci + 1]! * frame.n[1] + cloud.normals[3 * ci + 2]! * frame.n[2]);
+    }
+    if (s !== 0 && Number.isFinite(s)) {
+      orientation = 'normals';
+      flip = s < 0;
+    }
+  }
+  if (orientation === 'cavity-majority' && opts.outward) {
+    const o = opts.outward;
+    if (!o.every(Number.isFinite) || Math.hypot(...o) === 0) throw new MeasureError('INVALID_INPUT', 'The outward direction must be a finite, non-zero vector.');
+    orientation = 'outward-hint';
+    flip = dot(o, frame.n) < 0;
+  }
+  if (orientation === 'cavity-majority') {
+    let s = 0;
+    for (const i of woundIdx) s += candT[i]!;
+    flip = s > 0; // most of the bed above the lid along +n: n points into the body
+  }
+  if (flip) {
+    frame = flipFrame(frame);
+    lid = lid.flipped();
+    for (let i = 0; i < cand.count; i++) {
+      candFootV[i] = -candFootV[i]!;
+      candT[i] = -candT[i]!;
+    }
+    for (let i = 0; i < nOut; i++) footV[i] = -footV[i]!;
+    opening = new Polygon2(footU, footV);
+    outlinePoly = projectOutline(ol, nOut, frame);
+  }
+
+  // ---- 5. Bed samples: wound points plus the rim (the outline lies on the surface). ----
+  const rim = rimSamples(ol, nOut, frame, lid, spacing);
+  const nBed = woundIdx.length + rim.count;
+  const bedU = new Float64Array(nBed);
+  const bedV = new Float64Array(nBed);
+  const bedD = new Float64Array(nBed);
+  const bedClass = new Int8Array(nBed).fill(-1);
+  const colors = cloud.colors && cloud.colors.length >= 3 * cloud.count ? cloud.colors : undefined;
+  const perPointDepthMm = new Float32Array(cloud.count).fill(Number.NaN);
+  const insideMask = new Uint8Array(cloud.count);
+  for (let k = 0; k < woundIdx.length; k++) {
+    const i = woundIdx[k]!;
+    bedU[k] = candFootU[i]!;
+    bedV[k] = candFootV[i]!;
+    bedD[k] = -candT[i]!;
+    const ci = cand.index[i]!;
+    perPointDepthMm[ci] = -candT[i]!;
+    insideMask[ci] = 1;
+    if (colors) bedClass[k] = classifyRgb(colors[3 * ci]!, colors[3 * ci + 1]!, colors[3 * ci + 2]!);
+  }
+  for (let k = 0; k < rim.count; k++) {
+    bedU[woundIdx.length + k] = rim.u[k]!;
+    bedV[woundIdx.length + k] = rim.v[k]!;
+    bedD[woundIdx.length + k] = rim.d[k]!;
+  }
+  const bedGrid = new Grid2(bedU, bedV, nBed, Math.max(2.5 * spacing, 0.5));
+  const fine = new BedInterpolator(bedGrid, bedD, 2 * spacing);
+
+  // ---- Integration over the opening, boundary cells weighted by their coverage. ----
+  const bw = opening.maxX - opening.minX;
+  const bh = opening.maxY - opening.minY;
+  const h = Math.max(Math.sqrt((bw * bh) / TARGET_CELLS), 0.02);
+  const nx = Math.ceil(bw / h);
+  const ny = Math.ceil(bh / h);
+  const geo = { jac: 1, H: 0, K: 0, f: 0 };
+  const coverRadius = Math.max(3 * spacing, 2);
+  const tissueArea = [0, 0, 0, 0];
+  let area = 0;
+  let volume = 0;
+  let raised = 0;
+  let depthIntegral = 0;
+  let uncovered = 0;
+  let maxJac = 1;
+  // Cells kept for the maximum-depth search.
+  const cellU: number[] = [];
+  const cellV: number[] = [];
+  const cellIx: number[] = [];
+  const cellIy: number[] = [];
+  const isWoundSample = (k: number): boolean => k < woundIdx.length;
+  const sub = 8;
+  for (let iy = 0; iy < ny; iy++) {
+    for (let ix0 = 0; ix0 < nx; ix0++) {
+      // Serpentine order keeps consecutive queries next to each other for the TIN walk.
+      const ix = iy % 2 === 0 ? ix0 : nx - 1 - ix0;
+      const cu = opening.minX + (ix + 0.5) * h;
+      const cv = opening.minY + (iy + 0.5) * h;
+      let frac: number;
+      let qu = cu;
+      let qv = cv;
+      if (opening.distanceToBoundary(cu, cv, 0.7072 * h) === Infinity) {
+        if (!opening.contains(cu, cv)) continue;
+        frac = 1;
+      } else {
+        let hits = 0;
+        let su = 0;
+        let sv = 0;
+        for (let a = 0; a < sub; a++) {
+          for (let b = 0; b < sub; b++) {
+            const pu = cu + ((a + 0.5) / sub - 0.5) * h;
+            const pv = cv + ((b + 0.5) / sub - 0.5) * h;
+            if (opening.contains(pu, pv)) {
+              hits++;
+              su += pu;
+              sv += pv;
+            }
+          }
+        }
+        if (hits === 0) continue;
+        frac = hits / (sub * sub);
+        qu = su / hits;
+        qv = sv / hits;
+      }
+      lidGeometry(lid, qu, qv, geo);
+      if (geo.jac > maxJac) maxJac = geo.jac;
+      const dA = frac * h * h * geo.jac;
+      area += dA;
+      const d = fine.depthAt(qu, qv);
+      // Coverage (a bed sample close by) and tissue (the class of the nearest bed point) in one query.
+      const nearest = bedGrid.nearest(qu, qv, coverRadius, isWoundSample);
+      if (nearest < 0) uncovered += dA;
+      const column = d + geo.H * d * d + (geo.K * d * d * d) / 3;
+      if (d > 0) {
+        volume += column * dA;
+        depthIntegral += d * dA;
+      } else {
+        raised -= column * dA;
+      }
+      cellU.push(qu);
+      cellV.push(qv);
+      cellIx.push(ix);
+      cellIy.push(iy);
+      if (colors) {
+        const k = nearest >= 0 ? nearest : bedGrid.nearest(qu, qv, Infinity, isWoundSample);
+        if (k >= 0) tissueArea[bedClass[k]!]! += dA;
+      }
+    }
+  }
+  // Wider for wider wounds: their floors are flatter and offer more independent noisy cells.
+  const smoothRadius = Math.max(2.5 * spacing, 2, 0.15 * Math.sqrt(area));
+  const maxDepth = deepestSmoothed(cellIx, cellIy, cellU, cellV, h, new BedInterpolator(bedGrid, bedD, smoothRadius), smoothRadius);
+  if (!(area > 0)) throw new MeasureError('OUTLINE_DEGENERATE', 'The outline encloses no area on the lid.');
+  if (uncovered > MAX_UNCOVERED_FRACTION * area) {
+    throw new MeasureError(
+      'BED_TOO_SPARSE',
+      `${Math.round((100 * uncovered) / area)}% of the wound opening has no scan points of the wound bed within ${fmt(coverRadius)} mm; rescan the wound.`,
+    );
+  }
+
+  // ---- Outline length and extents, along the lid. ----
+  let perimeter = 0;
+  for (let i = 0; i < nOut; i++) {
+    const j = (i + 1) % nOut;
+    perimeter += lidPathLength(lid, footU[i]!, footV[i]!, footU[j]!, footV[j]!, 8);
+  }
+  const longest = longestExtent(lid, opening, maxJac * 1.001);
+  const width = longestChordAlong(lid, opening, -longest.dirV, longest.dirU);
+  let headToToe: number | undefined;
+  let across: number | undefined;
+  if (opts.bodyAxis !== undefined) {
+    const ax = opts.bodyAxis;
+    if (!Array.isArray(ax) || ax.length !== 3 || !ax.every(Number.isFinite) || Math.hypot(...ax) === 0) {
+      throw new MeasureError('BODY_AXIS_INVALID', 'The body axis must be three finite numbers, not all zero.');
+    }
+    const a = normalize(ax);
+    const du = dot(a, frame.e1);
+    const dv = dot(a, frame.e2);
+    if (Math.hypot(du, dv) < 0.2) throw new MeasureError('BODY_AXIS_INVALID', 'The body axis points (almost) straight out of the skin at the wound; it must run along the skin.');
+    headToToe = longestChordAlong(lid, opening, du, dv);
+    across = longestChordAlong(lid, opening, -dv, du);
+  }
+
+  // ---- Tissue mix. ----
+  let tissue: TissueMix | null = null;
+  let tissueReason: string | undefined;
+  if (!colors) tissueReason = 'The scan has no colour, so tissue types cannot be told apart.';
+  else {
+    const total = tissueArea.reduce((s, x) => s + x, 0);
+    if (total > 0) {
+      const pct = (k: number): number => (100 * tissueArea[k]!) / total;
+      tissue = { granulation: pct(GRANULATION), slough: pct(SLOUGH), eschar: pct(ESCHAR), epithelium: pct(EPITHELIUM) };
+    } else tissueReason = 'No coloured wound-bed points lie inside the outline.';
+  }
+
+  const worldFrame: Frame = { ...frame, origin: centroid };
+  const mesh = buildLidMesh(lid, opening, worldFrame);
+  const result: WoundMeasurement = {
+    area_cm2: area / 100,
+    projected_area_cm2: Math.abs(outlinePoly.signedArea()) / 100,
+    perimeter_cm: perimeter / 10,
+    length_cm: longest.length / 10,
+    width_cm: width / 10,
+    max_depth_mm: Math.max(0, maxDepth),
+    mean_depth_mm: depthIntegral / area,
+    volume_cm3: volume / 1000,
+    raised_volume_cm3: raised / 1000,
+    tissue_pct: tissue,
+    lid: {
+      positions: mesh.positions,
+      indices: mesh.indices,
+      origin: centroid,
+      axisU: frame.e1,
+      axisV: frame.e2,
+      normal: frame.n,
+      degree: lid.degree,
+      terms: lid.terms,
+      coefficients: Array.from(lid.coef),
+      scaleMm: lid.scale,
+      residualSigmaMm: fit.robust.sigma,
+      bandPointCount: fit.total,
+    },
+    perPointDepthMm,
+    insideMask,
+    diagnostics: {
+      pointSpacingMm: spacing,
+      woundPointCount: woundIdx.length,
+      excludedPointCount: excluded,
+      gridCellMm: h,
+      orientation,
+      outlineMaxOffSurfaceMm: offSurface.max,
+    },
+  };
+  if (tissueReason !== undefined) result.tissue_unavailable_reason = tissueReason;
+  if (headToToe !== undefined && across !== undefined) {
+    result.head_to_toe_length_cm = headToToe / 10;
+    result.width_across_cm = across / 10;
+  }
+  for (const [k, v] of Object.entries(result)) {
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new MeasureError('BED_TOO_SPARSE', `The measurement could not be completed (${k} is not finite).`);
+  }
+  return result;
+}
+
+function fmt(x: number): string {
+  return x.toFixed(1);
+}
+
+function validateCloud(cloud: PointCloud): void {
+  if (!cloud || !(cloud.positions instanceof Float64Array)) throw new MeasureError('INVALID_INPUT', 'The point cloud has no positions.');
+  if (!Number.isInteger(cloud.count) || cloud.count < 3 || cloud.positions.length < 3 * cloud.count) {
+    throw new MeasureError('INVALID_INPUT', `The point cloud has too few points (${cloud.count}).`);
+  }
+}
+
+/**
+ * Outline as interleaved xyz without a repeated closing point or repeated consecutive points.
+ * An outline is open when it is marked so, or when its closing gap is more than 5 times its
+ * median segment (and more than 2 mm): a closed loop drawn by hand or by the segmentation model
+ * has a closing segment like its others.
+ */
+export function normaliseOutline(outline: Float64Array | number[][], closed?: boolean): Float64Array {
+  let flat: number[];
+  if (outline instanceof Float64Array) {
+    if (outline.length % 3 !== 0) throw new MeasureError('INVALID_INPUT', 'Outline coordinates must come in x, y, z triples.');
+    flat = Array.from(outline);
+  } else if (Array.isArray(outline)) {
+    flat = [];
+    for (const p of outline) {
+      if (!Array.isArray(p) || p.length !== 3) throw new MeasureError('INVALID_INPUT', 'Each outline point must be [x, y, z].');
+      flat.push(p[0]!, p[1]!, p[2]!);
+    }
+  } else throw new MeasureError('INVALID_INPUT', 'The outline must be a Float64Array or an array of [x, y, z] points.');
+  if (!flat.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new MeasureError('INVALID_INPUT', 'The outline has coordinates that are not finite numbers.');
+  const pts: number[] = [];
+  const n0 = flat.length / 3;
+  for (let i = 0; i < n0; i++) {
+    const m = pts.length / 3;
+    if (m > 0 && flat[3 * i] === pts[3 * m - 3] && flat[3 * i + 1] === pts[3 * m - 2] && flat[3 * i + 2] === pts[3 * m - 1]) continue;
+    pts.push(flat[3 * i]!, flat[3 * i + 1]!, flat[3 * i + 2]!);
+  }
+  let n = pts.length / 3;
+  if (n > 1 && pts[0] === pts[3 * n - 3] && pts[1] === pts[3 * n - 2] && pts[2] === pts[3 * n - 1]) {
+    pts.length -= 3;
+    n--;
+  }
+  if (n < 3) throw new MeasureError('OUTLINE_TOO_FEW_POINTS', `The outline needs at least 3 distinct points; it has ${n}.`);
+  if (closed === false) throw new MeasureError('OUTLINE_OPEN', 'The outline is marked open; the wound must be enclosed by a closed outline.');
+  const seg: number[] = [];
+  for (let i = 0; i + 1 < n; i++) seg.push(Math.hypot(pts[3 * i + 3]! - pts[3 * i]!, pts[3 * i + 4]! - pts[3 * i + 1]!, pts[3 * i + 5]! - pts[3 * i + 2]!));
+  const closing = Math.hypot(pts[0]! - pts[3 * n - 3]!, pts[1]! - pts[3 * n - 2]!, pts[2]! - pts[3 * n - 1]!);
+  const med = median(Float64Array.from(seg));
+  if (closing > 5 * med && closing > 2) {
+    throw new MeasureError(
+      'OUTLINE_OPEN',
+      `The outline is not closed: its last point is ${fmt(closing)} mm from its first, ${(closing / med).toFixed(0)} times its typical segment (${fmt(med)} mm).`,
+    );
+  }
+  return Float64Array.from(pts);
+}
+
+function outlineDiameter(ol: Float64Array, n: number): number {
+  let best = 0;
+  const stride = Math.max(1, Math.floor(n / 400));
+  for (let i = 0; i < n; i += stride) {
+    for (let j = i + stride; j < n; j += stride) {
+      best = Math.max(best, (ol[3 * i]! - ol[3 * j]!) ** 2 + (ol[3 * i + 1]! - ol[3 * j + 1]!) ** 2 + (ol[3 * i + 2]! - ol[3 * j + 2]!) ** 2);
+    }
+  }
+  return Math.sqrt(best);
+}
+
+/** Points of the cloud inside the outline's bounding box grown by `margin` on every side: one pass. */
+function collectCandidates(cloud: PointCloud, c: Vec3, ol: Float64Array, n: number, margin: number): Candidates {
+  const lo = [Infinity, Infinity, Infinity];
+  const hi = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < 3; d++) {
+      lo[d] = Math.min(lo[d]!, ol[3 * i + d]! + c[d]! - margin);
+      hi[d] = Math.max(hi[d]!, ol[3 * i + d]! + c[d]! + margin);
+    }
+  }
+  const [x0, y0, z0] = lo as Vec3;
+  const [x1, y1, z1] = hi as Vec3;
+  const P = cloud.positions;
+  const picked = new Int32Array(cloud.count);
+  let m = 0;
+  for (let i = 0, e = cloud.count; i < e; i++) {
+    const x = P[3 * i]!;
+    if (x < x0 || x > x1) continue;
+    const y = P[3 * i + 1]!;
+    if (y < y0 || y > y1) continue;
+    const z = P[3 * i + 2]!;
+    if (z < z0 || z > z1) continue;
+    picked[m++] = i;
+  }
+  const index = picked.slice(0, m);
+  const xyz = new Float64Array(3 * m);
+  for (let k = 0; k < m; k++) {
+    const i = index[k]!;
+    xyz[3 * k] = P[3 * i]! - c[0];
+    xyz[3 * k + 1] = P[3 * i + 1]! - c[1];
+    xyz[3 * k + 2] = P[3 * i + 2]! - c[2];
+  }
+  return { index, xyz, count: m };
+}
+
+/** Median nearest-neighbour distance of the scan points closest to the outline vertices. */
+function estimateSpacing(grid: Grid3, cand: Candidates, ol: Float64Array, n: number): number {
+  const idx = new Int32Array(4);
+  const d2 = new Float64Array(4);
+  const found: number[] = [];
+  const stride = Math.max(1, Math.floor(n / 200));
+  for (let i = 0; i < n; i += stride) {
+    if (grid.kNearest(ol[3 * i]!, ol[3 * i + 1]!, ol[3 * i + 2]!, 1, Infinity, idx, d2) < 1) continue;
+    const q = idx[0]!;
+    const k = grid.kNearest(cand.xyz[3 * q]!, cand.xyz[3 * q + 1]!, cand.xyz[3 * q + 2]!, 4, Infinity, idx, d2, q);
+    for (let j = 0; j < k; j++) {
+      if (d2[j]! > 1e-12) {
+        found.push(Math.sqrt(d2[j]!));
+        break;
+      }
+    }
+  }
+  const s = median(Float64Array.from(found));
+  return Math.max(s, 0.05);
+}
+
+/**
+ * Distance of each outline vertex from the scanned surface: the distance to the nearest scan
+ * point, or, where the scan is sparser than the limit, to the plane of its nearest neighbours.
+ */
+function outlineOffSurface(grid: Grid3, cand: Candidates, ol: Float64Array, n: number, spacing: number): { max: number; countOff: number } {
+  const k = 8;
+  const idx = new Int32Array(k);
+  const d2 = new Float64Array(k);
+  const xs = new Float64Array(k);
+  const ys = new Float64Array(k);
+  const zs = new Float64Array(k);
+  let max = 0;
+  let countOff = 0;
+  for (let i = 0; i < n; i++) {
+    const px = ol[3 * i]!;
+    const py = ol[3 * i + 1]!;
+    const pz = ol[3 * i + 2]!;
+    const found = grid.kNearest(px, py, pz, k, Math.max(4 * OFF_SURFACE_LIMIT_MM, 6 * spacing), idx, d2);
+    let dist = found > 0 ? Math.sqrt(d2[0]!) : Infinity;
+    if (dist > OFF_SURFACE_LIMIT_MM && dist <= 2.5 * spacing && found >= 3) {
+      for (let j = 0; j < found; j++) {
+        xs[j] = cand.xyz[3 * idx[j]!]!;
+        ys[j] = cand.xyz[3 * idx[j]! + 1]!;
+        zs[j] = cand.xyz[3 * idx[j]! + 2]!;
+      }
+      const local = pca(xs, ys, zs, found);
+      const nrm = local.axes[2];
+      dist = Math.min(dist, Math.abs((px - local.mean[0]) * nrm[0] + (py - local.mean[1]) * nrm[1] + (pz - local.mean[2]) * nrm[2]));
+    }
+    if (dist > OFF_SURFACE_LIMIT_MM) countOff++;
+    max = Math.max(max, dist);
+  }
+  return { max, countOff };
+}
+
+function toFrame(f: Frame, x: number, y: number, z: number): Vec3 {
+  return [x * f.e1[0] + y * f.e1[1] + z * f.e1[2], x * f.e2[0] + y * f.e2[1] + z * f.e2[2], x * f.n[0] + y * f.n[1] + z * f.n[2]];
+}
+
+function toLocal(cand: Candidates, f: Frame): LocalCoords {
+  const u = new Float64Array(cand.count);
+  const v = new Float64Array(cand.count);
+  const w = new Float64Array(cand.count);
+  const p = cand.xyz;
+  for (let i = 0; i < cand.count; i++) {
+    const x = p[3 * i]!;
+    const y = p[3 * i + 1]!;
+    const z = p[3 * i + 2]!;
+    u[i] = x * f.e1[0] + y * f.e1[1] + z * f.e1[2];
+    v[i] = x * f.e2[0] + y * f.e2[1] + z * f.e2[2];
+    w[i] = x * f.n[0] + y * f.n[1] + z * f.n[2];
+  }
+  return { u, v, w };
+}
+
+function projectOutline(ol: Float64Array, n: number, f: Frame): Polygon2 {
+  const xs = new Float64Array(n);
+  const ys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const [u, v] = toFrame(f, ol[3 * i]!, ol[3 * i + 1]!, ol[3 * i + 2]!);
+    xs[i] = u;
+    ys[i] = v;
+  }
+  return new Polygon2(xs, ys);
+}
+
+function checkPolygon(poly: Polygon2, where: string): void {
+  const hit = poly.findSelfIntersection();
+  if (hit) throw new MeasureError('OUTLINE_SELF_INTERSECTS', `The outline crosses itself ${where} (segments ${hit[0] + 1} and ${hit[1] + 1}); draw a simple closed loop.`);
+  const a = Math.abs(poly.signedArea());
+  const w = poly.maxX - poly.minX;
+  const h = poly.maxY - poly.minY;
+  if (!(a > 0.01 * w * h) || a < 0.5) throw new MeasureError('OUTLINE_DEGENERATE', `The outline encloses almost no area (${a.toFixed(2)} mm²).`);
+}
+
+interface BandFit {
+  robust: ReturnType<typeof fitLidRobust>;
+  /** Candidate indices of the band points used in the fit, matching robust.weights. */
+  members: Int32Array;
+  count: number;
+  /** All band points found (before any subsampling). */
+  total: number;
+}
+
+/**
+ * Selects the skin band (outside the outline in the frame's plane, between `gap` and
+ * `gap + width` from it in 3D, which leaves out the far side of a limb), checks it surrounds the
+ * outline, and fits the lid to it (`rough`: a quadratic only, for the first pass).
+ */
+function fitBand(local: LocalCoords, xyz: Float64Array, count: number, poly: Polygon2, ol: Float64Array, band: { gap: number; width: number }, rough: boolean): BandFit {
+  const n = poly.n;
+  // Outline arcs of equal length, for the coverage check.
+  const cum = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const j = (i + 1) % n;
+    cum[i + 1] = cum[i]! + Math.hypot(ol[3 * j]! - ol[3 * i]!, ol[3 * j + 1]! - ol[3 * i + 1]!, ol[3 * j + 2]! - ol[3 * i + 2]!);
+  }
+  const arcOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) arcOf[i] = Math.min(COVERAGE_ARCS - 1, Math.floor((COVERAGE_ARCS * (cum[i]! + cum[i + 1]!)) / 2 / cum[n]!));
+  const arcCount = new Int32Array(COVERAGE_ARCS);
+  const outer = band.gap + band.width;
+  const hit = { edge: 0, t: 0 };
+  const members: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const u = local.u[i]!;
+    const v = local.v[i]!;
+    if (u < poly.minX - outer || u > poly.maxX + outer || v < poly.minY - outer || v > poly.maxY + outer) continue;
+    if (poly.contains(u, v)) continue;
+    const d = poly.distanceToBoundary(u, v, outer, hit);
+    if (d === Infinity) continue;
+    // The band's width is measured in 3D (to the 2D-nearest outline segment), so that where the
+    // skin falls away steeply (the side of a limb) the band does not reach round it.
+    const d3 = segmentDistance3(xyz, i, ol, hit.edge, (hit.edge + 1) % n);
+    if (d3 < band.gap || d3 > outer) continue;
+    members.push(i);
+    arcCount[arcOf[hit.edge]!]!++;
+  }
+  const total = members.length;
+  let minArc = Infinity;
+  for (let a = 0; a < COVERAGE_ARCS; a++) minArc = Math.min(minArc, arcCount[a]!);
+  // Every twelfth of the outline needs skin beside it: at least 3 points and a quarter of what a
+  // typical twelfth has, or the lid there would be extrapolated rather than fitted.
+  const typicalArc = median(Float64Array.from(arcCount));
+  const arcFloor = Math.max(3, 0.25 * typicalArc);
+  if (total < 24 || minArc < arcFloor) {
+    throw new MeasureError(
+      'LID_TOO_SPARSE',
+      minArc < arcFloor
+        ? `The scan has (almost) no healthy skin along part of the outline (${minArc} points within ${fmt(outer)} mm of one twelfth of it); the lid cannot be fitted. Scan more of the skin around the wound.`
+        : `Only ${total} scan points of healthy skin lie within ${fmt(outer)} mm around the outline; at least 24 are needed to fit the lid.`,
+    );
+  }
+  // More than MAX_BAND_FIT points add nothing to the lid's precision (σ/√n is already tiny) but
+  // cost time: keep an even subsample (candidates are in scan order, so a stride spreads evenly).
+  const stride = Math.ceil(total / MAX_BAND_FIT);
+  const kept = stride > 1 ? members.filter((_, k) => k % stride === 0) : members;
+  const m = kept.length;
+  const bu = new Float64Array(m);
+  const bv = new Float64Array(m);
+  const bwv = new Float64Array(m);
+  let scale = 0;
+  for (let k = 0; k < m; k++) {
+    const i = kept[k]!;
+    bu[k] = local.u[i]!;
+    bv[k] = local.v[i]!;
+    bwv[k] = local.w[i]!;
+    scale = Math.max(scale, Math.hypot(bu[k]!, bv[k]!));
+  }
+  // Degree by the Bayesian information criterion: the skin's own shape decides whether curvature
+  // terms are worth their noise (each extra term adds variance where the lid spans the hole). The
+  // richest model is fitted robustly first; its weights (strays at zero) are reused for the others.
+  let maxDegree = 1;
+  for (let degree = 2; degree <= (rough ? 2 : MAX_LID_DEGREE); degree++) {
+    if (m < 10 * (((degree + 1) * (degree + 2)) / 2) || (degree >= 4 && minArc < 8)) break;
+    maxDegree = degree;
+  }
+  const richest = fitLidRobust(bu, bv, bwv, m, maxDegree, scale);
+  const fits = [richest];
+  for (let degree = 1; degree < maxDegree && !rough; degree++) fits.push(fitLidRobust(bu, bv, bwv, m, degree, scale, richest.weights));
+  const chosen = chooseByBic(fits, bu, bv, bwv, m);
+  const robust = chosen === richest ? richest : fitLidRobust(bu, bv, bwv, m, chosen.lid.degree, scale);
+  return { robust, members: Int32Array.from(kept), count: m, total };
+}
+
+/**
+ * BIC with a loss that is quadratic up to 3σ (σ of the richest model) and constant beyond, so the
+ * stray points every model rejects do not decide between them.
+ */
+function chooseByBic(fits: ReturnType<typeof fitLidRobust>[], us: Float64Array, vs: Float64Array, ws: Float64Array, n: number): ReturnType<typeof fitLidRobust> {
+  const clip = (3 * fits[fits.length - 1]!.sigma) ** 2;
+  let best = fits[0]!;
+  let bestBic = Infinity;
+  for (const fit of fits) {
+    let rss = 0;
+    for (let i = 0; i < n; i++) rss += Math.min(clip, (ws[i]! - fit.lid.height(us[i]!, vs[i]!)) ** 2);
+    const bic = n * Math.log(rss / n) + fit.lid.coef.length * Math.log(n);
+    if (bic < bestBic) {
+      bestBic = bic;
+      best = fit;
+    }
+  }
+  return best;
+}
+
+function segmentDistance3(xyz: Float64Array, i: number, ol: Float64Array, a: number, b: number): number {
+  const px = xyz[3 * i]! - ol[3 * a]!;
+  const py = xyz[3 * i + 1]! - ol[3 * a + 1]!;
+  const pz = xyz[3 * i + 2]! - ol[3 * a + 2]!;
+  const ex = ol[3 * b]! - ol[3 * a]!;
+  const ey = ol[3 * b + 1]! - ol[3 * a + 1]!;
+  const ez = ol[3 * b + 2]! - ol[3 * a + 2]!;
+  const l2 = ex * ex + ey * ey + ez * ez;
+  let t = l2 > 0 ? (px * ex + py * ey + pz * ez) / l2 : 0;
+  t = t < 0 ? 0 : t > 1 ? 1 : t;
+  return Math.hypot(px - t * ex, py - t * ey, pz - t * ez);
+}
+
+/**
+ * Wound points: inside points that are not isolated (at least two scan neighbours within the
+ * link radius) and are reachable from the rim through inside points at most one link radius apart.
+ */
+function connectedWound(
+  grid: Grid3,
+  cand: Candidates,
+  inside: Uint8Array,
+  footU: Float64Array,
+  footV: Float64Array,
+  t: Float64Array,
+  opening: Polygon2,
+  link: number,
+): Uint8Array {
+  const n = cand.count;
+  const ok = new Uint8Array(n);
+  const p = cand.xyz;
+  for (let i = 0; i < n; i++) {
+    if (!inside[i]) continue;
+    let neighbours = 0;
+    grid.within(p[3 * i]!, p[3 * i + 1]!, p[3 * i + 2]!, link, (j) => {
+      if (j !== i) neighbours++;
+    });
+    if (neighbours >= 2) ok[i] = 1;
+  }
+  const reached = new Uint8Array(n);
+  const queue = new Int32Array(n);
+  let head = 0;
+  let tail = 0;
+  for (let i = 0; i < n; i++) {
+    if (ok[i] && Math.abs(t[i]!) <= link && opening.distanceToBoundary(footU[i]!, footV[i]!, link) <= link) {
+      reached[i] = 1;
+      queue[tail++] = i;
+    }
+  }
+  while (head < tail) {
+    const i = queue[head++]!;
+    grid.within(p[3 * i]!, p[3 * i + 1]!, p[3 * i + 2]!, link, (j) => {
+      if (ok[j] && !reached[j]) {
+        reached[j] = 1;
+        queue[tail++] = j;
+      }
+    });
+  }
+  return reached;
+}
+
+/** The outline densified to about half the point spacing, as bed samples (depth of the rim below the lid). */
+function rimSamples(ol: Float64Array, n: number, frame: Frame, lid: LidSurface, spacing: number): { u: Float64Array; v: Float64Array; d: Float64Array; count: number } {
+  const u: number[] = [];
+  const v: number[] = [];
+  const d: number[] = [];
+  const fp: FootPoint = { u: 0, v: 0, t: 0 };
+  for (let i = 0; i < n; i++) {
+    const j = (i + 1) % n;
+    const len = Math.hypot(ol[3 * j]! - ol[3 * i]!, ol[3 * j + 1]! - ol[3 * i + 1]!, ol[3 * j + 2]! - ol[3 * i + 2]!);
+    const steps = Math.max(1, Math.ceil(len / (0.5 * spacing)));
+    for (let s = 0; s < steps; s++) {
+      const r = s / steps;
+      const x = ol[3 * i]! + r * (ol[3 * j]! - ol[3 * i]!);
+      const y = ol[3 * i + 1]! + r * (ol[3 * j + 1]! - ol[3 * i + 1]!);
+      const z = ol[3 * i + 2]! + r * (ol[3 * j + 2]! - ol[3 * i + 2]!);
+      const [pu, pv, pw] = toFrame(frame, x, y, z);
+      if (!footPoint(lid, pu, pv, pw, fp)) continue;
+      u.push(fp.u);
+      v.push(fp.v);
+      d.push(-fp.t);
+    }
+  }
+  return { u: Float64Array.from(u), v: Float64Array.from(v), d: Float64Array.from(d), count: u.length };
+}
+
+/**
+ * Maximum depth with scanner noise averaged out. The extreme of an interpolant through noisy
+ * samples is biased deep by the noise, so the smoothing fit (radius ≥ 2 mm) is evaluated on a
+ * lattice of the integration cells about half its radius apart, then on every cell around the
+ * deepest lattice point, and the largest value is taken.
+ */
+function deepestSmoothed(cellIx: number[], cellIy: number[], cellU: number[], cellV: number[], h: number, smooth: BedInterpolator, radius: number): number {
+  const stride = Math.max(1, Math.round((0.5 * radius) / h));
+  let best = -Infinity;
+  let bestU = 0;
+  let bestV = 0;
+  for (let k = 0; k < cellU.length; k++) {
+    if (cellIx[k]! % stride !== 0 || cellIy[k]! % stride !== 0) continue;
+    const d = smooth.depthAt(cellU[k]!, cellV[k]!);
+    if (d > best) {
+      best = d;
+      bestU = cellU[k]!;
+      bestV = cellV[k]!;
+    }
+  }
+  if (best === -Infinity) return 0;
+  const reach = stride * h;
+  const fineStride = Math.max(1, Math.round(stride / 4));
+  for (let k = 0; k < cellU.length; k++) {
+    if (Math.abs(cellU[k]! - bestU) > reach || Math.abs(cellV[k]! - bestV) > reach) continue;
+    if (cellIx[k]! % fineStride !== 0 || cellIy[k]! % fineStride !== 0) continue;
+    best = Math.max(best, smooth.depthAt(cellU[k]!, cellV[k]!));
+  }
+  return best;
+}
+
+/**
+ * Bed depth at any point of the opening: weighted least-squares quadratic d(u, v) through the bed
+ * samples within a radius (Wendland weights (1 − r²/R²)²), which reproduces any quadratic bed
+ * exactly and averages scanner noise over ~20 points; falls back to a plane, then to a wider
+ * radius, then to the nearest sample.
+ */
+class BedInterpolator {
+  private readonly ata = new Float64Array(36);
+  private readonly atb = new Float64Array(6);
+  private readonly idx: Int32Array = new Int32Array(1024);
+  private readonly dd: Float64Array = new Float64Array(1024);
+  private readonly b = new Float64Array(6);
+  private readonly y = new Float64Array(6);
+  private readonly x = new Float64Array(6);
+
+  constructor(
+    private readonly grid: Grid2,
+    private readonly depth: Float64Array,
+    private readonly radius: number,
+  ) {}
+
+  depthAt(u: number, v: number): number {
+    let r = this.radius;
+    for (let attempt = 0; attempt < 4; attempt++, r *= 1.6) {
+      const m = this.gather(u, v, r);
+      if (m >= 12) {
+        const x = this.solve(u, v, r, m, 6);
+        if (x !== null) return x;
+      }
+      if (m >= 4) {
+        const x = this.solve(u, v, r, m, 3);
+        if (x !== null) return x;
+      }
+    }
+    const k = this.grid.nearest(u, v, Infinity);
+    return k >= 0 ? this.depth[k]! : 0;
+  }
+
+  private gather(u: number, v: number, r: number): number {
+    let m = 0;
+    const cap = this.idx.length;
+    this.grid.within(u, v, r, (i, d2) => {
+      if (m < cap) {
+        this.idx[m] = i;
+        this.dd[m] = d2;
+        m++;
+      }
+    });
+    return m;
+  }
+
+  private solve(u: number, v: number, r: number, m: number, p: number): number | null {
+    const ata = this.ata;
+    const atb = this.atb;
+    ata.fill(0);
+    atb.fill(0);
+    const xs = this.grid.xs;
+    const ys = this.grid.ys;
+    const b = this.b;
+    const r2 = r * r;
+    for (let k = 0; k < m; k++) {
+      const i = this.idx[k]!;
+      const q = 1 - this.dd[k]! / r2;
+      const w = q * q + 1e-6;
+      const x = (xs[i]! - u) / r;
+      const y = (ys[i]! - v) / r;
+      b[0] = 1;
+      b[1] = x;
+      b[2] = y;
+      b[3] = x * x;
+      b[4] = x * y;
+      b[5] = y * y;
+      for (let a = 0; a < p; a++) {
+        const wa = w * b[a]!;
+        atb[a]! += wa * this.depth[i]!;
+        for (let c = a; c < p; c++) ata[a * 6 + c]! += wa * b[c]!;
+      }
+    }
+    // In-place Cholesky (upper triangle) with a conditioning check.
+    let maxDiag = 0;
+    for (let a = 0; a < p; a++) maxDiag = Math.max(maxDiag, ata[a * 6 + a]!);
+    for (let a = 0; a < p; a++) {
+      let s = ata[a * 6 + a]!;
+      for (let k = 0; k < a; k++) s -= ata[k * 6 + a]! ** 2;
+      if (!(s > 1e-6 * maxDiag)) return null;
+      const l = Math.sqrt(s);
+      ata[a * 6 + a] = l;
+      for (let c = a + 1; c < p; c++) {
+        let t = ata[a * 6 + c]!;
+        for (let k = 0; k < a; k++) t -= ata[k * 6 + a]! * ata[k * 6 + c]!;
+        ata[a * 6 + c] = t / l;
+      }
+    }
+    // Solve Rᵀ y = atb, R x = y; only x[0] (the value at (u, v)) is needed but all are solved.
+    const y = this.y;
+    for (let a = 0; a < p; a++) {
+      let s = atb[a]!;
+      for (let k = 0; k < a; k++) s -= ata[k * 6 + a]! * y[k]!;
+      y[a] = s / ata[a * 6 + a]!;
+    }
+    const x = this.x;
+    for (let a = p - 1; a >= 0; a--) {
+      let s = y[a]!;
+      for (let k = a + 1; k < p; k++) s -= ata[a * 6 + k]! * x[k]!;
+      x[a] = s / ata[a * 6 + a]!;
+    }
+    return x[0]!;
+  }
+}
