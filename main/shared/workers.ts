@@ -15,6 +15,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 /** Worker name → source file, relative to `main/`. */
 export const WORKER_ENTRIES = {
   'scan-parse': 'scans/formats/parse.worker.ts',
+  'segment-inference': 'analysis/segmentation/inference.worker.ts',
   'octree-build': 'scans/octree/build.worker.ts',
 } as const satisfies Record<string, string>;
 

@@ -1,0 +1,107 @@
+/**
+ * bench/inference: per-image latency of the wound segmentation model with onnxruntime-node, in
+ * the inference worker the app uses, with the execution provider it picked.
+ *
+ *   npx tsx bench/inference/run.ts [--runs 30] [--model native-models/wound-seg/model.json]
+ *                                  [--providers cuda,webgpu,cpu] [--threads N] [--json]
+ *
+ * Prints the median (and p10/p90) of N runs, after 3 warm-up runs, for:
+ *  - an image already at the model's input size (forward pass alone, and the whole request),
+ *  - a 512 × 512 FUSeg-sized photo (letterbox/resize in, resize back, threshold),
+ *  - a 4032 × 3024 phone photo (where resizing dominates).
+ * Per-scan latency (projecting a scan's colour image, mask to 3D boundary) is not measured yet.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { createSegmenter, decodeImage, parseProviderList, type Segmenter } from '../../main/analysis/segmentation';
+
+const root = join(import.meta.dirname, '..', '..');
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const runs = Number(flag('runs')) || 30;
+const manifestPath = flag('model') ?? join(root, 'native-models', 'wound-seg', 'model.json');
+const providers = flag('providers') ? parseProviderList(flag('providers')!) : undefined;
+const threads = flag('threads') ? Number(flag('threads')) : undefined;
+const json = argv.includes('--json');
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+
+/** A real FUSeg photo when the shared data is there, a smooth synthetic one otherwise. */
+function photo(width: number, height: number): Uint8Array {
+  const sample = join(root, '..', 'shared', 'datasets', 'fuseg', 'train', 'images', '0011.png');
+  const src = existsSync(sample) ? decodeImage(readFileSync(sample)) : undefined;
+  const out = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 4;
+      if (src) {
+        const i = ((Math.floor((y * src.height) / height) * src.width + Math.floor((x * src.width) / width)) * 4);
+        out.set(src.data.subarray(i, i + 4), o);
+      } else {
+        out.set([(x * 7) & 255, (y * 5) & 255, ((x + y) * 3) & 255, 255], o);
+      }
+    }
+  }
+  return out;
+}
+
+async function measure(seg: Segmenter, width: number, height: number, n: number) {
+  const pixels = photo(width, height);
+  for (let i = 0; i < 3; i++) await seg.segmentImage(pixels, width, height);
+  const total: number[] = [];
+  const inference: number[] = [];
+  const roundTrip: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const r = await seg.segmentImage(pixels, width, height);
+    roundTrip.push(performance.now() - t0);
+    total.push(r.ms);
+    inference.push(r.inferenceMs);
+  }
+  const stats = (xs: number[]) => ({ median: +quantile(xs, 0.5).toFixed(2), p10: +quantile(xs, 0.1).toFixed(2), p90: +quantile(xs, 0.9).toFixed(2) });
+  return { width, height, runs: n, inferenceMs: stats(inference), workerMs: stats(total), roundTripMs: stats(roundTrip) };
+}
+
+const t0 = performance.now();
+const seg = await createSegmenter({ manifestPath, ...(providers ? { providers } : {}), ...(threads ? { threads } : {}) });
+const startupMs = performance.now() - t0;
+try {
+  const { inputWidth: w, inputHeight: h } = seg.model;
+  const results = [
+    { case: `model input ${w}×${h}`, ...(await measure(seg, w, h, runs)) },
+    { case: 'FUSeg photo 512×512', ...(await measure(seg, 512, 512, runs)) },
+    { case: 'phone photo 4032×3024', ...(await measure(seg, 4032, 3024, Math.max(3, Math.ceil(runs / 6)))) },
+  ];
+  const report = {
+    model: `${seg.model.name} ${seg.model.version}`,
+    provider: seg.provider,
+    attempts: seg.attempts.map((a) => ({ provider: a.provider, ok: a.ok, ms: +a.ms.toFixed(1) })),
+    startupMs: +startupMs.toFixed(0),
+    cpu: `${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}`,
+    loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
+    threads: threads ?? 'onnxruntime default',
+    results,
+  };
+  if (json) console.log(JSON.stringify(report));
+  else {
+    console.log(`${report.model} on ${report.provider} (tried ${report.attempts.map((a) => `${a.provider}${a.ok ? '' : ' ✗'}`).join(' → ')}); worker ready in ${report.startupMs} ms`);
+    console.log(`cpu ${report.cpu}, load ${report.loadAverage.join(' ')}, threads ${report.threads}`);
+    for (const r of results) {
+      console.log(
+        `${r.case.padEnd(24)} median inference ${r.inferenceMs.median} ms, whole request ${r.workerMs.median} ms (p10 ${r.workerMs.p10}, p90 ${r.workerMs.p90}), round trip ${r.roundTripMs.median} ms, n=${r.runs}`,
+      );
+    }
+  }
+} finally {
+  await seg.dispose();
+}
