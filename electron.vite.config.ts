@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
@@ -18,8 +18,17 @@ const mainEntries: Record<string, string> = {
   ),
 };
 
+/** The record's SQL migrations are read at run time: ship them beside the main bundle. */
+const copyMigrations = {
+  name: 'coherency-copy-migrations',
+  writeBundle() {
+    cpSync(resolve(root, 'main/records/migrations'), resolve(root, 'out/main/migrations'), { recursive: true });
+  },
+};
+
 export default defineConfig({
   main: {
+    plugins: [copyMigrations],
     build: {
       outDir: 'out/main',
       externalizeDeps: true,

@@ -5,6 +5,7 @@ import { test, expect } from './fixtures';
 const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
 
 test('System screen renders over HTTP with real values and real onnxruntime providers', async ({ loggedInPage: page }) => {
+  await page.getByRole('button', { name: 'System', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'System' })).toBeVisible();
   await expect(page.getByTestId('app-version')).toHaveText(`Coherency Workstation ${pkg.version}`);
   await expect(page.getByTestId('transport')).toContainText('HTTP');
@@ -20,11 +21,13 @@ test('System screen renders over HTTP with real values and real onnxruntime prov
 });
 
 test('the memory subscription delivers at least two updates over WebSocket', async ({ loggedInPage: page }) => {
+  await page.getByRole('button', { name: 'System', exact: true }).click();
   await expect(page.getByTestId('memory-rss')).toHaveText(/\d+(\.\d)? (KiB|MiB|GiB)/);
   await expect.poll(async () => Number(await page.getByTestId('memory-updates').textContent()), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
 });
 
-test('light and dark themes, keyboard reachable navigation', async ({ loggedInPage: page }) => {
+test('light and dark themes, keyboard reachable', async ({ loggedInPage: page }) => {
+  await page.getByRole('button', { name: 'System', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'System' })).toBeVisible();
   const html = page.locator('html');
   const before = await html.getAttribute('data-mantine-color-scheme');
@@ -32,7 +35,9 @@ test('light and dark themes, keyboard reachable navigation', async ({ loggedInPa
   await toggle.focus();
   await page.keyboard.press('Enter');
   await expect(html).not.toHaveAttribute('data-mantine-color-scheme', before ?? '');
-  // Every navigation entry is a real button, reachable with Tab.
-  const nav = page.getByRole('navigation', { name: 'Main' });
-  await expect(nav.getByRole('button', { name: 'System' })).toBeVisible();
+  // Controls are real buttons and inputs, reachable with Tab.
+  await page.getByRole('button', { name: 'Back to sign-in' }).click();
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { tagName: string } | null } }).document.activeElement?.tagName);
+  expect(['INPUT', 'BUTTON']).toContain(focused);
 });

@@ -3,9 +3,12 @@ import {
   ActionIcon,
   AppShell,
   Badge,
+  Button,
   Group,
+  Loader,
   MantineProvider,
   NavLink,
+  Text,
   Title,
   Tooltip,
   createTheme,
@@ -13,20 +16,33 @@ import {
   useComputedColorScheme,
   useMantineColorScheme,
 } from '@mantine/core';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { TRPCProvider, createClient } from './lib/trpc';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Permission } from '../common/permissions';
+import { TRPCProvider, createClient, useTRPC } from './lib/trpc';
 import { SystemScreen } from './features/system/SystemScreen';
+import { SignInScreen } from './features/auth/SignInScreen';
+import { LockScreen } from './features/auth/LockScreen';
+import { PatientsScreen } from './features/patients/PatientsScreen';
+import { StaffScreen } from './features/admin/StaffScreen';
+import { AuditScreen } from './features/admin/AuditScreen';
 
 const theme = createTheme({ primaryColor: 'teal', defaultRadius: 'md' });
 const colorSchemeManager = localStorageColorSchemeManager({ key: 'coherency-color-scheme' });
 
-/** The areas of the app. Only areas that work are listed; later issues add theirs here. */
+/** The areas of the app. Only areas that work, and that the signed-in roles may use, are listed. */
 interface Area {
   id: string;
   label: string;
-  render: () => ReactNode;
+  group: string;
+  needs?: Permission;
+  render: (permissions: Permission[]) => ReactNode;
 }
-const AREAS: Area[] = [{ id: 'system', label: 'System', render: () => <SystemScreen /> }];
+const AREAS: Area[] = [
+  { id: 'patients', label: 'Patients & wounds', group: 'Clinical', needs: 'patients.demographics.read', render: (p) => <PatientsScreen permissions={p} /> },
+  { id: 'staff', label: 'Staff', group: 'Administration', needs: 'staff.manage', render: () => <StaffScreen /> },
+  { id: 'audit', label: 'Audit log', group: 'Administration', needs: 'audit.read', render: () => <AuditScreen /> },
+  { id: 'system', label: 'System', group: 'Administration', render: () => <SystemScreen /> },
+];
 
 function ThemeToggle() {
   const { setColorScheme } = useMantineColorScheme();
@@ -41,32 +57,93 @@ function ThemeToggle() {
   );
 }
 
-function Shell({ transport }: { transport: string }) {
-  const [areaId, setAreaId] = useState(AREAS[0]!.id);
-  const area = AREAS.find((a) => a.id === areaId) ?? AREAS[0]!;
+function Header({ transport, children }: { transport: string; children?: ReactNode }) {
   return (
-    <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm' }} padding="md">
+    <Group h="100%" px="md" justify="space-between">
+      <Group gap="sm">
+        <Title order={3}>Coherency Workstation</Title>
+        <Badge variant="light" data-testid="transport-badge">{transport === 'ipc' ? 'Desktop' : 'Browser host'}</Badge>
+      </Group>
+      <Group gap="sm">
+        {children}
+        <ThemeToggle />
+      </Group>
+    </Group>
+  );
+}
+
+function Shell({ transport }: { transport: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  // Polled, so that an idle lock decided by the service shows without a click.
+  const me = useQuery({ ...trpc.auth.me.queryOptions(), refetchInterval: 30_000 });
+  const logout = useMutation(trpc.auth.logout.mutationOptions({ onSettled: () => queryClient.clear() }));
+  const lock = useMutation(trpc.auth.lock.mutationOptions({ onSettled: () => void queryClient.invalidateQueries(trpc.auth.me.queryFilter()) }));
+  const [areaId, setAreaId] = useState<string | null>(null);
+  const [showSystem, setShowSystem] = useState(false);
+
+  if (me.isPending) return <Loader m="xl" aria-label="Starting" />;
+  const session = me.data ?? null;
+  if (!session || session.locked) {
+    // Signed out or locked: only the sign-in / lock screen, and the System screen (no patient data).
+    return (
+      <AppShell header={{ height: 56 }} padding="md">
+        <AppShell.Header>
+          <Header transport={transport}>
+            <Button size="xs" variant={showSystem ? 'filled' : 'default'} onClick={() => setShowSystem((v) => !v)}>
+              {showSystem ? (session ? 'Back to unlock' : 'Back to sign-in') : 'System'}
+            </Button>
+          </Header>
+        </AppShell.Header>
+        <AppShell.Main>{showSystem ? <SystemScreen /> : session ? <LockScreen name={session.staff.displayName} /> : <SignInScreen />}</AppShell.Main>
+      </AppShell>
+    );
+  }
+  const permissions = session.permissions;
+  const areas = AREAS.filter((a) => !a.needs || permissions.includes(a.needs));
+  const area = areas.find((a) => a.id === areaId) ?? areas[0]!;
+  const groups = [...new Set(areas.map((a) => a.group))];
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: 'sm' }} padding="md">
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between">
-          <Group gap="sm">
-            <Title order={3}>Coherency Workstation</Title>
-            <Badge variant="light" data-testid="transport-badge">{transport === 'ipc' ? 'Desktop' : 'Browser host'}</Badge>
-          </Group>
-          <ThemeToggle />
-        </Group>
+        <Header transport={transport}>
+          <Text size="sm" data-testid="signed-in-as">{session.staff.displayName} · {session.clinic.name}</Text>
+          <Button size="xs" variant="default" onClick={() => lock.mutate()}>Lock</Button>
+          <Button size="xs" variant="default" onClick={() => logout.mutate()}>Sign out</Button>
+        </Header>
       </AppShell.Header>
       <AppShell.Navbar p="xs" component="nav" aria-label="Main">
-        {AREAS.map((a) => (
-          <NavLink key={a.id} label={a.label} active={a.id === area.id} onClick={() => setAreaId(a.id)} component="button" />
+        {groups.map((g) => (
+          <div key={g}>
+            <Text size="xs" c="dimmed" tt="uppercase" fw={600} mt="sm" mb={4} px="xs">{g}</Text>
+            {areas.filter((a) => a.group === g).map((a) => (
+              <NavLink key={a.id} label={a.label} active={a.id === area.id} onClick={() => setAreaId(a.id)} component="button" />
+            ))}
+          </div>
         ))}
       </AppShell.Navbar>
-      <AppShell.Main>{area.render()}</AppShell.Main>
+      <AppShell.Main key={session.staff.id}>{area.render(permissions)}</AppShell.Main>
     </AppShell>
   );
 }
 
+function isUnauthorized(error: unknown): boolean {
+  return (error as { data?: { code?: string } } | null)?.data?.code === 'UNAUTHORIZED';
+}
+
 export function App() {
-  const [queryClient] = useState(() => new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } }));
+  const [queryClient] = useState(() => {
+    // A locked or ended session surfaces as UNAUTHORIZED anywhere: re-read who is signed in.
+    const recheck = (error: unknown) => {
+      if (isUnauthorized(error)) void client.invalidateQueries({ queryKey: [['auth', 'me']] });
+    };
+    const client: QueryClient = new QueryClient({
+      queryCache: new QueryCache({ onError: recheck }),
+      mutationCache: new MutationCache({ onError: recheck }),
+      defaultOptions: { queries: { retry: (count, error) => !isUnauthorized(error) && count < 1, refetchOnWindowFocus: true } },
+    });
+    return client;
+  });
   const [{ client, kind }] = useState(createClient);
   return (
     <MantineProvider theme={theme} colorSchemeManager={colorSchemeManager} defaultColorScheme="auto">

@@ -52,7 +52,12 @@ if (want('e2e')) {
   if (!run('build (electron-vite)', bin('electron-vite'), ['build'])) failures.push('build');
   else {
     const pwJson = join(results, 'playwright.json');
-    if (!run('playwright e2e (browser host, Debian chromium)', bin('playwright'), ['test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson })) failures.push('e2e');
+    // The browser host keeps clinic keys in the OS keychain: run it inside the same keyring session.
+    const keyring = join(root, 'scripts', 'with-keyring.sh');
+    const [cmd, args] = existsSync(keyring) && existsSync('/usr/bin/dbus-run-session')
+      ? ['bash', [keyring, bin('playwright'), 'test', '--reporter=list,json']]
+      : [bin('playwright'), ['test', '--reporter=list,json']];
+    if (!run('playwright e2e (browser host, Debian chromium)', cmd, args, { PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson })) failures.push('e2e');
     if (existsSync(pwJson)) {
       const s = JSON.parse(readFileSync(pwJson, 'utf8')).stats ?? {};
       totals.passed += (s.expected ?? 0) + (s.flaky ?? 0);

@@ -45,9 +45,13 @@ export const authRouter = router({
       return { staff: signedIn.staff, permissions: signedIn.permissions };
     }),
 
-  logout: signedInProcedure.mutation(({ ctx }) => {
-    ctx.clinic.auth.logout(ctx.token);
+  /** Ends this window's session, locked or not (the lock screen offers "Sign out"). */
+  logout: publicProcedure.mutation(async ({ ctx }) => {
+    const bound = ctx.services.workstation.connection(ctx.connectionId);
+    if (!bound) return;
     ctx.services.workstation.unbind(ctx.connectionId);
+    const clinic = await ctx.services.workstation.clinic(bound.clinicId);
+    clinic.auth.logout(bound.token);
   }),
 
   lock: signedInProcedure.mutation(({ ctx }) => {

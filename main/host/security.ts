@@ -10,6 +10,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
 export type GateResult = { ok: true } | { ok: false; status: 401 | 403; reason: string };
+export type SecretResult = { ok: true; browserSession: string } | { ok: false; status: 401; reason: string };
 
 export class HostGate {
   readonly secret = randomBytes(32).toString('base64url');
@@ -38,8 +39,13 @@ export class HostGate {
     return true;
   }
 
+  /**
+   * The cookie a launch sets: the launch secret plus a random browser-session id, so that each
+   * browser profile that opened a launch URL is its own connection (its own staff sign-in).
+   */
   sessionCookie(): string {
-    return `${this.cookieName}=${this.secret}; HttpOnly; SameSite=Strict; Path=/`;
+    const browserSession = randomBytes(12).toString('base64url');
+    return `${this.cookieName}=${this.secret}.${browserSession}; HttpOnly; SameSite=Strict; Path=/`;
   }
 
   /** Host and Origin checks, before anything else (the launch URL included). */
@@ -59,15 +65,18 @@ export class HostGate {
     return { ok: true };
   }
 
-  checkSecret(req: IncomingMessage): GateResult {
+  checkSecret(req: IncomingMessage): SecretResult {
     const presented = readCookie(req.headers.cookie, this.cookieName);
-    if (!presented || !constantTimeEqual(presented, this.secret)) {
+    const dot = presented?.lastIndexOf('.') ?? -1;
+    const secret = presented && dot > 0 ? presented.slice(0, dot) : null;
+    const browserSession = presented && dot > 0 ? presented.slice(dot + 1) : '';
+    if (!secret || !constantTimeEqual(secret, this.secret) || !/^[A-Za-z0-9_-]{16}$/.test(browserSession)) {
       return { ok: false, status: 401, reason: 'missing or wrong launch secret' };
     }
-    return { ok: true };
+    return { ok: true, browserSession };
   }
 
-  check(req: IncomingMessage): GateResult {
+  check(req: IncomingMessage): GateResult | SecretResult {
     const origin = this.checkOrigin(req);
     return origin.ok ? this.checkSecret(req) : origin;
   }

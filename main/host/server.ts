@@ -50,9 +50,14 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
   const gate = new HostGate(port);
   const headers = { ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] }) };
 
-  // Every request carrying this launch's secret is one connection (one signed-in staff session).
-  const connectionId = newConnectionId('http');
-  const createContext = () => createContextInner({ services: opts.services, transport: 'http', connectionId });
+  // Each browser that spent a launch URL is one connection (one staff sign-in); the id comes from
+  // its cookie, checked by the gate before any tRPC request or WebSocket upgrade reaches here.
+  const hostId = newConnectionId('http');
+  const createContext = ({ req }: { req: IncomingMessage }) => {
+    const secret = gate.checkSecret(req);
+    if (!secret.ok) throw new Error('unauthenticated request reached the router');
+    return createContextInner({ services: opts.services, transport: 'http', connectionId: `${hostId}:${secret.browserSession}` });
+  };
   const trpcHandler = createHTTPHandler({ router: appRouter, createContext, basePath: `${TRPC_HTTP_PATH}/` });
 
   const deny = (res: ServerResponse, status: number, reason: string) => {

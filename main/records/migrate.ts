@@ -5,7 +5,7 @@
  * exactly at the previous version. A file newer than the app is refused, never "repaired".
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3-multiple-ciphers';
@@ -27,8 +27,14 @@ const journalSchema = z.object({
   entries: z.array(z.object({ idx: z.number().int().nonnegative(), tag: z.string().regex(/^\d{4}_[a-z0-9-]+$/), breakpoints: z.boolean() })),
 });
 
-/** Where drizzle-kit writes (drizzle.config.ts). A bundled build passes its copied folder instead. */
-export const DEFAULT_MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
+/**
+ * Where drizzle-kit writes (drizzle.config.ts) when running from sources; in a build,
+ * electron.vite.config.ts copies the folder to out/main/migrations, next to or one level above
+ * the chunk this module was bundled into.
+ */
+export const DEFAULT_MIGRATIONS_FOLDER = ['./migrations', '../migrations']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((dir) => existsSync(join(dir, 'meta', '_journal.json'))) ?? fileURLToPath(new URL('./migrations', import.meta.url));
 
 const cache = new Map<string, readonly Migration[]>();
 
