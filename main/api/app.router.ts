@@ -1,7 +1,9 @@
 import { auditRouter } from './audit.router';
 import { authRouter } from './auth.router';
 import { clinicRouter } from './clinic.router';
+import { lanRouter } from './lan.router';
 import { patientsRouter } from './patients.router';
+import { scanInboxRouter } from './scan-inbox.router';
 import { staffRouter } from './staff.router';
 import { systemRouter } from './system.router';
 import { createCallerFactory, router } from './trpc';
@@ -15,6 +17,8 @@ export const appRouter = router({
   staff: staffRouter,
   patients: patientsRouter,
   wounds: woundsRouter,
+  scans: scanInboxRouter,
+  lan: lanRouter,
   audit: auditRouter,
 });
 

@@ -6,6 +6,7 @@ import { getSystemInfo, sampleMemory } from '../system/index';
 import { createConsoleLogger, type Logger } from '../shared/logger';
 import { createKeytarKeyStore, type KeyStore } from '../vault/index';
 import { createWorkstation, type Workstation } from './workstation';
+import { createLanService, lanOptionsFromEnv, type LanService, type LanServiceOptions } from './lan-wiring';
 
 export interface Services {
   system: {
@@ -15,6 +16,8 @@ export interface Services {
     electronVersions?: { electron: string; chrome: string };
   };
   workstation: Workstation;
+  /** The LAN scan receiver (one per workstation, bound to the clinic whose IT admin starts it). */
+  lan: LanService;
   logger: Logger;
 }
 
@@ -25,16 +28,20 @@ export interface ServiceOptions {
   keyStore?: KeyStore;
   logger?: Logger;
   idleTimeoutMs?: number;
+  /** LAN receiver: interface, default port, DNS-SD; defaults from `COHERENCY_LAN_HOST`/`_PORT`/`_ADVERTISE`. */
+  lan?: Partial<Pick<LanServiceOptions, 'host' | 'port' | 'advertise'>>;
 }
 
 export function createServices(opts: ServiceOptions): Services & { dispose(): Promise<void> } {
   const logger = opts.logger ?? createConsoleLogger({ app: 'coherency' });
+  const keyStore = opts.keyStore ?? createKeytarKeyStore();
   const workstation = createWorkstation({
     dataDir: opts.dataDir,
-    keyStore: opts.keyStore ?? createKeytarKeyStore(),
+    keyStore,
     logger,
     ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
   });
+  const lan = createLanService({ dataDir: opts.dataDir, keyStore, logger, ...lanOptionsFromEnv(), ...opts.lan });
   return {
     system: {
       info: getSystemInfo,
@@ -43,6 +50,8 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     },
     workstation,
     logger,
-    dispose: () => workstation.dispose(),
+    lan,
+    // The receiver first: arrivals being filed finish before the clinics close.
+    dispose: () => lan.dispose().finally(() => workstation.dispose()),
   };
 }
