@@ -25,6 +25,8 @@ import { LockScreen } from './features/auth/LockScreen';
 import { PatientsScreen } from './features/patients/PatientsScreen';
 import { StaffScreen } from './features/admin/StaffScreen';
 import { AuditScreen } from './features/admin/AuditScreen';
+import { IncomingScansScreen } from './features/lan/IncomingScansScreen';
+import { TabletsScreen } from './features/lan/TabletsScreen';
 
 const theme = createTheme({ primaryColor: 'teal', defaultRadius: 'md' });
 const colorSchemeManager = localStorageColorSchemeManager({ key: 'coherency-color-scheme' });
@@ -39,6 +41,8 @@ interface Area {
 }
 const AREAS: Area[] = [
   { id: 'patients', label: 'Patients & wounds', group: 'Clinical', needs: 'patients.demographics.read', render: (p) => <PatientsScreen permissions={p} /> },
+  { id: 'incoming-scans', label: 'Incoming scans', group: 'Clinical', needs: 'clinical.read', render: (p) => <IncomingScansScreen permissions={p} /> },
+  { id: 'tablets', label: 'Tablets (LAN)', group: 'Administration', needs: 'devices.manage', render: () => <TabletsScreen /> },
   { id: 'staff', label: 'Staff', group: 'Administration', needs: 'staff.manage', render: () => <StaffScreen /> },
   { id: 'audit', label: 'Audit log', group: 'Administration', needs: 'audit.read', render: () => <AuditScreen /> },
   { id: 'system', label: 'System', group: 'Administration', render: () => <SystemScreen /> },
