@@ -209,6 +209,14 @@ describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127
     expect((await admin.lan.devices())[0]).toMatchObject({ id: tablet.deviceId, revokedAt: expect.any(String) });
     await expect(admin.lan.renameDevice({ id: 'not-a-device', name: 'x' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
+    // The record holds the tablet too (scans name it), and its history is audited.
+    const deviceAudit = await admin.audit.list({ entity: 'device', entityId: tablet.deviceId });
+    expect(deviceAudit.map((r) => [r.action, r.actorRole]).sort()).toEqual([
+      ['device.pair', 'system'],
+      ['device.rename', 'it-admin'],
+      ['device.revoke', 'it-admin'],
+    ]);
+
     // The other clinic may start it now (on its own certificate and devices).
     const theirs = await otherAdmin.lan.start({});
     expect(theirs).toMatchObject({ running: true, owner: 'this-clinic', pairedDevices: [] });
