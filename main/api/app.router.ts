@@ -4,6 +4,7 @@ import { clinicRouter } from './clinic.router';
 import { lanRouter } from './lan.router';
 import { patientsRouter } from './patients.router';
 import { scanInboxRouter } from './scan-inbox.router';
+import { scansRouter } from './scans.router';
 import { staffRouter } from './staff.router';
 import { systemRouter } from './system.router';
 import { createCallerFactory, router } from './trpc';
@@ -17,7 +18,7 @@ export const appRouter = router({
   staff: staffRouter,
   patients: patientsRouter,
   wounds: woundsRouter,
-  scans: scanInboxRouter,
+  scans: router({ ...scansRouter._def.record, ...scanInboxRouter._def.record }),
   lan: lanRouter,
   audit: auditRouter,
 });

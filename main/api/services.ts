@@ -5,6 +5,7 @@
 import { getSystemInfo, sampleMemory } from '../system/index';
 import { createConsoleLogger, type Logger } from '../shared/logger';
 import { createKeytarKeyStore, type KeyStore } from '../vault/index';
+import { createScanFileGate, type ScanFileGate } from './scan-files';
 import { createWorkstation, type Workstation } from './workstation';
 import { createLanService, lanOptionsFromEnv, type LanService, type LanServiceOptions } from './lan-wiring';
 
@@ -18,6 +19,7 @@ export interface Services {
   workstation: Workstation;
   /** The LAN scan receiver (one per workstation, bound to the clinic whose IT admin starts it). */
   lan: LanService;
+  scanFiles: ScanFileGate;
   logger: Logger;
 }
 
@@ -49,6 +51,7 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
       ...(opts.electronVersions ? { electronVersions: opts.electronVersions } : {}),
     },
     workstation,
+    scanFiles: createScanFileGate(workstation),
     logger,
     lan,
     // The receiver first: arrivals being filed finish before the clinics close.

@@ -6,7 +6,7 @@ import { app, BrowserWindow, net, powerMonitor, protocol, session, shell } from 
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createIPCHandler } from 'trpc-electron/main';
-import { appRouter, createContextInner, createServices } from '../api/index';
+import { appRouter, createContextInner, createServices, SCAN_FILES_PREFIX } from '../api/index';
 import { contentSecurityPolicy } from '../shared/csp';
 
 const APP_SCHEME = 'app';
@@ -35,6 +35,10 @@ async function main(): Promise<void> {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
     if (url.host !== 'workstation') return new Response('not found', { status: 404 });
+    if (url.pathname.startsWith(SCAN_FILES_PREFIX)) {
+      const r = await services.scanFiles.serveForOwner(url.pathname.slice(SCAN_FILES_PREFIX.length), request.headers.get('range'));
+      return new Response(r.body ? new Uint8Array(r.body) : null, { status: r.status, headers: r.headers });
+    }
     const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '') || 'index.html';
     if (rel.split(sep).includes('..')) return new Response('bad path', { status: 400 });
     let response = await net.fetch(pathToFileURL(join(rendererDir, rel)).toString()).catch(() => null);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
-import { appRouter, createContextInner, newConnectionId, type Services } from '../api/index';
+import { appRouter, createContextInner, newConnectionId, SCAN_FILES_PREFIX, type Services } from '../api/index';
 import { contentSecurityPolicy } from '../shared/csp';
 import { HostGate } from './security';
 import { serveStatic } from './static';
@@ -84,6 +84,15 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       res.setHeader('cache-control', 'no-store');
       for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
       trpcHandler(req, res);
+      return;
+    }
+    if (url.pathname.startsWith(SCAN_FILES_PREFIX)) {
+      if (req.method !== 'GET') return deny(res, 403, 'method not allowed here');
+      const connectionId = `${hostId}:${secretCheck.browserSession}`;
+      void opts.services.scanFiles.serve(connectionId, url.pathname.slice(SCAN_FILES_PREFIX.length), req.headers.range).then((r) => {
+        res.writeHead(r.status, { ...SECURITY_HEADERS, ...r.headers });
+        res.end(r.body ?? undefined);
+      });
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 403, 'method not allowed here');

@@ -1,17 +1,26 @@
 /**
  * One potree-core point cloud inside an r3f scene, owned the drei way: created in an effect,
- * disposed in its cleanup, exposed through a ref; potree's visibility update runs in one
+ * disposed in its cleanup, handed to the parent through onLoaded; potree's visibility update runs in one
  * useFrame, and the canvas re-renders on demand while nodes are still loading.
  */
-import { forwardRef, useEffect, useImperativeHandle, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { useFrame, useThree } from '@react-three/fiber';
-import { BufferAttribute, type BufferGeometry, Ray, Vector3 } from 'three';
+import { BufferAttribute, Vector2, Vector3, type BufferGeometry, type Camera, type Object3D } from 'three';
 import { PointColorType, PointSizeType, Potree, PotreeRenderer, type PointCloudOctree } from 'potree-core';
 import type { ViewerSettings } from './viewer-store';
+
+export interface OctreeCheck {
+  nodes: number;
+  points: number;
+  min: [number, number, number];
+  max: [number, number, number];
+}
 
 export interface LoadedCloud {
   pco: PointCloudOctree;
   potree: Potree;
+  /** Walks the whole hierarchy with potree-core's own loader (proxy chunks included) and sums what it can reach. */
+  check(): Promise<OctreeCheck>;
   /** Picks the point under normalised device coordinates (x, y in −1..1). */
   pick(ndcX: number, ndcY: number): Vector3 | null;
 }
@@ -23,6 +32,98 @@ export interface PotreeCloudProps {
   onLoaded(cloud: LoadedCloud): void;
   onError(error: Error): void;
   onStats?(stats: { visiblePoints: number; nodesLoading: number }): void;
+}
+
+interface HierarchyNode {
+  nodeType?: number;
+  numPoints: number;
+  loaded: boolean;
+  boundingBox: { min: Vector3 };
+  geometry: BufferGeometry | null;
+  children: ReadonlyArray<HierarchyNode | null>;
+}
+
+/**
+ * Loads every node through potree-core's own loader (hierarchy proxies and point data, decoded by
+ * its workers) and reports what it reached: node and point counts and the points' true bounds in
+ * scan coordinates. Used by "Check octree" to verify a stored scan end to end.
+ */
+async function checkOctree(pco: PointCloudOctree): Promise<OctreeCheck> {
+  const geometry = pco.pcoGeometry as unknown as {
+    root: HierarchyNode;
+    offset: Vector3;
+    loader: { loadHierarchy(node: HierarchyNode): Promise<void>; load(node: HierarchyNode): Promise<void> };
+  };
+  const all: HierarchyNode[] = [];
+  const stack: HierarchyNode[] = [geometry.root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.nodeType === 2) await geometry.loader.loadHierarchy(node); // proxy: its chunk loads on demand
+    all.push(node);
+    for (const child of node.children) if (child) stack.push(child);
+  }
+  const min: [number, number, number] = [Infinity, Infinity, Infinity];
+  const max: [number, number, number] = [-Infinity, -Infinity, -Infinity];
+  let points = 0;
+  for (const node of all) {
+    if (!node.loaded) {
+      await geometry.loader.load(node);
+      const started = performance.now();
+      while (!node.loaded) {
+        if (performance.now() - started > 30_000) throw new Error('a node did not load within 30 s');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    const position = node.geometry?.getAttribute('position');
+    if (!position) continue;
+    points += position.count;
+    const base = [node.boundingBox.min.x + geometry.offset.x, node.boundingBox.min.y + geometry.offset.y, node.boundingBox.min.z + geometry.offset.z];
+    for (let i = 0; i < position.count; i++) {
+      for (let axis = 0; axis < 3; axis++) {
+        const v = position.getComponent(i, axis) + base[axis]!;
+        if (v < min[axis]!) min[axis] = v;
+        if (v > max[axis]!) max[axis] = v;
+      }
+    }
+  }
+  return { nodes: all.length, points, min, max };
+}
+
+/**
+ * The point under the cursor: every point of the nodes on screen is projected and the nearest
+ * to the cursor within a few pixels wins (the one closest to the eye on ties). Done on the CPU
+ * over the loaded nodes, so it works whatever the GPU (SwiftShader included).
+ */
+function pickNearest(pco: PointCloudOctree, camera: Camera, size: Vector2, ndcX: number, ndcY: number, radiusPx = 8): Vector3 | null {
+  const p = new Vector3();
+  const w = new Vector3();
+  const best = { d2: radiusPx * radiusPx, depth: Infinity, point: null as Vector3 | null };
+  const halfW = size.x / 2;
+  const halfH = size.y / 2;
+  for (const node of pco.visibleNodes) {
+    const points = (node as unknown as { sceneNode?: Object3D & { geometry?: BufferGeometry } }).sceneNode;
+    const position = points?.geometry?.getAttribute('position');
+    if (!points || !position) continue;
+    for (let i = 0; i < position.count; i++) {
+      w.fromBufferAttribute(position, i).applyMatrix4(points.matrixWorld);
+      p.copy(w).project(camera);
+      if (p.z < -1 || p.z > 1) continue;
+      const dx = (p.x - ndcX) * halfW;
+      const dy = (p.y - ndcY) * halfH;
+      const d2 = dx * dx + dy * dy;
+      if (d2 < best.d2 || (d2 === best.d2 && p.z < best.depth)) {
+        best.d2 = d2;
+        best.depth = p.z;
+        best.point = w.clone();
+      }
+    }
+  }
+  return best.point;
+}
+
+/** The budget lives in the viewer store; potree reads it from its own instance. */
+function setPointBudget(potree: Potree, budget: number): void {
+  potree.pointBudget = budget;
 }
 
 const attributeCopied = new WeakMap<BufferGeometry, string>();
@@ -52,13 +153,12 @@ function applyAttribute(pco: PointCloudOctree, attribute: string): [number, numb
   return Number.isFinite(min) ? [min, max === min ? min + 1 : max] : [0, 1];
 }
 
-export const PotreeCloud = forwardRef<LoadedCloud | null, PotreeCloudProps>(function PotreeCloud(props, ref) {
+export function PotreeCloud(props: PotreeCloudProps) {
   const { url, settings, onLoaded, onError, onStats } = props;
   const { gl, camera, scene, invalidate } = useThree();
   const potree = useMemo(() => new Potree(), []);
   const renderer = useMemo(() => new PotreeRenderer({ edl: { enabled: settings.edl, pointCloudLayer: 1 } }), []); // eslint-disable-line react-hooks/exhaustive-deps
   const cloudRef = useRef<LoadedCloud | null>(null);
-  useImperativeHandle(ref, () => cloudRef.current as LoadedCloud, []);
 
   useEffect(() => {
     let cancelled = false;
@@ -85,11 +185,9 @@ export const PotreeCloud = forwardRef<LoadedCloud | null, PotreeCloudProps>(func
         const cloud: LoadedCloud = {
           pco: loaded,
           potree,
+          check: () => checkOctree(loaded),
           pick(ndcX, ndcY) {
-            const origin = new Vector3().setFromMatrixPosition(camera.matrixWorld);
-            const direction = new Vector3(ndcX, ndcY, 0.5).unproject(camera).sub(origin).normalize();
-            const hit = Potree.pick([loaded], gl, camera, new Ray(origin, direction), { pickWindowSize: 15 });
-            return hit?.position ? hit.position.clone() : null;
+            return pickNearest(loaded, camera, gl.getSize(new Vector2()), ndcX, ndcY);
           },
         };
         cloudRef.current = cloud;
@@ -110,7 +208,7 @@ export const PotreeCloud = forwardRef<LoadedCloud | null, PotreeCloudProps>(func
   }, [url, potree, scene, camera, gl, invalidate, onLoaded, onError]);
 
   useEffect(() => {
-    potree.pointBudget = settings.pointBudget;
+    setPointBudget(potree, settings.pointBudget);
     renderer.setEDL({ enabled: settings.edl, pointCloudLayer: 1 });
     invalidate();
   }, [potree, renderer, settings.pointBudget, settings.edl, invalidate]);
@@ -146,4 +244,4 @@ export const PotreeCloud = forwardRef<LoadedCloud | null, PotreeCloudProps>(func
   }, 1);
 
   return null;
-});
+}

@@ -8,7 +8,7 @@ import { Canvas, useThree } from '@react-three/fiber';
 import { Alert, Button, Group, Loader, NumberInput, Paper, SegmentedControl, Stack, Switch, Text } from '@mantine/core';
 import { Vector3, type Box3, type Camera, type PerspectiveCamera } from 'three';
 import { OrbitControls as OrbitControlsImpl } from 'three/examples/jsm/controls/OrbitControls.js';
-import { PotreeCloud, type LoadedCloud } from './PotreeCloud';
+import { PotreeCloud, type LoadedCloud, type OctreeCheck } from './PotreeCloud';
 import { useViewerSettings, viewerStore, type ColorMode } from './viewer-store';
 
 export interface ScanViewerProps {
@@ -108,6 +108,7 @@ export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wou
   const [stats, setStats] = useState({ visiblePoints: 0, nodesLoading: 0 });
   const [picked, setPicked] = useState<Vector3 | null>(null);
   const [bar, setBar] = useState<{ mm: number; px: number } | null>(null);
+  const [check, setCheck] = useState<OctreeCheck | { error: string } | null>(null);
   const controlsApi = useRef<ControlsApi | null>(null);
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
   const cloudRef = useRef<LoadedCloud | null>(null);
@@ -119,6 +120,7 @@ export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wou
 
   const onLoaded = useCallback(
     (cloud: LoadedCloud) => {
+      cloudRef.current = cloud;
       setState({ kind: 'ready', cloud });
       const box = cloud.pco.pcoGeometry.tightBoundingBox ?? cloud.pco.pcoGeometry.boundingBox;
       const world = box.clone().applyMatrix4(cloud.pco.matrixWorld);
@@ -194,6 +196,24 @@ export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wou
         <Button size="xs" variant="default" onClick={() => state.kind === 'ready' && onLoaded(state.cloud)}>Fit to scan</Button>
         <Button size="xs" variant="default" onClick={() => controlsApi.current?.reset()}>Reset view</Button>
         <Button size="xs" variant="default" onClick={screenshot}>Screenshot</Button>
+        <Button
+          size="xs"
+          variant="default"
+          disabled={state.kind !== 'ready'}
+          onClick={() => {
+            if (state.kind !== 'ready') return;
+            state.cloud.check().then(setCheck, (e: unknown) => setCheck({ error: e instanceof Error ? e.message : String(e) }));
+          }}
+        >
+          Check octree
+        </Button>
+        {check && ('error' in check ? (
+          <Text size="xs" c="red">{check.error}</Text>
+        ) : (
+          <Text size="xs" data-testid="octree-check" data-points={check.points} data-min={check.min.join(',')} data-max={check.max.join(',')}>
+            {check.points.toLocaleString()} points in {check.nodes} nodes
+          </Text>
+        ))}
       </Group>
       <div style={{ position: 'relative', height: 560, borderRadius: 8, overflow: 'hidden', background: '#111' }} onDoubleClick={pick}>
         <Canvas
@@ -204,7 +224,7 @@ export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wou
           gl={{ preserveDrawingBuffer: true, antialias: false }}
         >
           <Controls apiRef={controlsApi} onChange={updateBar} />
-          <PotreeCloud ref={cloudRef} url={url} settings={settings} onLoaded={onLoaded} onError={onError} onStats={onStats} />
+          <PotreeCloud url={url} settings={settings} onLoaded={onLoaded} onError={onError} onStats={onStats} />
         </Canvas>
         {state.kind === 'loading' && (
           <Group pos="absolute" top="45%" left={0} right={0} justify="center">

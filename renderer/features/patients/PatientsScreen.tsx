@@ -7,6 +7,7 @@ import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { PatientDetail } from './PatientDetail';
 import { PatientForm } from './PatientForm';
+import { WoundScans } from '../scans/WoundScans';
 
 /** Search by name or MRN, create a patient, open one. */
 export function PatientsScreen({ permissions }: { permissions: Permission[] }) {
@@ -29,7 +30,9 @@ export function PatientsScreen({ permissions }: { permissions: Permission[] }) {
   );
   const formApi = useRef<{ showServerError(e: unknown): boolean } | null>(null);
 
-  if (openId) return <PatientDetail id={openId} permissions={permissions} onBack={() => setOpenId(null)} />;
+  if (openId) {
+    return <PatientDetail id={openId} permissions={permissions} onBack={() => setOpenId(null)} woundPanel={(w) => <WoundScans key={w.id} wound={w} canWrite={permissions.includes('clinical.write')} />} />;
+  }
   return (
     <Stack>
       <Group justify="space-between">

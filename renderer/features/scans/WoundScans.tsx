@@ -1,0 +1,184 @@
+import { useEffect, useRef, useState } from 'react';
+import { Alert, Button, Card, Group, Loader, Modal, Progress, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSubscription } from '@trpc/tanstack-react-query';
+import type { Wound } from '../../../common/records';
+import type { ImportJob, Scan } from '../../../common/scans';
+import { messageOf } from '../../lib/forms';
+import { useTRPC, useTRPCClient } from '../../lib/trpc';
+import { ScanViewer } from '../../viewer/ScanViewer';
+import { sliceToBase64 } from './upload';
+
+const PHASE_LABELS: Record<ImportJob['phase'], string> = {
+  queued: 'Queued',
+  hashing: 'Checking the file',
+  parsing: 'Reading points',
+  storing: 'Storing the original (encrypted)',
+  indexing: 'Building the 3D view',
+  saving: 'Saving',
+  done: 'Imported',
+  failed: 'Import failed',
+  cancelled: 'Cancelled',
+};
+
+function localDateTime(ms: number): string {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
+}
+
+function extentCm(scan: Scan): string {
+  const [x0, y0, z0] = scan.bbox.min;
+  const [x1, y1, z1] = scan.bbox.max;
+  return `${((x1 - x0) / 10).toFixed(1)} × ${((y1 - y0) / 10).toFixed(1)} × ${((z1 - z0) / 10).toFixed(1)} cm`;
+}
+
+/** The scans of one wound: import (upload or drop a file), progress, list, open in 3D, delete. */
+export function WoundScans({ wound, canWrite }: { wound: Wound; canWrite: boolean }) {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
+  const scans = useQuery(trpc.scans.listByWound.queryOptions({ woundId: wound.id }));
+  const [file, setFile] = useState<File | null>(null);
+  const [capturedAt, setCapturedAt] = useState(() => localDateTime(Date.now()));
+  const [uploadFraction, setUploadFraction] = useState<number | null>(null);
+  const [job, setJob] = useState<ImportJob | null>(null);
+  const [uploadError, setUploadError] = useState<string | null>(null);
+  const [openScan, setOpenScan] = useState<Scan | null>(null);
+  const fileInput = useRef<HTMLInputElement | null>(null);
+  const jobId = job?.id;
+
+  useSubscription(
+    trpc.scans.onJob.subscriptionOptions(undefined, {
+      enabled: jobId !== undefined,
+      onData: (update) => {
+        if (update.id !== jobId) return;
+        setJob(update);
+      },
+    }),
+  );
+  // The job may have finished between the import call and the subscription starting: poll too.
+  const polled = useQuery({ ...trpc.scans.jobs.queryOptions(), enabled: jobId !== undefined && job?.finishedAt === null, refetchInterval: 1000 });
+  const latest = polled.data?.find((j) => j.id === jobId);
+  const shownJob = latest && latest.finishedAt !== null && job?.finishedAt === null ? latest : job;
+  const doneId = shownJob?.phase === 'done' ? shownJob.id : null;
+  useEffect(() => {
+    if (doneId) void queryClient.invalidateQueries(trpc.scans.listByWound.queryFilter({ woundId: wound.id }));
+  }, [doneId, queryClient, trpc, wound.id]);
+
+  const remove = useMutation(trpc.scans.delete.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries(trpc.scans.pathFilter()) }));
+  const cancel = useMutation(trpc.scans.cancelImport.mutationOptions());
+
+  async function startImport(chosen: File) {
+    setUploadError(null);
+    setJob(null);
+    setUploadFraction(0);
+    try {
+      const { uploadId, chunkBytes } = await client.scans.beginUpload.mutate({ fileName: chosen.name, size: chosen.size });
+      for (let offset = 0; offset < chosen.size; offset += chunkBytes) {
+        const data = await sliceToBase64(chosen.slice(offset, offset + chunkBytes));
+        await client.scans.uploadChunk.mutate({ uploadId, offset, data });
+        setUploadFraction(Math.min(1, (offset + chunkBytes) / chosen.size));
+      }
+      const started = await client.scans.import.mutate({ uploadId, woundId: wound.id, capturedAt: new Date(capturedAt).getTime() });
+      setJob(started);
+    } catch (error) {
+      setUploadError(messageOf(error));
+    } finally {
+      setUploadFraction(null);
+      setFile(null);
+      if (fileInput.current) fileInput.current.value = '';
+    }
+  }
+
+  const busy = uploadFraction !== null || (shownJob != null && shownJob.finishedAt === null);
+  return (
+    <Card
+      withBorder
+      data-testid="wound-scans"
+      onDragOver={(e) => canWrite && e.preventDefault()}
+      onDrop={(e) => {
+        if (!canWrite) return;
+        e.preventDefault();
+        const dropped = e.dataTransfer.files[0];
+        if (dropped && !busy) void startImport(dropped);
+      }}
+    >
+      <Stack>
+        <Title order={3}>Scans · {wound.bodySite}</Title>
+        {canWrite && (
+          <Group align="flex-end">
+            <div>
+              <Text size="sm" fw={500} mb={4}>Scan file (PLY, LAS, LAZ, E57, XYZ, PTS, OBJ) — or drop it here</Text>
+              <input ref={fileInput} type="file" aria-label="Scan file" accept=".ply,.las,.laz,.e57,.xyz,.pts,.txt,.csv,.obj" onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)} disabled={busy} />
+            </div>
+            <TextInput label="Captured" type="datetime-local" value={capturedAt} onChange={(e) => setCapturedAt(e.currentTarget.value)} disabled={busy} />
+            <Button onClick={() => file && void startImport(file)} disabled={!file || busy}>Import scan</Button>
+          </Group>
+        )}
+        {uploadFraction !== null && (
+          <Stack gap={4} data-testid="import-progress">
+            <Text size="sm">Uploading… {Math.round(uploadFraction * 100)} %</Text>
+            <Progress value={uploadFraction * 100} />
+          </Stack>
+        )}
+        {shownJob && (
+          <Stack gap={4} data-testid="import-progress">
+            <Group justify="space-between">
+              <Text size="sm" data-testid="import-phase">{PHASE_LABELS[shownJob.phase]} {shownJob.finishedAt === null ? `· ${Math.round(shownJob.progress * 100)} %` : ''}</Text>
+              {shownJob.finishedAt === null && <Button size="xs" variant="default" onClick={() => cancel.mutate({ jobId: shownJob.id })}>Cancel</Button>}
+            </Group>
+            <Progress value={shownJob.progress * 100} color={shownJob.phase === 'failed' ? 'red' : undefined} />
+            {shownJob.error && shownJob.phase === 'failed' && (
+              <Alert color="red" title="The file was not imported" data-testid="import-error">
+                {shownJob.error.message}
+              </Alert>
+            )}
+          </Stack>
+        )}
+        {uploadError && <Alert color="red" title="The file could not be uploaded">{uploadError}</Alert>}
+        {scans.isPending ? (
+          <Loader size="sm" />
+        ) : scans.isError ? (
+          <Alert color="red">{messageOf(scans.error)}</Alert>
+        ) : scans.data.length === 0 ? (
+          <Text c="dimmed">No scans of this wound yet.</Text>
+        ) : (
+          <Table data-testid="scan-list" highlightOnHover>
+            <Table.Thead>
+              <Table.Tr><Table.Th>Captured</Table.Th><Table.Th>Format</Table.Th><Table.Th>Points</Table.Th><Table.Th>Extent</Table.Th><Table.Th>Attributes</Table.Th><Table.Th>Source</Table.Th><Table.Th /></Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {scans.data.map((s) => (
+                <Table.Tr key={s.id}>
+                  <Table.Td>{new Date(s.capturedAt).toLocaleString()}</Table.Td>
+                  <Table.Td>{s.format.toUpperCase()}</Table.Td>
+                  <Table.Td>{s.pointCount.toLocaleString()}</Table.Td>
+                  <Table.Td>{extentCm(s)}</Table.Td>
+                  <Table.Td>{s.attributes.filter((a) => a !== 'position').join(', ') || '—'}</Table.Td>
+                  <Table.Td>{s.sourceApp ?? '—'}</Table.Td>
+                  <Table.Td>
+                    <Group gap="xs" justify="flex-end" wrap="nowrap">
+                      <Button size="xs" onClick={() => setOpenScan(s)}>Open</Button>
+                      {canWrite && <Button size="xs" variant="default" color="red" loading={remove.isPending} onClick={() => { if (confirm('Delete this scan and its files?')) remove.mutate({ id: s.id }); }}>Delete</Button>}
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </Stack>
+      <Modal opened={openScan !== null} onClose={() => setOpenScan(null)} title={openScan ? `Scan of ${new Date(openScan.capturedAt).toLocaleString()}` : ''} size="90%">
+        {openScan && <ScanView scan={openScan} />}
+      </Modal>
+    </Card>
+  );
+}
+
+function ScanView({ scan }: { scan: Scan }) {
+  const trpc = useTRPC();
+  const url = useQuery({ ...trpc.scans.fileUrl.queryOptions({ id: scan.id }), staleTime: 10 * 60_000 });
+  if (url.isPending) return <Loader aria-label="Opening scan" />;
+  if (url.isError) return <Alert color="red">{messageOf(url.error)}</Alert>;
+  return <ScanViewer key={url.data.url} url={url.data.url} />;
+}
