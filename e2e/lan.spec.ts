@@ -72,7 +72,7 @@ test('an IT admin pairs a tablet by QR code; its scan for an unknown patient wai
     const qr = page.getByTestId('pairing-qr');
     await expect(qr).toBeVisible();
     // The QR code really rendered under the CSP (a data: image, decoded by the browser).
-    await expect.poll(() => qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    await expect.poll(() => qr.evaluate((img) => { const i = img as unknown as { complete: boolean; naturalWidth: number }; return i.complete && i.naturalWidth > 0; })).toBe(true);
     await expect(page.getByTestId('pairing-code')).toHaveText(/^\S{4,}$/);
     const payload = (await page.getByTestId('pairing-payload').textContent())!;
     expect(JSON.parse(payload)).toMatchObject({ v: 1, host: '127.0.0.1', code: await page.getByTestId('pairing-code').textContent() });

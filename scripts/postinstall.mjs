@@ -30,7 +30,7 @@ if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
 // onnxruntime-node's CUDA provider comes from NuGet, skipped by .npmrc (onnxruntime-node-install=skip).
 const ortFlag = process.env.npm_config_onnxruntime_node_install ?? process.env.ONNXRUNTIME_NODE_INSTALL;
 if (ortFlag === 'skip' && process.platform === 'linux' && process.arch === 'x64') {
-  skipped.push('onnxruntime CUDA provider (run `npx --yes node node_modules/onnxruntime-node/script/install --onnxruntime-node-install=cuda12` on a CUDA machine)');
+  skipped.push('onnxruntime CUDA provider (on a CUDA machine run `node node_modules/onnxruntime-node/script/install --onnxruntime-node-install=cuda12`)');
 }
 
 if (skipped.length > 0) {
