@@ -79,6 +79,22 @@ describe('migrations', () => {
     expect(tableRows(db, 'audit_log')).toHaveLength(1);
   });
 
+  it('0002 assessment figures: an old assessment keeps its figures; the new columns are NULL and outline units mm', () => {
+    db = createDb({ version: 2 });
+    const now = 1_700_000_000_000;
+    insertRows(db, 'patients', [
+      { id: 'p1-00000000', mrn: 'M1', given_name: 'Ada', family_name: 'Lovelace', given_key: 'ada', family_key: 'lovelace', date_of_birth: '1815-12-10', sex: 'female', created_at: now, updated_at: now },
+    ]);
+    insertRows(db, 'wounds', [{ id: 'w1-00000000', patient_id: 'p1-00000000', body_site: 'heel', etiology: 'surgical', status: 'open', created_at: now, updated_at: now }]);
+    insertRows(db, 'assessments', [{ id: 'a1-00000000', wound_id: 'w1-00000000', measured_at: now, area_mm2: 425, volume_mm3: 1320, method: 'manual', created_at: now, updated_at: now }]);
+    expect(columns(db, 'assessments')).not.toContain('projected_area_mm2');
+
+    expect(migrateTo(db, 3)).toEqual([3]);
+
+    const [row] = tableRows(db, 'assessments');
+    expect(row).toMatchObject({ id: 'a1-00000000', area_mm2: 425, volume_mm3: 1320, method: 'manual', projected_area_mm2: null, raised_volume_mm3: null, head_to_toe_length_mm: null, width_across_mm: null, tissue_unavailable_reason: null, outline_units: 'mm' });
+  });
+
   it('each migration N applies on top of a populated N−1', () => {
     // Generic guard for every migration (including future ones): a clinic at N−1 with rows in
     // every table migrates to N without losing a row.

@@ -73,7 +73,7 @@ export function insertRows(db: TestDb, table: string, rows: Record<string, unkno
   if (!/^[a-z_]+$/.test(table)) throw new Error(`bad table name ${table}`);
   for (const row of rows) {
     const cols = Object.keys(row);
-    if (!cols.every((c) => /^[a-z_]+$/.test(c))) throw new Error('bad column name');
+    if (!cols.every((c) => /^[a-z_][a-z0-9_]*$/.test(c))) throw new Error('bad column name');
     db.raw.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((c) => row[c]));
   }
 }

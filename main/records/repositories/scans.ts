@@ -2,9 +2,9 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { scanSchema, type Scan } from '../../../common/scans';
 import { appendAudit } from '../audit';
-import { EntityNotFoundError } from '../errors';
+import { EntityNotFoundError, RecordError } from '../errors';
 import type { ClinicRecord } from '../record';
-import { scans, wounds } from '../schema';
+import { assessments, scans, wounds } from '../schema';
 import { actorRole, type Actor } from './actor';
 
 export interface NewScan {
@@ -29,6 +29,18 @@ export interface ScansRepository {
   listByWound(woundId: string, actor: Actor): Scan[];
   /** Deletes the row (audited). The caller then removes the encrypted files (see api/scans). */
   remove(id: string, actor: Actor): void;
+  /** Store ids of the original and the octree's metadata file (ids, not clinical values: unaudited). */
+  files(id: string): { rawFileId: string | null; octreeFileId: string | null } | null;
+  /** Points the scan at a rebuilt octree (e.g. with wound labels and depth filled in); audited. */
+  replaceOctree(id: string, octreeFileId: string, attributes: string[], actor: Actor): void;
+}
+
+/** A scan that assessments were measured on stays with them (the record keeps what was charted). */
+export class ScanInUseError extends RecordError {
+  readonly code = 'CONFLICT';
+  constructor(readonly assessmentCount: number) {
+    super(`This scan is kept: ${assessmentCount} saved assessment${assessmentCount === 1 ? ' was' : 's were'} measured on it.`);
+  }
 }
 
 type Row = typeof scans.$inferSelect;
@@ -101,9 +113,21 @@ export function createScansRepository(record: ClinicRecord): ScansRepository {
         return rows.map(toScan);
       });
     },
+    files(id) {
+      return db.select({ rawFileId: scans.rawFileId, octreeFileId: scans.octreeFileId }).from(scans).where(eq(scans.id, id)).get() ?? null;
+    },
+    replaceOctree(id, octreeFileId, attributes, actor) {
+      record.transaction(() => {
+        if (!read(id)) throw new EntityNotFoundError('scan', id);
+        db.update(scans).set({ octreeFileId, attributesJson: JSON.stringify(attributes), updatedAt: Date.now() }).where(eq(scans.id, id)).run();
+        audit(actor, 'scan.reindex', id);
+      });
+    },
     remove(id, actor) {
       record.transaction(() => {
         if (!read(id)) throw new EntityNotFoundError('scan', id);
+        const measured = db.select({ id: assessments.id }).from(assessments).where(eq(assessments.scanId, id)).all().length;
+        if (measured > 0) throw new ScanInUseError(measured);
         db.delete(scans).where(eq(scans.id, id)).run();
         audit(actor, 'scan.delete', id);
       });

@@ -22,6 +22,17 @@ export const assessments = sqliteTable(
     maxDepthMm: real('max_depth_mm'),
     meanDepthMm: real('mean_depth_mm'),
     volumeMm3: real('volume_mm3'),
+    /** Area of the outline projected on the best-fit plane of the surrounding skin (mm²). */
+    projectedAreaMm2: real('projected_area_mm2'),
+    /** Tissue standing above the lid inside the outline (mm³), reported, never subtracted. */
+    raisedVolumeMm3: real('raised_volume_mm3'),
+    /** Extents along and across the body's head-to-toe axis, when one was given (mm). */
+    headToToeLengthMm: real('head_to_toe_length_mm'),
+    widthAcrossMm: real('width_across_mm'),
+    /** Why no tissue mix was measured (e.g. the scan has no colour); NULL when it was. */
+    tissueUnavailableReason: text('tissue_unavailable_reason'),
+    /** Units of `outline_json` coordinates; always 'mm' for rows written by this schema. */
+    outlineUnits: text('outline_units', { enum: ['mm'] }).notNull().default('mm'),
     /** JSON polyline of the wound boundary, mm, in scan coordinates. */
     outlineJson: text('outline_json'),
     /** JSON `{ granulation, slough, eschar, epithelium }` fractions. */
