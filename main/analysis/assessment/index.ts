@@ -1,0 +1,6 @@
+/**
+ * Wound assessment helpers: measureWound in a worker thread (`createMeasureRunner`) and the
+ * summary the UI and the record use (figures in display units, lid mesh, depth overlay).
+ */
+export { createMeasureRunner, type MeasureRunner, type MeasureRunResult, type MeasureRunnerOptions } from './measure-runner';
+export type { MeasureSummary } from './summarise';
