@@ -1,3 +1,4 @@
+import { assessmentsRouter } from './assessments.router';
 import { auditRouter } from './audit.router';
 import { authRouter } from './auth.router';
 import { clinicRouter } from './clinic.router';
@@ -19,6 +20,7 @@ export const appRouter = router({
   patients: patientsRouter,
   wounds: woundsRouter,
   scans: router({ ...scansRouter._def.record, ...scanInboxRouter._def.record }),
+  assessments: assessmentsRouter,
   lan: lanRouter,
   audit: auditRouter,
 });

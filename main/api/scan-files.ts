@@ -20,6 +20,8 @@ interface Capability {
   connectionId: string;
   clinicId: string;
   scanId: string;
+  /** File-name prefix of the octree generation the link was minted for (see scans/import/reindex.ts). */
+  prefix: string;
   expiresAt: number;
 }
 
@@ -30,7 +32,8 @@ export interface ScanFileResponse {
 }
 
 export interface ScanFileGate {
-  mint(connectionId: string, clinicId: string, scanId: string): string;
+  /** `prefix`: the octree generation's file-name prefix ('' for the import's own octree). */
+  mint(connectionId: string, clinicId: string, scanId: string, prefix?: string): string;
   /** Serves `<capability>/<file>` for `connectionId`; never throws. */
   serve(connectionId: string, pathAfterPrefix: string, range: string | null | undefined): Promise<ScanFileResponse>;
   /**
@@ -49,11 +52,11 @@ export function createScanFileGate(workstation: Workstation, now: () => number =
       const cap = capabilities.get(path.split('/')[0] ?? '');
       return gate.serve(cap?.connectionId ?? '', path, range);
     },
-    mint(connectionId, clinicId, scanId) {
+    mint(connectionId, clinicId, scanId, prefix = '') {
       const t = now();
       for (const [k, c] of capabilities) if (c.expiresAt < t) capabilities.delete(k);
       const token = randomBytes(24).toString('base64url');
-      capabilities.set(token, { connectionId, clinicId, scanId, expiresAt: t + CAPABILITY_TTL_MS });
+      capabilities.set(token, { connectionId, clinicId, scanId, prefix, expiresAt: t + CAPABILITY_TTL_MS });
       return token;
     },
     async serve(connectionId, path, range) {
@@ -70,7 +73,7 @@ export function createScanFileGate(workstation: Workstation, now: () => number =
       try {
         const clinic = await workstation.clinic(cap.clinicId);
         clinic.auth.authorize(bound.token, 'clinical.read');
-        const reader = await clinic.store.open(cap.scanId, name);
+        const reader = await clinic.store.open(cap.scanId, cap.prefix + name);
         try {
           const size = reader.size;
           const r = parseRange(range, size);

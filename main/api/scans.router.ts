@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { idSchema } from '../../common/records';
 import { importJobSchema, MAX_UPLOAD_BYTES, scanSchema, UPLOAD_CHUNK_BYTES, type ImportJob } from '../../common/scans';
-import type { ImportJobState } from '../scans/index';
+import { octreePrefixOf, type ImportJobState } from '../scans/index';
 import { SCAN_FILES_PREFIX } from './scan-files';
 import { permitted, router } from './trpc';
 
@@ -51,7 +51,7 @@ export const scansRouter = router({
     .query(({ ctx, input }) => {
       const scan = ctx.clinic.scans.get(input.id, ctx.actor);
       if (!scan) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such scan in this clinic.' });
-      const token = ctx.services.scanFiles.mint(ctx.connectionId, ctx.clinic.id, scan.id);
+      const token = ctx.services.scanFiles.mint(ctx.connectionId, ctx.clinic.id, scan.id, octreePrefixOf(ctx.clinic.scans.files(scan.id)?.octreeFileId));
       return { url: `${SCAN_FILES_PREFIX}${token}/metadata.json` };
     }),
 
@@ -128,6 +128,7 @@ export const scansRouter = router({
     .input(z.object({ id: idSchema }))
     .mutation(async ({ ctx, input }) => {
       ctx.clinic.scans.remove(input.id, ctx.actor);
+      ctx.clinic.analysis.evict(input.id);
       await ctx.clinic.store.remove(input.id);
     }),
 });

@@ -9,7 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { enrolClinic, listClinics, openClinic, createAuthService, ensureDataDir, type AuthService, type ClinicEntry } from '../auth/index';
-import { createPatientsRepository, createScansRepository, createWoundsRepository, newId, type Actor, type ClinicRecord, type PatientsRepository, type ScansRepository, type WoundsRepository } from '../records/index';
+import { createAssessmentsRepository, createPatientsRepository, createScansRepository, createWoundsRepository, newId, type Actor, type AssessmentsRepository, type ClinicRecord, type PatientsRepository, type ScansRepository, type WoundsRepository } from '../records/index';
+import { createMeasureRunner } from '../analysis/assessment/index';
+import { createScanAnalysis, type ScanAnalysis } from './scan-analysis';
 import { createImportService, createScanStore, type ImportService, type ScanStore } from '../scans/index';
 import type { Logger } from '../shared/logger';
 import type { KeyStore } from '../vault/index';
@@ -23,8 +25,11 @@ export interface OpenClinic {
   patients: PatientsRepository;
   wounds: WoundsRepository;
   scans: ScansRepository;
+  assessments: AssessmentsRepository;
   store: ScanStore;
   imports: ImportService;
+  /** Stored scans loaded for measuring (cached), assessments saved with their octree attributes. */
+  analysis: ScanAnalysis;
   dispose(): Promise<void>;
 }
 
@@ -59,6 +64,8 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
   const clinics = new Map<string, Promise<OpenClinic>>();
   const connections = new Map<string, ConnectionSession>();
   const deps = { dataDir: opts.dataDir, keyStore: opts.keyStore, logger: opts.logger };
+  /** One measure worker for the workstation, started on first use. */
+  const measureRunner = createMeasureRunner();
 
   async function open(clinicId: string): Promise<OpenClinic> {
     const opened = await openClinic(clinicId, deps);
@@ -84,6 +91,8 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
         insertScan: (scan, actor) => void scans.insert(scan, { id: actor.id, roles: actor.roles as Actor['roles'] }),
       },
     });
+    const assessments = createAssessmentsRepository(record);
+    const analysis = createScanAnalysis({ clinicId, store, scans, assessments, measure: measureRunner, logger: opts.logger });
     return {
       id: clinicId,
       name: entry.name,
@@ -92,9 +101,12 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
       patients: createPatientsRepository(record),
       wounds: createWoundsRepository(record),
       scans,
+      assessments,
       store,
       imports,
+      analysis,
       async dispose() {
+        analysis.dispose();
         await imports.dispose();
         auth.dispose();
         record.dispose();
@@ -129,6 +141,7 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
       const all = await Promise.allSettled(clinics.values());
       for (const r of all) if (r.status === 'fulfilled') await r.value.dispose();
       clinics.clear();
+      await measureRunner.dispose();
       connections.clear();
     },
   };

@@ -4,9 +4,10 @@
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EncryptedFileReader, EncryptedFileWriter } from './encrypted-file';
+import { EncryptedFileError, EncryptedFileReader, EncryptedFileWriter } from './encrypted-file';
 
 export { EncryptedFileError, EncryptedFileReader, EncryptedFileWriter, encryptedSize } from './encrypted-file';
+export { listStoredFiles, listLeftovers, reencryptFile, rekeyStoreFiles, whichKeyOpens, type StoredFile, type RekeyProgress } from './maintenance';
 
 const SCAN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const FILE_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -29,9 +30,18 @@ export interface ScanStore {
   open(scanId: string, name: string): Promise<EncryptedFileReader>;
   readAll(scanId: string, name: string): Promise<Buffer>;
   list(scanId: string): Promise<string[]>;
+  /** Removes one stored file of a scan (idempotent). */
+  removeFile(scanId: string, name: string): Promise<void>;
   /** Removes every file of a scan (idempotent). */
   remove(scanId: string): Promise<void>;
   dirOf(scanId: string): string;
+  /** The root folder of this store. */
+  readonly rootDir: string;
+  /**
+   * After a clinic key rotation: write with `key` from now on, and read with it, falling back to
+   * `previous` for files the rotation has not moved yet (WRONG_KEY under `key`).
+   */
+  useKey(key: Buffer, previous?: Buffer): void;
 }
 
 function check(scanId: string, name?: string): void {
@@ -40,7 +50,8 @@ function check(scanId: string, name?: string): void {
 }
 
 export function createScanStore(deps: { rootDir: string; clinicKey: Buffer }): ScanStore {
-  const key = Buffer.from(deps.clinicKey);
+  let key = Buffer.from(deps.clinicKey);
+  let previous: Buffer | null = null;
   const dirOf = (scanId: string) => {
     check(scanId);
     return join(deps.rootDir, scanId);
@@ -51,6 +62,14 @@ export function createScanStore(deps: { rootDir: string; clinicKey: Buffer }): S
   };
   const store: ScanStore = {
     dirOf,
+    rootDir: deps.rootDir,
+    useKey(next, prev) {
+      const old = key;
+      key = Buffer.from(next);
+      previous?.fill(0);
+      previous = prev ? Buffer.from(prev) : null;
+      old.fill(0);
+    },
     async createWriter(scanId, name) {
       const path = pathOf(scanId, name);
       await mkdir(dirOf(scanId), { recursive: true, mode: 0o700 });
@@ -69,7 +88,12 @@ export function createScanStore(deps: { rootDir: string; clinicKey: Buffer }): S
     },
     async open(scanId, name) {
       try {
-        return await EncryptedFileReader.open(pathOf(scanId, name), key);
+        try {
+          return await EncryptedFileReader.open(pathOf(scanId, name), key);
+        } catch (error) {
+          if (previous && error instanceof EncryptedFileError && error.code === 'WRONG_KEY') return await EncryptedFileReader.open(pathOf(scanId, name), previous);
+          throw error;
+        }
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ScanStoreError('NOT_FOUND', `no stored file "${name}" for this scan`);
         throw error;
@@ -86,6 +110,9 @@ export function createScanStore(deps: { rootDir: string; clinicKey: Buffer }): S
     async list(scanId) {
       const entries = await readdir(dirOf(scanId)).catch(() => [] as string[]);
       return entries.filter((e) => e.endsWith(SUFFIX)).map((e) => e.slice(0, -SUFFIX.length)).sort();
+    },
+    async removeFile(scanId, name) {
+      await rm(pathOf(scanId, name), { force: true });
     },
     async remove(scanId) {
       await rm(dirOf(scanId), { recursive: true, force: true });
