@@ -17,6 +17,7 @@ export const WORKER_ENTRIES = {
   'scan-parse': 'scans/formats/parse.worker.ts',
   'segment-inference': 'analysis/segmentation/inference.worker.ts',
   'octree-build': 'scans/octree/build.worker.ts',
+  'wound-find': 'analysis/wound-finder/wound-find.worker.ts',
   'wound-measure': 'analysis/assessment/measure.worker.ts',
 } as const satisfies Record<string, string>;
 
