@@ -1,18 +1,14 @@
 /**
- * One subtree task: build the octree below a node and encode its part of octree.bin. The worker
- * runs this for each message; the orchestrator runs the same function in its own thread for small
- * clouds, so both paths give byte-identical files.
+ * One chunk task: sample the chunk's ancestors, build the octree below the chunk node and encode
+ * both parts of octree.bin. The worker runs this for each message; the orchestrator runs the same
+ * function on its own thread for small clouds, so both paths give the same nodes.
  */
-import { encodeRecords, type PointColumns, type RecordLayout } from './format';
-import { buildSubtree, type SubtreeNodes, type SubtreeParams } from './subtree';
+import type { PointColumns, RecordLayout } from './format';
+import { buildChunk, type EncodedSubtree, type SubtreeParams } from './subtree';
 
-export interface EncodedSubtree extends SubtreeNodes {
-  bytes: Uint8Array;
-}
+export type { EncodedSubtree } from './subtree';
 
-export function buildAndEncodeSubtree(columns: PointColumns, rootName: string, params: SubtreeParams, layout: RecordLayout): EncodedSubtree {
-  const { order, nodes } = buildSubtree(columns, rootName, rootName.length - 1, params);
-  const bytes = new Uint8Array(order.length * layout.bytesPerPoint);
-  encodeRecords(columns, order, layout, new DataView(bytes.buffer), 0);
-  return { ...nodes, bytes };
+/** Builds and encodes the chunk `rootName` from points `start … end − 1` of `columns`. */
+export function buildAndEncodeSubtree(columns: PointColumns, start: number, end: number, rootName: string, params: SubtreeParams, layout: RecordLayout): EncodedSubtree {
+  return buildChunk(columns, start, end, rootName, params, layout);
 }

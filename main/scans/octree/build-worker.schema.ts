@@ -1,6 +1,7 @@
 /**
  * Messages between the octree orchestrator (`build.ts`) and `build.worker.ts`, parsed with zod on
- * both ends (STYLE.md habit 4). Typed arrays travel as transferred buffers.
+ * both ends (STYLE.md habit 4). The columns are in shared memory (every worker reads the same
+ * chunk-sorted copy, nothing is copied per message); replies travel as transferred buffers.
  */
 import { z } from 'zod';
 import { OCTREE_ERROR_CODES, type PointColumns, type RecordLayout } from './format';
@@ -32,12 +33,14 @@ const columnsSchema = z
   .object({
     count: z.number().int().nonnegative(),
     xyz: z.instanceof(Int32Array),
-    rgb: z.instanceof(Uint16Array).optional(),
+    rgb: z.instanceof(Uint8Array).optional(),
     intensity: z.instanceof(Uint16Array).optional(),
     classification: z.instanceof(Uint8Array).optional(),
     extras: z.array(scalarArray.optional()),
   })
-  .refine((c) => c.xyz.length === 3 * c.count, 'xyz must hold 3 values per point') satisfies z.ZodType<PointColumns>;
+  .refine((c) => c.xyz.length === 3 * c.count, 'xyz must hold 3 values per point')
+  .refine((c) => !c.rgb || c.rgb.length === 3 * c.count, 'rgb must hold 3 values per point')
+  .refine((c) => [c.intensity, c.classification, ...c.extras].every((a) => !a || a.length === c.count), 'every attribute must hold one value per point') satisfies z.ZodType<PointColumns>;
 
 const paramsSchema = z.object({
   gridPerQuantum: z.number().positive(),
@@ -51,10 +54,14 @@ export const buildRequestSchema = z.discriminatedUnion('type', [
     type: z.literal('build'),
     id: z.number().int().nonnegative(),
     rootName: z.string().regex(/^r[0-7]*$/),
+    /** The chunk's points: `start … end − 1` of the columns (chunk-sorted, shared with every worker). */
+    start: z.number().int().nonnegative(),
+    end: z.number().int().nonnegative(),
     params: paramsSchema,
     layout: layoutSchema,
     columns: columnsSchema,
-  }),
+  })
+    .refine((r) => r.start <= r.end && r.end <= r.columns.count, 'the chunk range must lie inside the columns'),
 ]);
 /** What the orchestrator sends (the schema's shape, with the columns typed as the writer builds them). */
 export type BuildRequest = Omit<z.infer<typeof buildRequestSchema>, 'columns'> & { columns: PointColumns };
@@ -70,6 +77,9 @@ export const buildReplySchema = z.discriminatedUnion('type', [
     childMask: z.instanceof(Uint8Array),
     /** The subtree's part of octree.bin, nodes in `names` order. */
     bytes: z.instanceof(Uint8Array),
+    /** Points each ancestor (level 0 first) took from the chunk, and their records. */
+    upperCounts: z.instanceof(Uint32Array),
+    upperBytes: z.instanceof(Uint8Array),
   }),
   z.object({ type: z.literal('failed'), id: z.number().int().nonnegative(), error: buildErrorSchema }),
 ]);
@@ -77,9 +87,9 @@ export type BuildReply = z.infer<typeof buildReplySchema>;
 /** What the worker sends: the same union, with arrays typed as the builder makes them. */
 export type BuildReplyMessage =
   | Extract<BuildReply, { type: 'failed' }>
-  | (Omit<Extract<BuildReply, { type: 'built' }>, 'numPoints' | 'childMask' | 'bytes'> & { numPoints: Uint32Array; childMask: Uint8Array; bytes: Uint8Array });
+  | (Omit<Extract<BuildReply, { type: 'built' }>, 'numPoints' | 'childMask' | 'bytes' | 'upperCounts' | 'upperBytes'> & { numPoints: Uint32Array; childMask: Uint8Array; bytes: Uint8Array; upperCounts: Uint32Array; upperBytes: Uint8Array });
 
-/** Every distinct buffer behind the columns, for the transfer list. */
+/** Every distinct (non-shared) buffer behind the columns, for the transfer list; shared ones travel as they are. */
 export function columnBuffers(columns: PointColumns): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const a of [columns.xyz, columns.rgb, columns.intensity, columns.classification, ...columns.extras]) {

@@ -3,29 +3,33 @@
  *
  * How the work is split (PotreeConverter's plan, in typed arrays):
  *
- * 1. scan — tight bounds and attribute ranges; the cube, the quantisation scale and offset.
+ * 1. scan — tight bounds (and that every coordinate is finite); the cube, the quantisation scale
+ *    and offset.
  * 2. count — points per cell of a 64³ grid (morton-ordered), summed into a pyramid. Walking down
- *    from the root, a node with more than `chunkPoints` points is an "upper" node, sampled here;
- *    the others become chunks, each built as one subtree by a worker.
- * 3. sample — for every point in input order, the upper nodes on its path take it if its
- *    sampling cell in that node is still empty; otherwise it goes to its chunk. A stable counting
- *    sort by destination gives each upper node and chunk its points in input order.
- * 4. build — chunks go to the worker pool (at most two per worker in flight); the upper nodes are
- *    encoded here. octree.bin is streamed to the sink in a fixed order (upper nodes breadth-first,
- *    then chunks depth-first), whatever order the workers finish in.
+ *    from the root, a node with more than `chunkPoints` points is an "upper" node; the others
+ *    become chunks, at most `samplingBits` levels deep.
+ * 3. distribute ("sample" in progress reports) — one pass in input order copies every point,
+ *    quantised, into its chunk's range of a chunk-sorted copy in shared memory (a stable counting
+ *    sort: each chunk's points stay in input order).
+ * 4. build — one worker task per chunk, all reading the shared copy in place. A task first lets
+ *    the chunk's ancestors (the upper nodes above it) take their samples from its points, then
+ *    builds and encodes the chunk's subtree (`subtree.ts`). Every sampling cell of an upper node
+ *    lies inside one chunk, so this gives the same tree as sampling the whole cloud top-down in
+ *    one thread. octree.bin is streamed to the sink in a fixed order (chunks depth-first in chunk
+ *    order, then the upper nodes breadth-first), whatever order the workers finish in.
  * 5. hierarchy.bin and metadata.json.
  *
  * The passes over the whole cloud run on the calling thread in slices, yielding to the event loop
- * between slices (and checking the AbortSignal); everything per-chunk runs in workers. Clouds of
- * at most `inProcessBelow` points are built entirely on the calling thread, with the same code
- * and the same bytes as the worker path.
+ * between slices (and checking the AbortSignal); everything per chunk runs in workers. Clouds of
+ * at most `inProcessBelow` points are built entirely on the calling thread by the same subtree
+ * code (one chunk: the root), which gives the same nodes.
  */
 import type { PointCloud } from '../../../common/point-cloud';
 import {
   chooseScale,
   DEFAULT_EXTRA_ATTRIBUTES,
-  encodeRecords,
   GRID_BITS,
+  GRID_MAX,
   OctreeError,
   recordLayout,
   typedArrayFor,
@@ -41,7 +45,7 @@ import { buildAndEncodeSubtree, type EncodedSubtree } from './build-subtree';
 import { compareBreadthFirst, encodeHierarchy, type HierarchyNode } from './hierarchy';
 import { createOctreeWorkerPool, defaultWorkerCount, type OctreeWorkerPool } from './pool';
 import { createDirectorySink, createMemorySink, type OctreeSink } from './sink';
-import { gridCoordinate, type SubtreeParams } from './subtree';
+import type { SubtreeParams } from './subtree';
 
 export const DEFAULT_MAX_POINTS_PER_NODE = 10_000;
 export const DEFAULT_SAMPLING_BITS = 7;
@@ -49,6 +53,9 @@ export const DEFAULT_HIERARCHY_STEP = 4;
 export const DEFAULT_IN_PROCESS_BELOW = 100_000;
 const COUNT_LEVEL = 6;
 const SLICE = 1 << 18;
+/** Chunks per worker to aim for (smaller chunks balance the workers; each costs one message). */
+const CHUNKS_PER_WORKER = 8;
+const CHUNK_POINTS_MAX = 2_000_000;
 
 export type OctreePhase = 'scan' | 'count' | 'sample' | 'build' | 'finish';
 
@@ -272,9 +279,7 @@ async function build(cloud: PointCloud, attrs: Attributes, ctx: BuildContext): P
   const params: SubtreeParams = { gridPerQuantum, samplingBits, maxPointsPerNode: ctx.maxPointsPerNode, maxLevel: GRID_BITS - samplingBits };
   const qMax = [0, 1, 2].map((a) => (n > 0 ? Math.round((max[a]! - offset[a]!) * inv) : 0));
 
-  const gather = (perm: Uint32Array | null, from: number, to: number): PointColumns => gatherColumns(cloud, attrs, offset, inv, perm, from, to);
-
-  // Octree.bin layout: upper nodes (breadth-first), then chunks (depth-first); each node's points contiguous.
+  // Octree.bin layout: chunks (depth-first, in chunk order), then the upper nodes (breadth-first); each node's points contiguous.
   const hierarchyNodes: HierarchyNode[] = [];
   let chunkCount = 0;
   let upperCount = 0;
@@ -295,30 +300,27 @@ async function build(cloud: PointCloud, attrs: Attributes, ctx: BuildContext): P
   };
 
   if (ctx.workers === 0) {
-    // Small cloud: one subtree, on this thread.
-    const columns = gather(null, 0, n);
+    // Small cloud: one subtree, on this thread, straight from the cloud's arrays.
+    const columns = inputColumns(cloud, attrs, offset, inv);
     ctx.progress('build', 0.3);
-    const sub = buildAndEncodeSubtree(columns, 'r', params, layout);
+    const sub = buildAndEncodeSubtree(columns, 0, n, 'r', params, layout);
     addSubtree(sub, 0);
     await writeOctree(sub.bytes);
     chunkCount = 1;
   } else {
-    // 2. count: points per cell at COUNT_LEVEL.
-    const countLevel = Math.min(COUNT_LEVEL, params.maxLevel);
+    // 2. count: points per cell at countLevel. Chunks are at most samplingBits deep, so every
+    // sampling cell of an upper node lies inside one chunk and the chunks can sample independently.
+    const countLevel = Math.min(COUNT_LEVEL, params.maxLevel, samplingBits);
     const countShift = GRID_BITS - countLevel;
     const counts: Uint32Array[] = [];
     for (let l = 0; l <= countLevel; l++) counts.push(new Uint32Array(1 << (3 * l)));
     const fine = counts[countLevel]!;
+    const [ox, oy, oz] = offset;
     for (let s = 0; s < n; s += SLICE) {
       const e = Math.min(n, s + SLICE);
-      for (let i = s; i < e; i++) {
-        const gx = gridCoordinate(Math.round((pos[3 * i]! - offset[0]) * inv), gridPerQuantum) >>> countShift;
-        const gy = gridCoordinate(Math.round((pos[3 * i + 1]! - offset[1]) * inv), gridPerQuantum) >>> countShift;
-        const gz = gridCoordinate(Math.round((pos[3 * i + 2]! - offset[2]) * inv), gridPerQuantum) >>> countShift;
-        fine[morton(gx, gy, gz)]!++;
-      }
+      countCells(pos, s, e, ox, oy, oz, inv, gridPerQuantum, countShift, fine);
       ctx.checkAbort();
-      ctx.progress('count', 0.04 + (0.06 * e) / n);
+      ctx.progress('count', 0.04 + (0.04 * e) / n);
       await yieldToLoop();
     }
     for (let l = countLevel - 1; l >= 0; l--) {
@@ -327,8 +329,8 @@ async function build(cloud: PointCloud, attrs: Attributes, ctx: BuildContext): P
       for (let c = 0; c < child.length; c++) parent[c >>> 3]! += child[c]!;
     }
 
-    // Partition: upper nodes (sampled here) and chunks (built by workers).
-    const chunkPoints = Math.max(4 * ctx.maxPointsPerNode, Math.min(4_000_000, Math.ceil(n / (4 * ctx.workers))));
+    // Partition: upper nodes (sampled by the chunks below them) and chunks (one worker task each).
+    const chunkPoints = Math.max(4 * ctx.maxPointsPerNode, Math.min(CHUNK_POINTS_MAX, Math.ceil(n / (CHUNKS_PER_WORKER * ctx.workers))));
     const upper: { level: number; code: number }[] = [];
     const chunks: { level: number; code: number }[] = [];
     const walk = (level: number, code: number): void => {
@@ -345,141 +347,100 @@ async function build(cloud: PointCloud, attrs: Attributes, ctx: BuildContext): P
     upper.sort((a, b) => a.level - b.level || a.code - b.code); // breadth-first
     upperCount = upper.length;
     chunkCount = chunks.length;
-    const destinations = upper.length + chunks.length;
     const nodeId: Int32Array[] = counts.map((c) => new Int32Array(c.length).fill(-1));
     upper.forEach((u, id) => (nodeId[u.level]![u.code] = id));
     chunks.forEach((c, id) => (nodeId[c.level]![c.code] = upper.length + id));
 
-    // 3. sample: each point's destination, then a stable counting sort by destination.
-    let perm: Uint32Array | null = null;
-    const destStart = new Float64Array(destinations + 1);
-    if (upper.length === 0) {
-      destStart[1] = n; // one chunk, the root: every point in input order
-    } else {
-      const dest = destinations <= 0x10000 ? new Uint16Array(n) : new Uint32Array(n);
-      const destCount = new Float64Array(destinations);
-      const cellBits = samplingBits;
-      const cellMask = (1 << cellBits) - 1;
-      const bitsets = upper.map(() => new Int32Array(Math.max(1, (1 << (3 * cellBits)) >>> 5)));
-      const levelIds = nodeId;
-      for (let s = 0; s < n; s += SLICE) {
-        const e = Math.min(n, s + SLICE);
-        for (let i = s; i < e; i++) {
-          const gx = gridCoordinate(Math.round((pos[3 * i]! - offset[0]) * inv), gridPerQuantum);
-          const gy = gridCoordinate(Math.round((pos[3 * i + 1]! - offset[1]) * inv), gridPerQuantum);
-          const gz = gridCoordinate(Math.round((pos[3 * i + 2]! - offset[2]) * inv), gridPerQuantum);
-          const code = morton(gx >>> countShift, gy >>> countShift, gz >>> countShift);
-          let target = -1;
-          for (let level = 0; level <= countLevel; level++) {
-            const id = levelIds[level]![code >>> (3 * (countLevel - level))]!;
-            if (id >= upper.length) {
-              target = id;
-              break;
-            }
-            const shift = GRID_BITS - level - cellBits;
-            const key = (((gx >>> shift) & cellMask) << (2 * cellBits)) | (((gy >>> shift) & cellMask) << cellBits) | ((gz >>> shift) & cellMask);
-            const bitset = bitsets[id]!;
-            const word = key >>> 5;
-            const bit = 1 << (key & 31);
-            const w = bitset[word]!;
-            if ((w & bit) === 0) {
-              bitset[word] = w | bit;
-              target = id;
-              break;
-            }
-          }
-          dest[i] = target;
-          destCount[target]!++;
-        }
-        ctx.checkAbort();
-        ctx.progress('sample', 0.1 + (0.08 * e) / n);
-        await yieldToLoop();
-      }
-      for (let d = 0; d < destinations; d++) destStart[d + 1] = destStart[d]! + destCount[d]!;
-      const cursor = destStart.slice(0, destinations);
-      perm = new Uint32Array(n);
-      for (let s = 0; s < n; s += SLICE) {
-        const e = Math.min(n, s + SLICE);
-        for (let i = s; i < e; i++) perm[cursor[dest[i]!]!++] = i;
-        ctx.checkAbort();
-        await yieldToLoop();
-      }
+    // 3. distribute: a chunk-sorted, quantised copy of the cloud in shared memory (a stable
+    // counting sort, so each chunk's points stay in input order), read by every worker in place.
+    const chunkStart = new Float64Array(chunks.length + 1);
+    const cellChunk = new Int32Array(fine.length);
+    chunks.forEach(({ level, code }, k) => {
+      chunkStart[k + 1] = chunkStart[k]! + counts[level]![code]!;
+      const span = 3 * (countLevel - level);
+      cellChunk.fill(k, code << span, (code + 1) << span);
+    });
+    const columns = sharedColumns(cloud, attrs);
+    const cursor = chunkStart.slice(0, chunks.length);
+    for (let s = 0; s < n; s += SLICE) {
+      const e = Math.min(n, s + SLICE);
+      distribute(cloud, attrs, columns, s, e, ox, oy, oz, inv, gridPerQuantum, countShift, cellChunk, cursor);
+      ctx.checkAbort();
+      ctx.progress('sample', 0.08 + (0.12 * e) / n);
+      await yieldToLoop();
     }
-    ctx.progress('sample', 0.2);
 
-    // 4a. upper nodes, encoded here, written first.
-    const subtreePoints = new Float64Array(destinations); // points in each destination's whole subtree, for child masks
-    for (let d = 0; d < destinations; d++) subtreePoints[d] = destStart[d + 1]! - destStart[d]!;
-    const upperBytes = new Uint8Array(destStart[upper.length]! * bpp);
-    const upperView = new DataView(upperBytes.buffer);
-    for (let id = 0; id < upper.length; id++) {
-      const columns = gather(perm, destStart[id]!, destStart[id + 1]!);
-      encodeRecords(columns, null, layout, upperView, destStart[id]! * bpp);
-    }
-    await writeOctree(upperBytes);
-
-    // 4b. chunks, in the workers, written in chunk order.
+    // 4. chunks, in the workers (all reading `columns`), written in chunk order.
     const pool = ctx.pool();
-    const window = 2 * pool.size;
+    const window = 3 * pool.size;
     const results = new Map<number, Promise<EncodedSubtree>>();
-    const totalChunkPoints = n - destStart[upper.length]!;
     let doneChunkPoints = 0;
     const dispatch = (k: number): void => {
-      const d = upper.length + k;
       const { level, code } = chunks[k]!;
-      const columns = gather(perm, destStart[d]!, destStart[d + 1]!);
       const promise = pool
-        .run({ type: 'build', id: k, rootName: nameOf(level, code), params, layout, columns }, ctx.signal)
-        .then((reply): EncodedSubtree => ({ names: reply.names, numPoints: reply.numPoints, childMask: reply.childMask, bytes: reply.bytes }));
+        .run({ type: 'build', id: k, rootName: nameOf(level, code), start: chunkStart[k]!, end: chunkStart[k + 1]!, params, layout, columns }, ctx.signal)
+        .then((reply): EncodedSubtree => ({ names: reply.names, numPoints: reply.numPoints, childMask: reply.childMask, bytes: reply.bytes, upperCounts: reply.upperCounts, upperBytes: reply.upperBytes }));
       promise.catch(() => undefined); // awaited in order below; this only keeps a later failure from being "unhandled" meanwhile
       results.set(k, promise);
     };
-    // Chunks whose every point went to an upper node have no node at all.
-    const work = chunks.map((_, k) => k).filter((k) => destStart[upper.length + k + 1]! > destStart[upper.length + k]!);
+    // The upper nodes' records arrive piecewise, from every chunk below them, in chunk order.
+    const upperParts: Uint8Array[][] = upper.map(() => []);
+    const upperPoints = new Float64Array(upper.length);
+    const chunkRemaining = new Float64Array(chunks.length);
     let next = 0;
-    for (let j = 0; j < work.length; j++) {
-      for (; next < work.length && next - j < window; next++) dispatch(work[next]!);
-      const k = work[j]!;
+    for (let k = 0; k < chunks.length; k++) {
+      for (; next < chunks.length && next - k < window; next++) dispatch(next);
       const sub = await results.get(k)!;
       results.delete(k);
       ctx.checkAbort();
       addSubtree(sub, written);
       await writeOctree(sub.bytes);
-      doneChunkPoints += sub.bytes.byteLength / bpp;
-      ctx.progress('build', 0.2 + (0.75 * doneChunkPoints) / Math.max(1, totalChunkPoints));
+      chunkRemaining[k] = sub.bytes.byteLength / bpp;
+      const { level, code } = chunks[k]!;
+      let at = 0;
+      for (let l = 0; l < level; l++) {
+        const taken = sub.upperCounts[l]!;
+        if (taken === 0) continue;
+        const id = nodeId[l]![code >>> (3 * (level - l))]!;
+        upperParts[id]!.push(sub.upperBytes.subarray(at * bpp, (at + taken) * bpp));
+        upperPoints[id]! += taken;
+        at += taken;
+      }
+      doneChunkPoints += chunkStart[k + 1]! - chunkStart[k]!;
+      ctx.progress('build', 0.2 + (0.75 * doneChunkPoints) / n);
     }
 
-    // Upper nodes' records, with child masks from what exists below them.
-    const exists = new Set<string>(hierarchyNodes.map((h) => h.name));
-    const upperNames = upper.map((u) => nameOf(u.level, u.code));
-    // An upper node exists if anything in its subtree has points; children are upper nodes or chunk roots.
+    // 4b. the upper nodes, after the chunks, with child masks from what exists below them.
     const upperSubtree = new Float64Array(upper.length);
+    const childExists = (level: number, code: number): boolean => {
+      const cid = level <= countLevel ? nodeId[level]![code]! : -1;
+      if (cid < 0) return false;
+      return cid < upper.length ? upperSubtree[cid]! > 0 : chunkRemaining[cid - upper.length]! > 0;
+    };
     for (let id = upper.length - 1; id >= 0; id--) {
       const { level, code } = upper[id]!;
-      let total = subtreePoints[id]!;
-      for (let k = 0; k < 8; k++) {
-        const childLevel = level + 1;
-        if (childLevel > countLevel) continue;
-        const cid = nodeId[childLevel]![(code << 3) | k]!;
-        if (cid >= 0 && cid < upper.length) total += upperSubtree[cid]!;
-        else if (cid >= upper.length) total += subtreePoints[cid]!;
+      let total = upperPoints[id]!;
+      for (let c = 0; c < 8; c++) {
+        const cid = level + 1 <= countLevel ? nodeId[level + 1]![(code << 3) | c]! : -1;
+        if (cid < 0) continue;
+        total += cid < upper.length ? upperSubtree[cid]! : chunkRemaining[cid - upper.length]!;
       }
       upperSubtree[id] = total;
     }
+    const upperBytes = new Uint8Array(upperPoints.reduce((sum, p) => sum + p, 0) * bpp);
     let at = 0;
     for (let id = 0; id < upper.length; id++) {
-      const size = subtreePoints[id]! * bpp;
       const { level, code } = upper[id]!;
-      let mask = 0;
-      for (let k = 0; k < 8; k++) {
-        const cid = nodeId[level + 1]![(code << 3) | k]!;
-        if (cid < 0) continue;
-        const childExists = cid < upper.length ? upperSubtree[cid]! > 0 : exists.has(nameOf(level + 1, (code << 3) | k));
-        if (childExists) mask |= 1 << k;
+      const start = at;
+      for (const part of upperParts[id]!) {
+        upperBytes.set(part, at);
+        at += part.byteLength;
       }
-      if (upperSubtree[id]! > 0) hierarchyNodes.push({ name: upperNames[id]!, numPoints: subtreePoints[id]!, childMask: mask, byteOffset: at, byteSize: size });
-      at += size;
+      let mask = 0;
+      for (let c = 0; c < 8; c++) if (childExists(level + 1, (code << 3) | c)) mask |= 1 << c;
+      if (upperSubtree[id]! > 0) hierarchyNodes.push({ name: nameOf(level, code), numPoints: upperPoints[id]!, childMask: mask, byteOffset: written + start, byteSize: at - start });
     }
+    await writeOctree(upperBytes);
   }
   if (written !== n * bpp) throw new OctreeError('WRITE_FAILED', `octree.bin has ${written} bytes, expected ${n * bpp}`);
   ctx.checkAbort();
@@ -521,50 +482,108 @@ async function build(cloud: PointCloud, attrs: Attributes, ctx: BuildContext): P
   };
 }
 
-/** The columns of points `perm[from..to)` (or `from..to` in input order when `perm` is null). */
-function gatherColumns(cloud: PointCloud, attrs: Attributes, offset: readonly number[], inv: number, perm: Uint32Array | null, from: number, to: number): PointColumns {
-  const count = to - from;
+/** Points per cell of `fine` (morton order) for points `s … e − 1`. */
+function countCells(pos: Float64Array, s: number, e: number, ox: number, oy: number, oz: number, inv: number, f: number, countShift: number, fine: Uint32Array): void {
+  for (let i = s, j = 3 * s; i < e; i++, j += 3) {
+    const gx = Math.min(GRID_MAX, Math.floor(Math.round((pos[j]! - ox) * inv) * f)) >>> countShift;
+    const gy = Math.min(GRID_MAX, Math.floor(Math.round((pos[j + 1]! - oy) * inv) * f)) >>> countShift;
+    const gz = Math.min(GRID_MAX, Math.floor(Math.round((pos[j + 2]! - oz) * inv) * f)) >>> countShift;
+    fine[morton(gx, gy, gz)]!++;
+  }
+}
+
+/** The chunk-sorted copy the workers read: quantised positions and every stored attribute, in shared memory. */
+function sharedColumns(cloud: PointCloud, attrs: Attributes): PointColumns {
+  const n = cloud.count;
+  const { layout } = attrs;
+  return {
+    count: n,
+    xyz: new Int32Array(new SharedArrayBuffer(12 * n)),
+    rgb: layout.hasRgb ? new Uint8Array(new SharedArrayBuffer(3 * n)) : undefined,
+    intensity: layout.hasIntensity ? new Uint16Array(new SharedArrayBuffer(2 * n)) : undefined,
+    classification: layout.hasClassification ? new Uint8Array(new SharedArrayBuffer(n)) : undefined,
+    extras: layout.extras.map((slot, e) => (attrs.extras[e] ? typedArrayFor(slot.type, n, true) : undefined)),
+  };
+}
+
+/**
+ * Copies points `s … e − 1` into their chunks' places in `out` (`cursor[k]`: chunk k's next
+ * free place), quantising positions on the way: one pass in input order, writes in as many
+ * sequential streams as there are chunks. The cell formula is `countCells`'s.
+ */
+function distribute(cloud: PointCloud, attrs: Attributes, out: PointColumns, s: number, e: number, ox: number, oy: number, oz: number, inv: number, f: number, countShift: number, cellChunk: Int32Array, cursor: Float64Array): void {
+  const pos = cloud.positions;
+  const xyz = out.xyz;
+  const rgb = out.rgb;
+  const colors = cloud.colors;
+  if (rgb && colors && !out.intensity && !out.classification && out.extras.every((a) => !a)) {
+    for (let i = s, j = 3 * s; i < e; i++, j += 3) {
+      const qx = Math.round((pos[j]! - ox) * inv);
+      const qy = Math.round((pos[j + 1]! - oy) * inv);
+      const qz = Math.round((pos[j + 2]! - oz) * inv);
+      const gx = Math.min(GRID_MAX, Math.floor(qx * f)) >>> countShift;
+      const gy = Math.min(GRID_MAX, Math.floor(qy * f)) >>> countShift;
+      const gz = Math.min(GRID_MAX, Math.floor(qz * f)) >>> countShift;
+      const k = cellChunk[morton(gx, gy, gz)]!;
+      const p = cursor[k]!;
+      cursor[k] = p + 1;
+      const t = 3 * p;
+      xyz[t] = qx;
+      xyz[t + 1] = qy;
+      xyz[t + 2] = qz;
+      rgb[t] = colors[j]!;
+      rgb[t + 1] = colors[j + 1]!;
+      rgb[t + 2] = colors[j + 2]!;
+    }
+    return;
+  }
+  const { intensity, classification } = out;
+  const extras = out.extras.flatMap((to, x) => (to ? [{ to, from: attrs.extras[x]! }] : []));
+  for (let i = s, j = 3 * s; i < e; i++, j += 3) {
+    const qx = Math.round((pos[j]! - ox) * inv);
+    const qy = Math.round((pos[j + 1]! - oy) * inv);
+    const qz = Math.round((pos[j + 2]! - oz) * inv);
+    const gx = Math.min(GRID_MAX, Math.floor(qx * f)) >>> countShift;
+    const gy = Math.min(GRID_MAX, Math.floor(qy * f)) >>> countShift;
+    const gz = Math.min(GRID_MAX, Math.floor(qz * f)) >>> countShift;
+    const k = cellChunk[morton(gx, gy, gz)]!;
+    const p = cursor[k]!;
+    cursor[k] = p + 1;
+    const t = 3 * p;
+    xyz[t] = qx;
+    xyz[t + 1] = qy;
+    xyz[t + 2] = qz;
+    if (rgb && colors) {
+      rgb[t] = colors[j]!;
+      rgb[t + 1] = colors[j + 1]!;
+      rgb[t + 2] = colors[j + 2]!;
+    }
+    if (intensity) intensity[p] = cloud.intensity![i]!;
+    if (classification) classification[p] = cloud.classification![i]!;
+    for (const x of extras) x.to[p] = x.from[i]!;
+  }
+}
+
+/** The columns of the whole cloud in input order, for the calling-thread path: quantised positions, the cloud's own attribute arrays. */
+function inputColumns(cloud: PointCloud, attrs: Attributes, offset: readonly number[], inv: number): PointColumns {
+  const n = cloud.count;
   const pos = cloud.positions;
   const [ox, oy, oz] = offset as [number, number, number];
-  const xyz = new Int32Array(3 * count);
-  for (let k = 0; k < count; k++) {
-    const i = perm ? perm[from + k]! : from + k;
-    xyz[3 * k] = Math.round((pos[3 * i]! - ox) * inv);
-    xyz[3 * k + 1] = Math.round((pos[3 * i + 1]! - oy) * inv);
-    xyz[3 * k + 2] = Math.round((pos[3 * i + 2]! - oz) * inv);
+  const xyz = new Int32Array(3 * n);
+  for (let j = 0; j < 3 * n; j += 3) {
+    xyz[j] = Math.round((pos[j]! - ox) * inv);
+    xyz[j + 1] = Math.round((pos[j + 1]! - oy) * inv);
+    xyz[j + 2] = Math.round((pos[j + 2]! - oz) * inv);
   }
-  const columns: PointColumns = { count, xyz, extras: [] };
-  if (cloud.colors) {
-    const src = cloud.colors;
-    const rgb = new Uint16Array(3 * count);
-    for (let k = 0; k < count; k++) {
-      const i = perm ? perm[from + k]! : from + k;
-      rgb[3 * k] = src[3 * i]! * 257;
-      rgb[3 * k + 1] = src[3 * i + 1]! * 257;
-      rgb[3 * k + 2] = src[3 * i + 2]! * 257;
-    }
-    columns.rgb = rgb;
-  }
-  if (cloud.intensity) {
-    const src = cloud.intensity;
-    const out = new Uint16Array(count);
-    for (let k = 0; k < count; k++) out[k] = src[perm ? perm[from + k]! : from + k]!;
-    columns.intensity = out;
-  }
-  if (cloud.classification) {
-    const src = cloud.classification;
-    const out = new Uint8Array(count);
-    for (let k = 0; k < count; k++) out[k] = src[perm ? perm[from + k]! : from + k]!;
-    columns.classification = out;
-  }
-  columns.extras = attrs.layout.extras.map((slot, e) => {
+  // Extras are converted to their slot's type, as the worker path's shared copy does.
+  const extras = attrs.layout.extras.map((slot, e) => {
     const src = attrs.extras[e];
     if (!src) return undefined;
-    const out = typedArrayFor(slot.type, count);
-    for (let k = 0; k < count; k++) out[k] = src[perm ? perm[from + k]! : from + k]!;
+    const out = typedArrayFor(slot.type, n);
+    out.set(src);
     return out;
   });
-  return columns;
+  return { count: n, xyz, rgb: cloud.colors, intensity: cloud.intensity, classification: cloud.classification, extras };
 }
 
 function metadataAttributes(cloud: PointCloud, attrs: Attributes, position: { min: number[]; max: number[]; scale: number; offset: number[] }): MetadataAttribute[] {

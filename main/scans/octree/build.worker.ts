@@ -1,6 +1,7 @@
 /**
- * Worker thread that builds one octree subtree per message (see `build.ts`): it receives the
- * subtree's points as columns and answers with the node list and the encoded bytes, transferred.
+ * Worker thread that builds one octree chunk per message (see `build.ts`): it reads the chunk's
+ * points from the shared, chunk-sorted columns and answers with the node list and the encoded
+ * bytes (the subtree's and the ancestors' samples), transferred.
  */
 import { parentPort } from 'node:worker_threads';
 import { buildAndEncodeSubtree } from './build-subtree';
@@ -18,11 +19,21 @@ port.on('message', (raw: unknown) => {
     port.postMessage(reply);
     return;
   }
-  const { id, rootName, params, layout, columns } = parsed.data;
+  const { id, rootName, start, end, params, layout, columns } = parsed.data;
   try {
-    const result = buildAndEncodeSubtree(columns, rootName, params, layout);
-    const reply: BuildReplyMessage = { type: 'built', id, names: result.names, numPoints: result.numPoints, childMask: result.childMask, bytes: result.bytes };
-    port.postMessage(reply, [result.bytes.buffer as ArrayBuffer, result.numPoints.buffer as ArrayBuffer, result.childMask.buffer as ArrayBuffer]);
+    const result = buildAndEncodeSubtree(columns, start, end, rootName, params, layout);
+    const reply: BuildReplyMessage = {
+      type: 'built',
+      id,
+      names: result.names,
+      numPoints: result.numPoints,
+      childMask: result.childMask,
+      bytes: result.bytes,
+      upperCounts: result.upperCounts,
+      upperBytes: result.upperBytes,
+    };
+    const transfer = [result.bytes, result.numPoints, result.childMask, result.upperCounts, result.upperBytes].map((a) => a.buffer as ArrayBuffer);
+    port.postMessage(reply, transfer);
   } catch (error) {
     const reply: BuildReplyMessage = {
       type: 'failed',

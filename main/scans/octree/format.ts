@@ -114,13 +114,16 @@ export function chooseScale(cubeSize: number): number {
   return Number(`1e${exponent}`);
 }
 
-/** Columns of one group of points (a chunk or an upper node), in the order the group lists them. */
+/**
+ * The points the subtree builders read, by index: a chunk-sorted copy of the cloud in shared
+ * memory (worker path) or the cloud's own arrays in input order (calling thread).
+ */
 export interface PointColumns {
   count: number;
   /** Quantised positions, xyz interleaved. */
   xyz: Int32Array;
-  /** 16-bit colour (8-bit × 257), rgb interleaved. */
-  rgb?: Uint16Array;
+  /** 8-bit colour as the cloud holds it, rgb interleaved; stored as 16-bit (× 257). */
+  rgb?: Uint8Array;
   intensity?: Uint16Array;
   classification?: Uint8Array;
   /** One array per `RecordLayout.extras` entry; absent arrays are written as 0. */
@@ -128,47 +131,25 @@ export interface PointColumns {
 }
 
 /**
- * Writes the records of `columns` in the order `order` lists them (indices into the columns) into
- * `out`, starting at byte `at`.
+ * Writes the attributes after position and colour (intensity, classification, our own) of the
+ * points `order` lists (indices into the columns), record by record in that order, into `out`
+ * from byte `at`; the subtree builder writes position and colour as it places each point. `out`
+ * must be zero-filled: absent attributes are left as 0.
  */
-export function encodeRecords(columns: PointColumns, order: Uint32Array | null, layout: RecordLayout, out: DataView, at: number): void {
-  const n = order ? order.length : columns.count;
+export function encodeAttributes(columns: PointColumns, order: Uint32Array, layout: RecordLayout, out: Uint8Array, at: number): void {
+  const n = order.length;
   const bpp = layout.bytesPerPoint;
-  const { xyz, rgb, intensity, classification } = columns;
-  let o = at;
-  for (let k = 0; k < n; k++, o += bpp) {
-    const i = order ? order[k]! : k;
-    out.setInt32(o, xyz[3 * i]!, true);
-    out.setInt32(o + 4, xyz[3 * i + 1]!, true);
-    out.setInt32(o + 8, xyz[3 * i + 2]!, true);
-  }
-  let slot = 12;
-  if (layout.hasRgb) {
-    o = at + slot;
-    for (let k = 0; k < n; k++, o += bpp) {
-      const i = order ? order[k]! : k;
-      out.setUint16(o, rgb![3 * i]!, true);
-      out.setUint16(o + 2, rgb![3 * i + 1]!, true);
-      out.setUint16(o + 4, rgb![3 * i + 2]!, true);
-    }
-    slot += 6;
-  }
-  if (layout.hasIntensity) {
-    o = at + slot;
-    for (let k = 0; k < n; k++, o += bpp) out.setUint16(o, intensity![order ? order[k]! : k]!, true);
-    slot += 2;
-  }
-  if (layout.hasClassification) {
-    o = at + slot;
-    for (let k = 0; k < n; k++, o += bpp) out.setUint8(o, classification![order ? order[k]! : k]!);
-    slot += 1;
-  }
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const intensityAt = 12 + (layout.hasRgb ? 6 : 0);
+  const classificationAt = intensityAt + (layout.hasIntensity ? 2 : 0);
+  const { intensity, classification } = columns;
+  if (layout.hasIntensity && intensity) for (let k = 0, o = at + intensityAt; k < n; k++, o += bpp) view.setUint16(o, intensity[order[k]!]!, true);
+  if (layout.hasClassification && classification) for (let k = 0, o = at + classificationAt; k < n; k++, o += bpp) out[o] = classification[order[k]!]!;
   layout.extras.forEach((extra, e) => {
     const values = columns.extras[e];
     if (!values) return; // the buffer is zero-filled
-    const set = setterOf(out, extra.type);
-    o = at + extra.offset;
-    for (let k = 0; k < n; k++, o += bpp) set(o, values[order ? order[k]! : k]!);
+    const set = setterOf(view, extra.type);
+    for (let k = 0, o = at + extra.offset; k < n; k++, o += bpp) set(o, values[order[k]!]!);
   });
 }
 
@@ -193,24 +174,26 @@ function setterOf(view: DataView, type: AttributeType): (offset: number, value: 
   }
 }
 
-export function typedArrayFor(type: AttributeType, length: number): ScalarArray {
+/** A typed array of `length` elements of `type`, in shared memory when `shared` (for the subtree workers). */
+export function typedArrayFor(type: AttributeType, length: number, shared = false): ScalarArray {
+  const buffer = shared ? new SharedArrayBuffer(length * ATTRIBUTE_TYPE_SIZE[type]) : new ArrayBuffer(length * ATTRIBUTE_TYPE_SIZE[type]);
   switch (type) {
     case 'int8':
-      return new Int8Array(length);
+      return new Int8Array(buffer);
     case 'uint8':
-      return new Uint8Array(length);
+      return new Uint8Array(buffer);
     case 'int16':
-      return new Int16Array(length);
+      return new Int16Array(buffer);
     case 'uint16':
-      return new Uint16Array(length);
+      return new Uint16Array(buffer);
     case 'int32':
-      return new Int32Array(length);
+      return new Int32Array(buffer);
     case 'uint32':
-      return new Uint32Array(length);
+      return new Uint32Array(buffer);
     case 'float':
-      return new Float32Array(length);
+      return new Float32Array(buffer);
     case 'double':
-      return new Float64Array(length);
+      return new Float64Array(buffer);
   }
 }
 
