@@ -13,6 +13,8 @@ export const MIN_IMAGE_SIDE = 256;
 export const MAX_IMAGE_SIDE = 1024;
 /** Splat radius as a fraction of the point spacing: discs overlap on a jittered grid. */
 const SPLAT_RADIUS = 0.75;
+/** Splat radius of the depth pass, wider: no gaps in the front surface's z-buffer. */
+const DEPTH_SPLAT_RADIUS = 1.1;
 /** Spacing is estimated from this many points' nearest neighbours. */
 const SPACING_SAMPLES = 2000;
 
@@ -83,7 +85,7 @@ export function renderScan(proj: Projected, colors: Uint8Array, spacingMm: numbe
   const extent = Math.max(proj.uMax - proj.uMin, proj.vMax - proj.vMin, 1e-6);
   const pixelMm = Math.min(Math.max(spacingMm, extent / MAX_IMAGE_SIDE), extent / MIN_IMAGE_SIDE);
   const splatRadiusPx = Math.max(0.5, (SPLAT_RADIUS * spacingMm) / pixelMm);
-  const margin = Math.ceil(splatRadiusPx) + 2;
+  const margin = Math.ceil(Math.max(splatRadiusPx, (DEPTH_SPLAT_RADIUS * spacingMm) / pixelMm)) + 2;
   const width = Math.ceil((proj.uMax - proj.uMin) / pixelMm) + 1 + 2 * margin;
   const height = Math.ceil((proj.vMax - proj.vMin) / pixelMm) + 1 + 2 * margin;
   const u0 = proj.uMin - margin * pixelMm;
@@ -110,12 +112,17 @@ export function renderScan(proj: Projected, colors: Uint8Array, spacingMm: numbe
   const r2 = r * r;
   const ri = Math.ceil(r);
   const single = r <= 0.5;
+  // The depth pass uses wider splats, so the front surface has no pinholes to see through.
+  const rd = Math.max(0.5, (DEPTH_SPLAT_RADIUS * spacingMm) / pixelMm);
+  const rd2 = rd * rd;
+  const rdi = Math.ceil(rd);
+  const singleDepth = rd <= 0.5;
   // Pass 1: nearest depth per pixel.
   for (let i = 0; i < count; i++) {
     const own = pixelOf[i]!;
     if (own < 0) continue;
     const z = depth[i]!;
-    if (single) {
+    if (singleDepth) {
       if (z < zbuf[own]!) zbuf[own] = z;
       continue;
     }
@@ -123,17 +130,18 @@ export function renderScan(proj: Projected, colors: Uint8Array, spacingMm: numbe
     const cy = py[i]!;
     const ix = Math.floor(cx);
     const iy = Math.floor(cy);
-    for (let y = iy - ri; y <= iy + ri; y++) {
+    for (let y = iy - rdi; y <= iy + rdi; y++) {
       const dy = y + 0.5 - cy;
       const row = y * width;
-      for (let x = ix - ri; x <= ix + ri; x++) {
+      for (let x = ix - rdi; x <= ix + rdi; x++) {
         const dx = x + 0.5 - cx;
-        if (dx * dx + dy * dy > r2 && !(x === ix && y === iy)) continue;
+        if (dx * dx + dy * dy > rd2 && !(x === ix && y === iy)) continue;
         const k = row + x;
         if (z < zbuf[k]!) zbuf[k] = z;
       }
     }
   }
+  closeSeeThrough(zbuf, width, height, visibleToleranceMm);
   closeSeeThrough(zbuf, width, height, visibleToleranceMm);
   // Pass 2: average the colours of the points on the front surface.
   const acc = new Float32Array(width * height * 3);
