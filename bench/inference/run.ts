@@ -9,12 +9,18 @@
  *  - an image already at the model's input size (forward pass alone, and the whole request),
  *  - a 512 × 512 FUSeg-sized photo (letterbox/resize in, resize back, threshold),
  *  - a 4032 × 3024 phone photo (where resizing dominates).
- * Per-scan latency (projecting a scan's colour image, mask to 3D boundary) is not measured yet.
+ * and per scan, for a generated 1-million-point coloured scan (a leg-sized cylinder textured with
+ * a FUSeg photo), `findWoundInScan` as the app runs it (render and lift in the wound-find worker,
+ * inference in the segmenter's): median of `--scan-runs` (5) after one warm-up, split into render /
+ * inference / lift, with the wound points found. The peer is the model's own whole request at its
+ * input size in the same run: per-scan time ÷ per-image time says what the 3D steps add.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createSegmenter, decodeImage, parseProviderList, type Segmenter } from '../../main/analysis/segmentation';
+import { findWoundInScan } from '../../main/analysis/wound-finder/index';
+import { makeTexturedCylinder, skinTexture } from '../../main/analysis/wound-finder/phantom';
 
 const root = join(import.meta.dirname, '..', '..');
 const argv = process.argv.slice(2);
@@ -27,6 +33,8 @@ const manifestPath = flag('model') ?? join(root, 'native-models', 'wound-seg', '
 const providers = flag('providers') ? parseProviderList(flag('providers')!) : undefined;
 const threads = flag('threads') ? Number(flag('threads')) : undefined;
 const json = argv.includes('--json');
+const scanRuns = Number(flag('scan-runs')) || 5;
+const scanPoints = Number(flag('scan-points')) || 1_000_000;
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -72,6 +80,44 @@ async function measure(seg: Segmenter, width: number, height: number, n: number)
   return { width, height, runs: n, inferenceMs: stats(inference), workerMs: stats(total), roundTripMs: stats(roundTrip) };
 }
 
+/** A leg-sized limb (radius 80 mm) textured with a FUSeg photo at 0.5 mm per pixel, `points` points. */
+function bigScan(points: number) {
+  const dir = join(root, '..', 'shared', 'datasets', 'fuseg', 'train');
+  const have = existsSync(join(dir, 'images', '0658.png'));
+  const photo = have ? decodeImage(readFileSync(join(dir, 'images', '0658.png'))) : skinTexture(384, 512);
+  const mask = have ? decodeImage(readFileSync(join(dir, 'labels', '0658.png'))) : undefined;
+  const mmPerPixel = 0.5;
+  // Content of the FUSeg photo: 384 × 512 pixels (the rest is zero padding).
+  const spacing = Math.sqrt((384 * 512 * mmPerPixel * mmPerPixel) / points);
+  return makeTexturedCylinder({ photo, ...(mask ? { mask } : {}), mmPerPixel, radius: 80, spacing, noise: 0.2, seed: 9 });
+}
+
+async function measureScan(seg: Segmenter, points: number, n: number) {
+  const scan = bigScan(points);
+  const painted = scan.painted.reduce((a, b) => a + b, 0);
+  const one = () => findWoundInScan(scan.cloud, seg);
+  const warm = await one();
+  const runsOut: (typeof warm)[] = [];
+  for (let i = 0; i < n; i++) runsOut.push(await one());
+  const med = (f: (r: typeof warm) => number) => +quantile(runsOut.map(f), 0.5).toFixed(1);
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < scan.cloud.count; i++) {
+    if (warm.labels[i] && scan.painted[i]) inter++;
+    if (warm.labels[i] || scan.painted[i]) union++;
+  }
+  return {
+    points: scan.cloud.count,
+    runs: n,
+    provider: warm.provider,
+    woundPoints: warm.woundPointCount,
+    paintedPoints: painted,
+    iou: painted ? +(inter / union).toFixed(3) : null,
+    image: `${warm.diagnostics?.imageWidth}×${warm.diagnostics?.imageHeight}`,
+    medianMs: { render: med((r) => r.timings.renderMs), inference: med((r) => r.timings.inferenceMs), lift: med((r) => r.timings.liftMs), total: med((r) => r.timings.totalMs) },
+  };
+}
+
 const t0 = performance.now();
 const seg = await createSegmenter({ manifestPath, ...(providers ? { providers } : {}), ...(threads ? { threads } : {}) });
 const startupMs = performance.now() - t0;
@@ -82,6 +128,8 @@ try {
     { case: 'FUSeg photo 512×512', ...(await measure(seg, 512, 512, runs)) },
     { case: 'phone photo 4032×3024', ...(await measure(seg, 4032, 3024, Math.max(3, Math.ceil(runs / 6)))) },
   ];
+  const scan = await measureScan(seg, scanPoints, scanRuns);
+  const perImage = results[0]!.workerMs.median;
   const report = {
     model: `${seg.model.name} ${seg.model.version}`,
     provider: seg.provider,
@@ -91,6 +139,7 @@ try {
     loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
     threads: threads ?? 'onnxruntime default',
     results,
+    scan: { ...scan, perImageMs: perImage, ratioScanToImage: +(scan.medianMs.total / perImage).toFixed(1) },
   };
   if (json) console.log(JSON.stringify(report));
   else {
@@ -101,6 +150,11 @@ try {
         `${r.case.padEnd(24)} median inference ${r.inferenceMs.median} ms, whole request ${r.workerMs.median} ms (p10 ${r.workerMs.p10}, p90 ${r.workerMs.p90}), round trip ${r.roundTripMs.median} ms, n=${r.runs}`,
       );
     }
+    const sc = report.scan;
+    console.log(
+      `scan ${sc.points.toLocaleString('en')} points on ${sc.provider}: median total ${sc.medianMs.total} ms = render ${sc.medianMs.render} + inference ${sc.medianMs.inference} + lift ${sc.medianMs.lift} ms (+ worker start and copies), image ${sc.image}, n=${sc.runs}`,
+    );
+    console.log(`  wound ${sc.woundPoints} points (painted ${sc.paintedPoints}, IoU ${sc.iou}); per scan ÷ per image at the model's input size = ${sc.ratioScanToImage}×`);
   }
 } finally {
   await seg.dispose();
