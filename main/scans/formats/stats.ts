@@ -59,12 +59,13 @@ export const MILLIMETRES_PER_UNIT: Record<Exclude<LengthUnit, 'unknown'>, number
 /**
  * A copy of the cloud with positions in millimetres. Files that do not state a unit (PLY, XYZ,
  * OBJ from tablet apps) are taken to be in `assume`, metres by default: that is what LiDAR
- * capture apps write.
+ * capture apps write. The positions are in shared memory, so the octree writer's workers read
+ * them in place (its passes over the whole cloud then run on every core).
  */
 export function toMillimetres(cloud: PointCloud, options: { assume?: Exclude<LengthUnit, 'unknown'> } = {}): PointCloud {
   const unit = cloud.units === 'unknown' ? (options.assume ?? 'm') : cloud.units;
   const factor = MILLIMETRES_PER_UNIT[unit];
-  const positions = new Float64Array(cloud.count * 3);
+  const positions = new Float64Array(new SharedArrayBuffer(cloud.count * 3 * Float64Array.BYTES_PER_ELEMENT));
   const source = cloud.positions;
   for (let i = 0; i < positions.length; i++) positions[i] = source[i]! * factor;
   return { ...cloud, positions, units: 'mm' };

@@ -29,7 +29,6 @@ import {
   chooseScale,
   DEFAULT_EXTRA_ATTRIBUTES,
   GRID_BITS,
-  GRID_MAX,
   OctreeError,
   recordLayout,
   typedArrayFor,
@@ -43,7 +42,9 @@ import {
 } from './format';
 import { buildAndEncodeSubtree, type EncodedSubtree } from './build-subtree';
 import { compareBreadthFirst, encodeHierarchy, type HierarchyNode } from './hierarchy';
-import { createOctreeWorkerPool, defaultWorkerCount, type OctreeWorkerPool } from './pool';
+import type { BuildRequest } from './build-worker.schema';
+import { countCells, distribute, sliceBounds, type GridParams, type SliceBounds, type SourceColumns } from './passes';
+import { createOctreeWorkerPool, defaultWorkerCount, type BuiltReply, type OctreeWorkerPool } from './pool';
 import { createDirectorySink, createMemorySink, type OctreeSink } from './sink';
 import type { SubtreeParams } from './subtree';
 
@@ -55,7 +56,10 @@ const COUNT_LEVEL = 6;
 const SLICE = 1 << 18;
 /** Chunks per worker to aim for (smaller chunks balance the workers; each costs one message). */
 const CHUNKS_PER_WORKER = 8;
-const CHUNK_POINTS_MAX = 2_000_000;
+const CHUNK_POINTS_MAX = 1_000_000;
+/** Slices per worker of the passes over the whole cloud when they run in the workers, and their least size. */
+const SLICES_PER_WORKER = 4;
+const MIN_WORKER_SLICE = 1 << 16;
 
 export type OctreePhase = 'scan' | 'count' | 'sample' | 'build' | 'finish';
 
@@ -111,21 +115,6 @@ export interface BuildOctreeResult {
     depth: number;
     hierarchyChunks: number;
   };
-}
-
-const SPREAD = (() => {
-  const table = new Uint32Array(256);
-  for (let v = 0; v < 256; v++) {
-    let s = 0;
-    for (let b = 0; b < 8; b++) if (v & (1 << b)) s |= 1 << (3 * b);
-    table[v] = s;
-  }
-  return table;
-})();
-
-/** Morton code of a cell whose coordinates have at most 8 bits; x is the high bit of each triple. */
-function morton(cx: number, cy: number, cz: number): number {
-  return (SPREAD[cx]! << 2) | (SPREAD[cy]! << 1) | SPREAD[cz]!;
 }
 
 function yieldToLoop(): Promise<void> {
@@ -245,28 +234,50 @@ async function build(cloud: PointCloud, attrs: Attributes, ctx: BuildContext): P
   const { layout } = attrs;
   const bpp = layout.bytesPerPoint;
 
+  // The passes over the whole cloud run in the workers, slices side by side, when the positions
+  // are in shared memory (as `toMillimetres` gives them); otherwise here, slice after slice.
+  const parallel = ctx.workers > 0 && pos.buffer instanceof SharedArrayBuffer && n >= 2 * MIN_WORKER_SLICE;
+  const slices = sliceRanges(n, parallel ? Math.min(SLICES_PER_WORKER * ctx.workers, Math.floor(n / MIN_WORKER_SLICE)) : Math.ceil(n / SLICE));
+  /** Runs one request per slice in the pool; `done` is told each slice's share as it finishes. */
+  const inWorkers = <T extends BuiltReply['type']>(type: T, request: (start: number, end: number, w: number) => BuildRequest, done: (fraction: number) => void): Promise<Extract<BuiltReply, { type: T }>[]> => {
+    const pool = ctx.pool();
+    let finished = 0;
+    return Promise.all(
+      slices.map(([start, end], w) =>
+        pool.run(request(start, end, w), ctx.signal).then((reply) => {
+          finished += end - start;
+          done(finished / Math.max(1, n));
+          return replyOf(reply, type);
+        }),
+      ),
+    );
+  };
+
   // 1. scan: bounds (and that every coordinate is finite).
   const min = [Infinity, Infinity, Infinity];
   const max = [-Infinity, -Infinity, -Infinity];
-  for (let s = 0; s < n; s += SLICE) {
-    const e = Math.min(n, s + SLICE);
-    let x0 = min[0]!, y0 = min[1]!, z0 = min[2]!, x1 = max[0]!, y1 = max[1]!, z1 = max[2]!;
-    for (let i = s; i < e; i++) {
-      const x = pos[3 * i]!, y = pos[3 * i + 1]!, z = pos[3 * i + 2]!;
-      // NaN and ±Infinity make x − x NaN.
-      if (x - x + (y - y) + (z - z) !== 0) throw new OctreeError('INVALID_INPUT', `point ${i} has a NaN or infinite coordinate`);
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-      if (z < z0) z0 = z;
-      if (z > z1) z1 = z;
+  const scanProgress = (f: number): void => ctx.progress('scan', 0.04 * f);
+  const bounds: SliceBounds[] = [];
+  if (parallel) {
+    bounds.push(...(await inWorkers('bounded', (start, end, w) => ({ type: 'bounds', id: w, positions: pos, start, end }), scanProgress)));
+  } else {
+    for (const [start, end] of slices) {
+      const b = sliceBounds(pos, start, end);
+      bounds.push(b);
+      if (b.bad >= 0) break;
+      ctx.checkAbort();
+      scanProgress(end / n);
+      await yieldToLoop();
     }
-    min[0] = x0; min[1] = y0; min[2] = z0; max[0] = x1; max[1] = y1; max[2] = z1;
-    ctx.checkAbort();
-    ctx.progress('scan', (0.04 * e) / n);
-    await yieldToLoop();
   }
+  for (const b of bounds) {
+    if (b.bad >= 0) throw new OctreeError('INVALID_INPUT', `point ${b.bad} has a NaN or infinite coordinate`);
+    for (let a = 0; a < 3; a++) {
+      min[a] = Math.min(min[a]!, b.min[a]!);
+      max[a] = Math.max(max[a]!, b.max[a]!);
+    }
+  }
+  ctx.checkAbort();
   const offset: [number, number, number] = n > 0 ? [min[0]!, min[1]!, min[2]!] : [0, 0, 0];
   const extent = n > 0 ? Math.max(max[0]! - min[0]!, max[1]! - min[1]!, max[2]! - min[2]!) : 0;
   const scale = chooseScale(extent > 0 ? extent : 1);
@@ -315,14 +326,22 @@ async function build(cloud: PointCloud, attrs: Attributes, ctx: BuildContext): P
     const counts: Uint32Array[] = [];
     for (let l = 0; l <= countLevel; l++) counts.push(new Uint32Array(1 << (3 * l)));
     const fine = counts[countLevel]!;
-    const [ox, oy, oz] = offset;
-    for (let s = 0; s < n; s += SLICE) {
-      const e = Math.min(n, s + SLICE);
-      countCells(pos, s, e, ox, oy, oz, inv, gridPerQuantum, countShift, fine);
-      ctx.checkAbort();
-      ctx.progress('count', 0.04 + (0.04 * e) / n);
-      await yieldToLoop();
+    const grid: GridParams = { offset, inv, gridPerQuantum, countShift };
+    const countProgress = (f: number): void => ctx.progress('count', 0.04 + 0.04 * f);
+    let sliceCounts: Uint32Array[] | null = null;
+    if (parallel) {
+      const replies = await inWorkers('counted', (start, end, w) => ({ type: 'count', id: w, positions: pos, start, end, grid, cells: fine.length }), countProgress);
+      sliceCounts = replies.map((r) => r.counts);
+      for (const part of sliceCounts) for (let c = 0; c < fine.length; c++) fine[c]! += part[c]!;
+    } else {
+      for (const [start, end] of slices) {
+        countCells(pos, start, end, grid, fine);
+        ctx.checkAbort();
+        countProgress(end / n);
+        await yieldToLoop();
+      }
     }
+    ctx.checkAbort();
     for (let l = countLevel - 1; l >= 0; l--) {
       const parent = counts[l]!;
       const child = counts[l + 1]!;
@@ -361,14 +380,34 @@ async function build(cloud: PointCloud, attrs: Attributes, ctx: BuildContext): P
       cellChunk.fill(k, code << span, (code + 1) << span);
     });
     const columns = sharedColumns(cloud, attrs);
-    const cursor = chunkStart.slice(0, chunks.length);
-    for (let s = 0; s < n; s += SLICE) {
-      const e = Math.min(n, s + SLICE);
-      distribute(cloud, attrs, columns, s, e, ox, oy, oz, inv, gridPerQuantum, countShift, cellChunk, cursor);
-      ctx.checkAbort();
-      ctx.progress('sample', 0.08 + (0.12 * e) / n);
-      await yieldToLoop();
+    const distributeProgress = (f: number): void => ctx.progress('sample', 0.08 + 0.12 * f);
+    if (parallel && sliceCounts) {
+      // Slice w's points of chunk k go after those of the slices before it: the same order as one pass.
+      const cursors = slices.map(() => new Float64Array(chunks.length));
+      const next = chunkStart.slice(0, chunks.length);
+      sliceCounts.forEach((part, w) => {
+        const perChunk = new Float64Array(chunks.length);
+        for (let c = 0; c < part.length; c++) if (part[c]! > 0) perChunk[cellChunk[c]!]! += part[c]!;
+        for (let k = 0; k < chunks.length; k++) {
+          cursors[w]![k] = next[k]!;
+          next[k]! += perChunk[k]!;
+        }
+      });
+      const source = sharedSource(cloud, attrs);
+      const sharedCellChunk = new Int32Array(new SharedArrayBuffer(cellChunk.byteLength));
+      sharedCellChunk.set(cellChunk);
+      await inWorkers('distributed', (start, end, w) => ({ type: 'distribute', id: w, source, start, end, grid, cellChunk: sharedCellChunk, cursor: cursors[w]!, out: columns }), distributeProgress);
+    } else {
+      const source = sourceOf(cloud, attrs);
+      const cursor = chunkStart.slice(0, chunks.length);
+      for (const [start, end] of slices) {
+        distribute(source, start, end, grid, cellChunk, cursor, columns);
+        ctx.checkAbort();
+        distributeProgress(end / n);
+        await yieldToLoop();
+      }
     }
+    ctx.checkAbort();
 
     // 4. chunks, in the workers (all reading `columns`), written in chunk order.
     const pool = ctx.pool();
@@ -379,7 +418,10 @@ async function build(cloud: PointCloud, attrs: Attributes, ctx: BuildContext): P
       const { level, code } = chunks[k]!;
       const promise = pool
         .run({ type: 'build', id: k, rootName: nameOf(level, code), start: chunkStart[k]!, end: chunkStart[k + 1]!, params, layout, columns }, ctx.signal)
-        .then((reply): EncodedSubtree => ({ names: reply.names, numPoints: reply.numPoints, childMask: reply.childMask, bytes: reply.bytes, upperCounts: reply.upperCounts, upperBytes: reply.upperBytes }));
+        .then((raw): EncodedSubtree => {
+          const reply = replyOf(raw, 'built');
+          return { names: reply.names, numPoints: reply.numPoints, childMask: reply.childMask, bytes: reply.bytes, upperCounts: reply.upperCounts, upperBytes: reply.upperBytes };
+        });
       promise.catch(() => undefined); // awaited in order below; this only keeps a later failure from being "unhandled" meanwhile
       results.set(k, promise);
     };
@@ -482,16 +524,6 @@ async function build(cloud: PointCloud, attrs: Attributes, ctx: BuildContext): P
   };
 }
 
-/** Points per cell of `fine` (morton order) for points `s … e − 1`. */
-function countCells(pos: Float64Array, s: number, e: number, ox: number, oy: number, oz: number, inv: number, f: number, countShift: number, fine: Uint32Array): void {
-  for (let i = s, j = 3 * s; i < e; i++, j += 3) {
-    const gx = Math.min(GRID_MAX, Math.floor(Math.round((pos[j]! - ox) * inv) * f)) >>> countShift;
-    const gy = Math.min(GRID_MAX, Math.floor(Math.round((pos[j + 1]! - oy) * inv) * f)) >>> countShift;
-    const gz = Math.min(GRID_MAX, Math.floor(Math.round((pos[j + 2]! - oz) * inv) * f)) >>> countShift;
-    fine[morton(gx, gy, gz)]!++;
-  }
-}
-
 /** The chunk-sorted copy the workers read: quantised positions and every stored attribute, in shared memory. */
 function sharedColumns(cloud: PointCloud, attrs: Attributes): PointColumns {
   const n = cloud.count;
@@ -506,62 +538,52 @@ function sharedColumns(cloud: PointCloud, attrs: Attributes): PointColumns {
   };
 }
 
-/**
- * Copies points `s … e − 1` into their chunks' places in `out` (`cursor[k]`: chunk k's next
- * free place), quantising positions on the way: one pass in input order, writes in as many
- * sequential streams as there are chunks. The cell formula is `countCells`'s.
- */
-function distribute(cloud: PointCloud, attrs: Attributes, out: PointColumns, s: number, e: number, ox: number, oy: number, oz: number, inv: number, f: number, countShift: number, cellChunk: Int32Array, cursor: Float64Array): void {
-  const pos = cloud.positions;
-  const xyz = out.xyz;
-  const rgb = out.rgb;
-  const colors = cloud.colors;
-  if (rgb && colors && !out.intensity && !out.classification && out.extras.every((a) => !a)) {
-    for (let i = s, j = 3 * s; i < e; i++, j += 3) {
-      const qx = Math.round((pos[j]! - ox) * inv);
-      const qy = Math.round((pos[j + 1]! - oy) * inv);
-      const qz = Math.round((pos[j + 2]! - oz) * inv);
-      const gx = Math.min(GRID_MAX, Math.floor(qx * f)) >>> countShift;
-      const gy = Math.min(GRID_MAX, Math.floor(qy * f)) >>> countShift;
-      const gz = Math.min(GRID_MAX, Math.floor(qz * f)) >>> countShift;
-      const k = cellChunk[morton(gx, gy, gz)]!;
-      const p = cursor[k]!;
-      cursor[k] = p + 1;
-      const t = 3 * p;
-      xyz[t] = qx;
-      xyz[t + 1] = qy;
-      xyz[t + 2] = qz;
-      rgb[t] = colors[j]!;
-      rgb[t + 1] = colors[j + 1]!;
-      rgb[t + 2] = colors[j + 2]!;
-    }
-    return;
+/** The cloud's arrays as the passes read them. */
+function sourceOf(cloud: PointCloud, attrs: Attributes): SourceColumns {
+  const { layout } = attrs;
+  return {
+    positions: cloud.positions,
+    colors: layout.hasRgb ? cloud.colors : undefined,
+    intensity: layout.hasIntensity ? cloud.intensity : undefined,
+    classification: layout.hasClassification ? cloud.classification : undefined,
+    extras: attrs.extras,
+  };
+}
+
+/** The same, every array in shared memory (the positions already are; the smaller arrays are copied when not). */
+function sharedSource(cloud: PointCloud, attrs: Attributes): SourceColumns {
+  const source = sourceOf(cloud, attrs);
+  return {
+    positions: source.positions,
+    colors: shareable(source.colors),
+    intensity: shareable(source.intensity),
+    classification: shareable(source.classification),
+    extras: source.extras.map((e) => shareable(e)),
+  };
+}
+
+function shareable<T extends ScalarArray>(array: T | undefined): T | undefined {
+  if (!array || array.buffer instanceof SharedArrayBuffer) return array;
+  const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength));
+  copy.set(array as never);
+  return copy;
+}
+
+/** `parts` ranges of about equal size covering 0 … n − 1 (none for an empty cloud). */
+function sliceRanges(n: number, parts: number): [number, number][] {
+  const count = Math.max(1, Math.min(n, parts));
+  const ranges: [number, number][] = [];
+  for (let w = 0; w < count; w++) {
+    const start = Math.floor((n * w) / count);
+    const end = Math.floor((n * (w + 1)) / count);
+    if (end > start) ranges.push([start, end]);
   }
-  const { intensity, classification } = out;
-  const extras = out.extras.flatMap((to, x) => (to ? [{ to, from: attrs.extras[x]! }] : []));
-  for (let i = s, j = 3 * s; i < e; i++, j += 3) {
-    const qx = Math.round((pos[j]! - ox) * inv);
-    const qy = Math.round((pos[j + 1]! - oy) * inv);
-    const qz = Math.round((pos[j + 2]! - oz) * inv);
-    const gx = Math.min(GRID_MAX, Math.floor(qx * f)) >>> countShift;
-    const gy = Math.min(GRID_MAX, Math.floor(qy * f)) >>> countShift;
-    const gz = Math.min(GRID_MAX, Math.floor(qz * f)) >>> countShift;
-    const k = cellChunk[morton(gx, gy, gz)]!;
-    const p = cursor[k]!;
-    cursor[k] = p + 1;
-    const t = 3 * p;
-    xyz[t] = qx;
-    xyz[t + 1] = qy;
-    xyz[t + 2] = qz;
-    if (rgb && colors) {
-      rgb[t] = colors[j]!;
-      rgb[t + 1] = colors[j + 1]!;
-      rgb[t + 2] = colors[j + 2]!;
-    }
-    if (intensity) intensity[p] = cloud.intensity![i]!;
-    if (classification) classification[p] = cloud.classification![i]!;
-    for (const x of extras) x.to[p] = x.from[i]!;
-  }
+  return ranges;
+}
+
+function replyOf<T extends BuiltReply['type']>(reply: BuiltReply, type: T): Extract<BuiltReply, { type: T }> {
+  if (reply.type !== type) throw new OctreeError('WORKER_FAILED', `octree worker answered ${reply.type} to a ${type} request`);
+  return reply as Extract<BuiltReply, { type: T }>;
 }
 
 /** The columns of the whole cloud in input order, for the calling-thread path: quantised positions, the cloud's own attribute arrays. */

@@ -246,6 +246,35 @@ describe('determinism', () => {
   });
 });
 
+describe('the passes in the workers', () => {
+  it('gives the same files when the cloud is in shared memory (passes in the workers) as when it is not (passes here)', async () => {
+    const cloud = syntheticCloud(200_000, { seed: 31, intensity: true, classification: true });
+    const depth = new Float32Array(cloud.count).map((_, i) => (i % 97) / 4);
+    const options: BuildOctreeOptions = { ...workerOptions(), maxPointsPerNode: 2_000, extraAttributes: [{ name: 'wound_label', type: 'uint8' }, { name: 'depth_mm', type: 'float', values: depth }] };
+    const plain = await buildOctreeInMemory(cloud, options);
+    const positions = new Float64Array(new SharedArrayBuffer(cloud.positions.byteLength));
+    positions.set(cloud.positions);
+    const shared = await buildOctreeInMemory({ ...cloud, positions }, options);
+    for (const name of ['octree.bin', 'hierarchy.bin', 'metadata.json'] as const) expect(Buffer.compare(plain.buffers[name], shared.buffers[name])).toBe(0);
+    expectRoundTrip(cloud, shared);
+    // And the same nodes as one thread builds.
+    const onThread = decode(await buildOctreeInMemory(cloud, { ...options, pool: undefined, workers: 0 }));
+    const a = pointsByNode(decode(shared));
+    const b = pointsByNode(onThread);
+    expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+    for (const [name, points] of a) if (points !== b.get(name)) expect(name).toBe('the same points in every node');
+  });
+
+  it('names the first point with a NaN coordinate when the workers scan', async () => {
+    const cloud = syntheticCloud(200_000, { seed: 32 });
+    const positions = new Float64Array(new SharedArrayBuffer(cloud.positions.byteLength));
+    positions.set(cloud.positions);
+    positions[3 * 150_001 + 1] = Number.POSITIVE_INFINITY;
+    positions[3 * 170_000] = Number.NaN;
+    await expect(buildOctreeInMemory({ ...cloud, positions }, workerOptions())).rejects.toMatchObject({ name: 'OctreeError', code: 'INVALID_INPUT', message: expect.stringContaining('point 150001 ') });
+  });
+});
+
 describe('progress and cancellation', () => {
   let dir: string;
   beforeAll(async () => {

@@ -7,14 +7,15 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../../shared/workers';
-import { buildReplySchema, columnBuffers, type BuildRequest, type BuildReply } from './build-worker.schema';
+import { buildReplySchema, requestBuffers, type BuildRequest, type BuildReply } from './build-worker.schema';
 import { OCTREE_ERROR_CODES, OctreeError, type OctreeErrorCode } from './format';
 
-export type BuiltReply = Extract<BuildReply, { type: 'built' }>;
+/** A worker's answer to one request: `built` for a chunk, `bounded` / `counted` / `distributed` for a slice of a pass. */
+export type BuiltReply = Exclude<BuildReply, { type: 'failed' }>;
 
 export interface OctreeWorkerPool {
   readonly size: number;
-  /** Runs one subtree; the request's column buffers are transferred (the caller's arrays are emptied). */
+  /** Runs one request (a chunk, or a slice of a pass); non-shared buffers in it are transferred (the caller's arrays are emptied). */
   run(request: BuildRequest, signal?: AbortSignal): Promise<BuiltReply>;
   dispose(): Promise<void>;
 }
@@ -92,7 +93,7 @@ export function createOctreeWorkerPool(size: number = defaultWorkerCount()): Oct
       }
       const task = queue.shift()!;
       slot.task = task;
-      slot.worker.postMessage(task.request, columnBuffers(task.request.columns));
+      slot.worker.postMessage(task.request, requestBuffers(task.request));
     }
   };
 
