@@ -32,6 +32,8 @@ import {
   OctreeError,
   recordLayout,
   typedArrayFor,
+  typedArrayOver,
+  ATTRIBUTE_TYPE_SIZE,
   type ExtraAttributeSpec,
   type MetadataAttribute,
   type OctreeFileName,
@@ -379,7 +381,7 @@ async function build(cloud: PointCloud, attrs: Attributes, ctx: BuildContext): P
       const span = 3 * (countLevel - level);
       cellChunk.fill(k, code << span, (code + 1) << span);
     });
-    const columns = sharedColumns(cloud, attrs);
+    const { columns, release } = sharedColumns(cloud, attrs, ctx.pool());
     const distributeProgress = (f: number): void => ctx.progress('sample', 0.08 + 0.12 * f);
     if (parallel && sliceCounts) {
       // Slice w's points of chunk k go after those of the slices before it: the same order as one pass.
@@ -483,6 +485,8 @@ async function build(cloud: PointCloud, attrs: Attributes, ctx: BuildContext): P
       if (upperSubtree[id]! > 0) hierarchyNodes.push({ name: nameOf(level, code), numPoints: upperPoints[id]!, childMask: mask, byteOffset: written + start, byteSize: at - start });
     }
     await writeOctree(upperBytes);
+    // Only after success: after a failure a worker may still be busy with this buffer, so the next build takes a new one.
+    release();
   }
   if (written !== n * bpp) throw new OctreeError('WRITE_FAILED', `octree.bin has ${written} bytes, expected ${n * bpp}`);
   ctx.checkAbort();
@@ -524,18 +528,52 @@ async function build(cloud: PointCloud, attrs: Attributes, ctx: BuildContext): P
   };
 }
 
+/**
+ * One shared buffer per worker pool, reused by every build on it (grown when a cloud needs more).
+ * A fresh buffer per build would pile up: a worker's isolate frees its handle to a shared buffer
+ * only when it next collects garbage, which an idle worker may not do for a long time.
+ */
+const sharedScratch = new WeakMap<OctreeWorkerPool, SharedArrayBuffer>();
+/** Buffers a build is using now: a second build on the same pool at the same time gets its own. */
+const sharedInUse = new WeakSet<SharedArrayBuffer>();
+
 /** The chunk-sorted copy the workers read: quantised positions and every stored attribute, in shared memory. */
-function sharedColumns(cloud: PointCloud, attrs: Attributes): PointColumns {
+function sharedColumns(cloud: PointCloud, attrs: Attributes, pool: OctreeWorkerPool): { columns: PointColumns; release: () => void } {
   const n = cloud.count;
   const { layout } = attrs;
-  return {
+  const align = (bytes: number): number => Math.ceil(bytes / 8) * 8;
+  const parts: [string, number][] = [['xyz', 12 * n]];
+  if (layout.hasRgb) parts.push(['rgb', 3 * n]);
+  if (layout.hasIntensity) parts.push(['intensity', 2 * n]);
+  if (layout.hasClassification) parts.push(['classification', n]);
+  layout.extras.forEach((slot, e) => {
+    if (attrs.extras[e]) parts.push([`extra${e}`, ATTRIBUTE_TYPE_SIZE[slot.type] * n]);
+  });
+  const total = parts.reduce((sum, [, bytes]) => sum + align(bytes), 0);
+  let buffer = sharedScratch.get(pool);
+  if (!buffer || buffer.byteLength < total || sharedInUse.has(buffer)) {
+    buffer = new SharedArrayBuffer(Math.max(total, 8));
+    if (!sharedInUse.has(sharedScratch.get(pool)!)) sharedScratch.set(pool, buffer);
+  }
+  sharedInUse.add(buffer);
+  const at = new Map<string, number>();
+  let offset = 0;
+  for (const [name, bytes] of parts) {
+    at.set(name, offset);
+    offset += align(bytes);
+  }
+  const view = <T>(name: string, make: (buffer: SharedArrayBuffer, byteOffset: number) => T): T | undefined => (at.has(name) ? make(buffer!, at.get(name)!) : undefined);
+  // Extras start at 0 where the cloud has none; the others are written for every point.
+  const release = (): void => void sharedInUse.delete(buffer!);
+  const columns: PointColumns = {
     count: n,
-    xyz: new Int32Array(new SharedArrayBuffer(12 * n)),
-    rgb: layout.hasRgb ? new Uint8Array(new SharedArrayBuffer(3 * n)) : undefined,
-    intensity: layout.hasIntensity ? new Uint16Array(new SharedArrayBuffer(2 * n)) : undefined,
-    classification: layout.hasClassification ? new Uint8Array(new SharedArrayBuffer(n)) : undefined,
-    extras: layout.extras.map((slot, e) => (attrs.extras[e] ? typedArrayFor(slot.type, n, true) : undefined)),
+    xyz: new Int32Array(buffer, 0, 3 * n),
+    rgb: view('rgb', (b, o) => new Uint8Array(b, o, 3 * n)),
+    intensity: view('intensity', (b, o) => new Uint16Array(b, o, n)),
+    classification: view('classification', (b, o) => new Uint8Array(b, o, n)),
+    extras: layout.extras.map((slot, e) => view(`extra${e}`, (b, o) => typedArrayOver(slot.type, b, o, n))),
   };
+  return { columns, release };
 }
 
 /** The cloud's arrays as the passes read them. */

@@ -174,6 +174,28 @@ function setterOf(view: DataView, type: AttributeType): (offset: number, value: 
   }
 }
 
+/** A typed array of `length` elements of `type` over `buffer` from `byteOffset`. */
+export function typedArrayOver(type: AttributeType, buffer: ArrayBufferLike, byteOffset: number, length: number): ScalarArray {
+  switch (type) {
+    case 'int8':
+      return new Int8Array(buffer, byteOffset, length);
+    case 'uint8':
+      return new Uint8Array(buffer, byteOffset, length);
+    case 'int16':
+      return new Int16Array(buffer, byteOffset, length);
+    case 'uint16':
+      return new Uint16Array(buffer, byteOffset, length);
+    case 'int32':
+      return new Int32Array(buffer, byteOffset, length);
+    case 'uint32':
+      return new Uint32Array(buffer, byteOffset, length);
+    case 'float':
+      return new Float32Array(buffer, byteOffset, length);
+    case 'double':
+      return new Float64Array(buffer, byteOffset, length);
+  }
+}
+
 /** A typed array of `length` elements of `type`, in shared memory when `shared` (for the subtree workers). */
 export function typedArrayFor(type: AttributeType, length: number, shared = false): ScalarArray {
   const buffer = shared ? new SharedArrayBuffer(length * ATTRIBUTE_TYPE_SIZE[type]) : new ArrayBuffer(length * ATTRIBUTE_TYPE_SIZE[type]);
