@@ -5,8 +5,9 @@
  */
 import { useEffect, useMemo, useRef } from 'react';
 import { useFrame, useThree } from '@react-three/fiber';
-import { BufferAttribute, Vector2, Vector3, type BufferGeometry, type Camera, type Object3D } from 'three';
+import { BufferAttribute, Vector2, Vector3, type BufferGeometry, type Camera, type Object3D, type Scene, type WebGLRenderer } from 'three';
 import { PointColorType, PointSizeType, Potree, PotreeRenderer, type PointCloudOctree } from 'potree-core';
+import { OVERLAY_LAYER } from './AssessmentOverlay';
 import type { ViewerSettings } from './viewer-store';
 
 export interface OctreeCheck {
@@ -153,6 +154,18 @@ function applyAttribute(pco: PointCloudOctree, attribute: string): [number, numb
   return Number.isFinite(min) ? [min, max === min ? min + 1 : max] : [0, 1];
 }
 
+/** Second pass: the assessment overlay (outline, lid, depth colours) drawn over the cloud. */
+function renderOverlayPass(gl: WebGLRenderer, scene: Scene, camera: Camera): void {
+  const mask = camera.layers.mask;
+  const autoClear = gl.autoClear;
+  camera.layers.set(OVERLAY_LAYER);
+  gl.autoClear = false;
+  gl.clearDepth();
+  gl.render(scene, camera);
+  gl.autoClear = autoClear;
+  camera.layers.mask = mask;
+}
+
 export function PotreeCloud(props: PotreeCloudProps) {
   const { url, settings, onLoaded, onError, onStats } = props;
   const { gl, camera, scene, invalidate } = useThree();
@@ -238,6 +251,7 @@ export function PotreeCloud(props: PotreeCloudProps) {
     }
     const result = potree.updatePointClouds([pco], camera, gl);
     renderer.render({ renderer: gl, scene, camera, pointClouds: [pco] });
+    renderOverlayPass(gl, scene, camera);
     const nodesLoading = pco.pcoGeometry.numNodesLoading;
     onStats?.({ visiblePoints: result.numVisiblePoints, nodesLoading });
     if (nodesLoading > 0 || result.exceededMaxLoadsToGPU) invalidate();

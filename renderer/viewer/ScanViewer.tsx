@@ -18,6 +18,23 @@ export interface ScanViewerProps {
   unitsPerMm?: number;
   attributes?: string[];
   onScreenshot?(png: Blob): void;
+  /** Drawn inside the scene (e.g. the assessment overlay). */
+  overlay?: React.ReactNode;
+  /** Outline editing: clicks add vertices, dragging a vertex handle moves it along the surface. */
+  editor?: OutlineEditor;
+  /** Shown over the canvas, top right (e.g. the depth legend). */
+  legend?: React.ReactNode;
+}
+
+export type Vec3Tuple = [number, number, number];
+
+export interface OutlineEditor {
+  vertices: Vec3Tuple[];
+  /** When true, a click on the scan adds a vertex at the picked surface point. */
+  drawing: boolean;
+  onAdd(point: Vec3Tuple): void;
+  onMove(index: number, point: Vec3Tuple): void;
+  onSelect?(index: number | null): void;
 }
 
 interface ControlsApi {
@@ -25,6 +42,10 @@ interface ControlsApi {
   reset(): void;
   /** Millimetres per screen pixel at the orbit target. */
   mmPerPixel(unitsPerMm: number): number;
+  /** Orbiting on or off (off while a vertex is dragged). */
+  setEnabled(enabled: boolean): void;
+  /** A world point in normalised device coordinates. */
+  project(p: Vec3Tuple): [number, number];
 }
 
 function createOrbitControls(camera: Camera, element: HTMLElement): OrbitControlsImpl {
@@ -66,6 +87,13 @@ function createControlsApi(camera: Camera, controls: OrbitControlsImpl, invalida
       const visibleHeight = 2 * distance * Math.tan((cam.fov * Math.PI) / 360);
       return visibleHeight / viewportHeight() / unitsPerMm;
     },
+    setEnabled(enabled) {
+      controls.enabled = enabled;
+    },
+    project(p) {
+      const v = new Vector3(p[0], p[1], p[2]).project(camera);
+      return [v.x, v.y];
+    },
   };
 }
 
@@ -102,7 +130,7 @@ function scaleBar(mmPerPixel: number): { mm: number; px: number } {
 }
 
 /** Remount per scan (`key={url}`) so that loading state starts fresh. */
-export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wound_label'], onScreenshot }: ScanViewerProps) {
+export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wound_label'], onScreenshot, overlay, editor, legend }: ScanViewerProps) {
   const settings = useViewerSettings();
   const [state, setState] = useState<{ kind: 'loading' } | { kind: 'ready'; cloud: LoadedCloud } | { kind: 'error'; message: string }>({ kind: 'loading' });
   const [stats, setStats] = useState({ visiblePoints: 0, nodesLoading: 0 });
@@ -139,14 +167,80 @@ export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wou
     }
   }, []);
 
-  const pick = (event: React.MouseEvent<HTMLDivElement>) => {
-    const cloud = cloudRef.current;
+  const ndcOf = (event: { clientX: number; clientY: number }): [number, number] | null => {
     const canvas = canvasRef.current;
-    if (!cloud || !canvas) return;
+    if (!canvas) return null;
     const rect = canvas.getBoundingClientRect();
-    const x = ((event.clientX - rect.left) / rect.width) * 2 - 1;
-    const y = -(((event.clientY - rect.top) / rect.height) * 2 - 1);
-    setPicked(cloud.pick(x, y));
+    return [((event.clientX - rect.left) / rect.width) * 2 - 1, -(((event.clientY - rect.top) / rect.height) * 2 - 1)];
+  };
+  const pickAt = (event: { clientX: number; clientY: number }): Vector3 | null => {
+    const cloud = cloudRef.current;
+    const ndc = ndcOf(event);
+    return cloud && ndc ? cloud.pick(ndc[0], ndc[1]) : null;
+  };
+  const pick = (event: React.MouseEvent<HTMLDivElement>) => {
+    if (editor?.drawing) return;
+    setPicked(pickAt(event));
+  };
+
+  // Outline editing: press on a handle to drag it (orbiting pauses); a click (no drag) adds a vertex.
+  const gesture = useRef<{ x: number; y: number; handle: number | null; moved: boolean; lastMove: number } | null>(null);
+  const handleAt = (event: { clientX: number; clientY: number }): number | null => {
+    const api = controlsApi.current;
+    const canvas = canvasRef.current;
+    const ndc = ndcOf(event);
+    if (!editor || !api || !canvas || !ndc) return null;
+    const rect = canvas.getBoundingClientRect();
+    let best: number | null = null;
+    let bestD = 10 * 10;
+    editor.vertices.forEach((v, i) => {
+      const [x, y] = api.project(v);
+      const dx = ((x - ndc[0]) * rect.width) / 2;
+      const dy = ((y - ndc[1]) * rect.height) / 2;
+      const d = dx * dx + dy * dy;
+      if (d < bestD) {
+        bestD = d;
+        best = i;
+      }
+    });
+    return best;
+  };
+  const onPointerDownCapture = (event: React.PointerEvent<HTMLDivElement>) => {
+    if (!editor || event.button !== 0) return;
+    const handle = handleAt(event);
+    gesture.current = { x: event.clientX, y: event.clientY, handle, moved: false, lastMove: 0 };
+    if (handle !== null) {
+      controlsApi.current?.setEnabled(false);
+      editor.onSelect?.(handle);
+      (event.target as Element).setPointerCapture?.(event.pointerId);
+    }
+  };
+  const onPointerMove = (event: React.PointerEvent<HTMLDivElement>) => {
+    const g = gesture.current;
+    if (!g || !editor) return;
+    if (Math.hypot(event.clientX - g.x, event.clientY - g.y) > 4) g.moved = true;
+    if (g.handle === null || !g.moved) return;
+    const now = performance.now();
+    if (now - g.lastMove < 60) return;
+    g.lastMove = now;
+    const p = pickAt(event);
+    if (p) editor.onMove(g.handle, [p.x, p.y, p.z]);
+  };
+  const onPointerUp = (event: React.PointerEvent<HTMLDivElement>) => {
+    const g = gesture.current;
+    gesture.current = null;
+    if (!g || !editor) return;
+    if (g.handle !== null) {
+      controlsApi.current?.setEnabled(true);
+      if (g.moved) {
+        const p = pickAt(event);
+        if (p) editor.onMove(g.handle, [p.x, p.y, p.z]);
+      }
+      return;
+    }
+    if (g.moved || !editor.drawing) return;
+    const p = pickAt(event);
+    if (p) editor.onAdd([p.x, p.y, p.z]);
   };
 
   const screenshot = () => {
@@ -215,7 +309,14 @@ export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wou
           </Text>
         ))}
       </Group>
-      <div style={{ position: 'relative', height: 560, borderRadius: 8, overflow: 'hidden', background: '#111' }} onDoubleClick={pick}>
+      <div
+        style={{ position: 'relative', height: 560, borderRadius: 8, overflow: 'hidden', background: '#111', cursor: editor?.drawing ? 'crosshair' : undefined }}
+        onDoubleClick={pick}
+        onPointerDownCapture={onPointerDownCapture}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        data-drawing={editor?.drawing ? 'true' : undefined}
+      >
         <Canvas
           data-testid="scan-canvas"
           frameloop="demand"
@@ -225,7 +326,13 @@ export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wou
         >
           <Controls apiRef={controlsApi} onChange={updateBar} />
           <PotreeCloud url={url} settings={settings} onLoaded={onLoaded} onError={onError} onStats={onStats} />
+          {overlay}
         </Canvas>
+        {legend && (
+          <Paper pos="absolute" top={12} right={12} px={8} py={6} bg="rgba(0,0,0,0.6)">
+            {legend}
+          </Paper>
+        )}
         {state.kind === 'loading' && (
           <Group pos="absolute" top="45%" left={0} right={0} justify="center">
             <Loader color="gray" aria-label="Loading scan" />

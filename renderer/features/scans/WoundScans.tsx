@@ -2,11 +2,13 @@ import { useEffect, useRef, useState } from 'react';
 import { Alert, Button, Card, Group, Loader, Modal, Progress, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
+import type { Assessment } from '../../../common/assessments';
 import type { Wound } from '../../../common/records';
 import type { ImportJob, Scan } from '../../../common/scans';
 import { messageOf } from '../../lib/forms';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
-import { ScanViewer } from '../../viewer/ScanViewer';
+import { AssessmentHistory } from '../assessments/AssessmentHistory';
+import { AssessPanel } from '../assessments/AssessPanel';
 import { sliceToBase64 } from './upload';
 
 const PHASE_LABELS: Record<ImportJob['phase'], string> = {
@@ -33,7 +35,7 @@ function extentCm(scan: Scan): string {
 }
 
 /** The scans of one wound: import (upload or drop a file), progress, list, open in 3D, delete. */
-export function WoundScans({ wound, canWrite }: { wound: Wound; canWrite: boolean }) {
+export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wound; canWrite: boolean; canSignOff?: boolean }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
@@ -44,6 +46,8 @@ export function WoundScans({ wound, canWrite }: { wound: Wound; canWrite: boolea
   const [job, setJob] = useState<ImportJob | null>(null);
   const [uploadError, setUploadError] = useState<string | null>(null);
   const [openScan, setOpenScan] = useState<Scan | null>(null);
+  /** A saved assessment shown on its scan (from the history). */
+  const [shown, setShown] = useState<Assessment | null>(null);
   const fileInput = useRef<HTMLInputElement | null>(null);
   const jobId = job?.id;
 
@@ -158,7 +162,7 @@ export function WoundScans({ wound, canWrite }: { wound: Wound; canWrite: boolea
                   <Table.Td>{s.sourceApp ?? '—'}</Table.Td>
                   <Table.Td>
                     <Group gap="xs" justify="flex-end" wrap="nowrap">
-                      <Button size="xs" onClick={() => setOpenScan(s)}>Open</Button>
+                      <Button size="xs" onClick={() => { setShown(null); setOpenScan(s); }}>Open</Button>
                       {canWrite && <Button size="xs" variant="default" color="red" loading={remove.isPending} onClick={() => { if (confirm('Delete this scan and its files?')) remove.mutate({ id: s.id }); }}>Delete</Button>}
                     </Group>
                   </Table.Td>
@@ -167,18 +171,28 @@ export function WoundScans({ wound, canWrite }: { wound: Wound; canWrite: boolea
             </Table.Tbody>
           </Table>
         )}
+        <AssessmentHistory
+          woundId={wound.id}
+          canSignOff={canSignOff}
+          onShow={(a) => {
+            const scan = scans.data?.find((s) => s.id === a.scanId);
+            if (!scan) return;
+            setShown(a);
+            setOpenScan(scan);
+          }}
+        />
       </Stack>
-      <Modal opened={openScan !== null} onClose={() => setOpenScan(null)} title={openScan ? `Scan of ${new Date(openScan.capturedAt).toLocaleString()}` : ''} size="90%">
-        {openScan && <ScanView scan={openScan} />}
+      <Modal opened={openScan !== null} onClose={() => setOpenScan(null)} title={openScan ? `Scan of ${new Date(openScan.capturedAt).toLocaleString()}` : ''} size="95%">
+        {openScan && <ScanView key={`${openScan.id}:${shown?.id ?? ''}`} scan={openScan} canWrite={canWrite} initial={shown} />}
       </Modal>
     </Card>
   );
 }
 
-function ScanView({ scan }: { scan: Scan }) {
+function ScanView({ scan, canWrite, initial }: { scan: Scan; canWrite: boolean; initial: Assessment | null }) {
   const trpc = useTRPC();
   const url = useQuery({ ...trpc.scans.fileUrl.queryOptions({ id: scan.id }), staleTime: 10 * 60_000 });
   if (url.isPending) return <Loader aria-label="Opening scan" />;
   if (url.isError) return <Alert color="red">{messageOf(url.error)}</Alert>;
-  return <ScanViewer key={url.data.url} url={url.data.url} />;
+  return <AssessPanel scan={scan} url={url.data.url} canWrite={canWrite} initial={initial} />;
 }

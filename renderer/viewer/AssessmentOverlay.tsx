@@ -1,0 +1,139 @@
+/**
+ * What the assessment draws over the scan: the outline (a closed line, thickened by dense dots so
+ * it reads at any zoom) with its vertex handles, the lid as a translucent mesh, and the wound
+ * points coloured by depth (heat map). Everything sits on OVERLAY_LAYER, which PotreeCloud draws
+ * in a second pass after the point cloud (and its eye-dome lighting), so nothing hides it.
+ * Built imperatively the drei way: in useMemo, disposed in cleanup.
+ */
+import { useEffect, useMemo } from 'react';
+import { useThree } from '@react-three/fiber';
+import { BufferAttribute, BufferGeometry, DoubleSide, Group, LineBasicMaterial, LineLoop, Mesh, MeshBasicMaterial, Points, PointsMaterial, type Object3D } from 'three';
+
+export const OVERLAY_LAYER = 2;
+/** The outline's colour (cyan: far from skin and wound-bed hues). Tests look for it on the canvas. */
+export const OUTLINE_RGB: [number, number, number] = [0, 229, 255];
+const SELECTED_RGB: [number, number, number] = [255, 214, 10];
+
+export interface OverlayData {
+  outline: [number, number, number][];
+  /** Index of the vertex being dragged or last placed. */
+  selected: number | null;
+  lid: { positions: number[]; indices: number[] } | null;
+  depth: { positions: number[]; depthMm: number[]; max: number } | null;
+}
+
+/** Heat map from shallow (blue) through green and yellow to deep (red); t in 0..1. */
+export function heatColour(t: number): [number, number, number] {
+  const x = Math.min(1, Math.max(0, t));
+  const stops: [number, [number, number, number]][] = [
+    [0, [43, 80, 235]],
+    [0.33, [40, 200, 120]],
+    [0.66, [250, 220, 40]],
+    [1, [230, 40, 30]],
+  ];
+  for (let i = 1; i < stops.length; i++) {
+    const [t1, c1] = stops[i]!;
+    const [t0, c0] = stops[i - 1]!;
+    if (x <= t1) {
+      const f = (x - t0) / (t1 - t0);
+      return [c0[0] + f * (c1[0] - c0[0]), c0[1] + f * (c1[1] - c0[1]), c0[2] + f * (c1[2] - c0[2])];
+    }
+  }
+  return stops[stops.length - 1]![1];
+}
+
+/** Points along the closed outline about every `stepMm`, so the line reads as a few pixels wide. */
+function densify(outline: [number, number, number][], stepMm: number): Float32Array {
+  const out: number[] = [];
+  const n = outline.length;
+  const segments = n >= 3 ? n : n - 1;
+  for (let i = 0; i < segments; i++) {
+    const a = outline[i]!;
+    const b = outline[(i + 1) % n]!;
+    const len = Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]);
+    const steps = Math.max(1, Math.ceil(len / stepMm));
+    for (let s = 0; s < steps; s++) {
+      const f = s / steps;
+      out.push(a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]), a[2] + f * (b[2] - a[2]));
+    }
+  }
+  return new Float32Array(out);
+}
+
+function build(data: OverlayData): Group {
+  const group = new Group();
+  const rgb = (c: [number, number, number]) => c.map((v) => v / 255) as [number, number, number];
+  if (data.lid && data.lid.indices.length >= 3) {
+    const g = new BufferGeometry();
+    g.setAttribute('position', new BufferAttribute(new Float32Array(data.lid.positions), 3));
+    g.setIndex(data.lid.indices);
+    group.add(new Mesh(g, new MeshBasicMaterial({ color: 0x74c0fc, transparent: true, opacity: 0.28, side: DoubleSide, depthWrite: false, depthTest: false })));
+  }
+  if (data.depth && data.depth.depthMm.length > 0) {
+    const n = data.depth.depthMm.length;
+    const colours = new Float32Array(3 * n);
+    const max = data.depth.max > 0 ? data.depth.max : 1;
+    for (let i = 0; i < n; i++) {
+      const c = heatColour(data.depth.depthMm[i]! / max);
+      colours[3 * i] = c[0] / 255;
+      colours[3 * i + 1] = c[1] / 255;
+      colours[3 * i + 2] = c[2] / 255;
+    }
+    const g = new BufferGeometry();
+    g.setAttribute('position', new BufferAttribute(new Float32Array(data.depth.positions), 3));
+    g.setAttribute('color', new BufferAttribute(colours, 3));
+    group.add(new Points(g, new PointsMaterial({ size: 4, sizeAttenuation: false, vertexColors: true, depthTest: false })));
+  }
+  if (data.outline.length >= 2) {
+    const flat = new Float32Array(data.outline.flat());
+    const line = new BufferGeometry();
+    line.setAttribute('position', new BufferAttribute(flat, 3));
+    const [r, g, b] = rgb(OUTLINE_RGB);
+    const material = new LineBasicMaterial({ depthTest: false });
+    material.color.setRGB(r, g, b);
+    group.add(new LineLoop(line, material));
+    const dots = new BufferGeometry();
+    dots.setAttribute('position', new BufferAttribute(densify(data.outline, 0.4), 3));
+    const dotMaterial = new PointsMaterial({ size: 3, sizeAttenuation: false, depthTest: false });
+    dotMaterial.color.setRGB(r, g, b);
+    group.add(new Points(dots, dotMaterial));
+  }
+  if (data.outline.length >= 1) {
+    const handles = new BufferGeometry();
+    const n = data.outline.length;
+    handles.setAttribute('position', new BufferAttribute(new Float32Array(data.outline.flat()), 3));
+    const colours = new Float32Array(3 * n);
+    for (let i = 0; i < n; i++) {
+      const c = rgb(i === data.selected ? SELECTED_RGB : [255, 255, 255]);
+      colours.set(c, 3 * i);
+    }
+    handles.setAttribute('color', new BufferAttribute(colours, 3));
+    group.add(new Points(handles, new PointsMaterial({ size: 9, sizeAttenuation: false, vertexColors: true, depthTest: false })));
+  }
+  group.traverse((o: Object3D) => {
+    o.layers.set(OVERLAY_LAYER);
+    o.renderOrder = 10;
+    o.frustumCulled = false;
+  });
+  return group;
+}
+
+function dispose(group: Group): void {
+  group.traverse((o) => {
+    const m = o as Mesh;
+    m.geometry?.dispose();
+    const material = m.material;
+    if (Array.isArray(material)) material.forEach((x) => x.dispose());
+    else material?.dispose();
+  });
+}
+
+export function AssessmentOverlay({ data }: { data: OverlayData }) {
+  const { invalidate } = useThree();
+  const group = useMemo(() => build(data), [data]);
+  useEffect(() => {
+    invalidate();
+    return () => dispose(group);
+  }, [group, invalidate]);
+  return <primitive object={group} dispose={null} />;
+}
