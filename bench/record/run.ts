@@ -56,6 +56,7 @@ function configure(db: Db): void {
   db.pragma(`synchronous = ${process.env.BENCH_SYNC ?? 'FULL'}`);
   db.pragma('foreign_keys = ON');
   db.pragma('temp_store = MEMORY');
+  if (process.env.BENCH_CACHE) db.pragma(`cache_size = ${Number(process.env.BENCH_CACHE)}`);
 }
 
 function insertRound(db: Db, round: number): { perSecond: number; ids: string[] } {

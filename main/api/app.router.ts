@@ -1,5 +1,7 @@
 import { assessmentsRouter } from './assessments.router';
 import { auditRouter } from './audit.router';
+import { backupRouter } from './backup.router';
+import { modelRouter } from './model.router';
 import { authRouter } from './auth.router';
 import { clinicRouter } from './clinic.router';
 import { lanRouter } from './lan.router';
@@ -23,6 +25,8 @@ export const appRouter = router({
   assessments: assessmentsRouter,
   lan: lanRouter,
   audit: auditRouter,
+  backup: backupRouter,
+  model: modelRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -7,6 +7,7 @@ import { createConsoleLogger, type Logger } from '../shared/logger';
 import { createKeytarKeyStore, type KeyStore } from '../vault/index';
 import { createScanFileGate, type ScanFileGate } from './scan-files';
 import { createWorkstation, type Workstation } from './workstation';
+import { createBackupService, type BackupService } from './backups';
 import { createLanService, lanOptionsFromEnv, type LanService, type LanServiceOptions } from './lan-wiring';
 
 export interface Services {
@@ -20,6 +21,8 @@ export interface Services {
   /** The LAN scan receiver (one per workstation, bound to the clinic whose IT admin starts it). */
   lan: LanService;
   scanFiles: ScanFileGate;
+  /** Backups, restore and key rotation (IT admins), and the browser host's backup downloads. */
+  backups: BackupService;
   logger: Logger;
 }
 
@@ -52,6 +55,7 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     },
     workstation,
     scanFiles: createScanFileGate(workstation),
+    backups: createBackupService({ workstation, keyStore, logger }),
     logger,
     lan,
     // The receiver first: arrivals being filed finish before the clinics close.

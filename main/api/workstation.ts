@@ -16,6 +16,7 @@ import { createImportService, createScanStore, type ImportService, type ScanStor
 import type { Logger } from '../shared/logger';
 import type { KeyStore } from '../vault/index';
 import type { EnrolClinicInput } from '../../common/records';
+import { recoverKeyRotation } from './key-rotation';
 
 export interface OpenClinic {
   id: string;
@@ -68,6 +69,9 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
   const measureRunner = createMeasureRunner();
 
   async function open(clinicId: string): Promise<OpenClinic> {
+    // A key rotation cut off by a crash is finished (or undone) before anything reads the clinic.
+    const enrolled = listClinics(opts.dataDir).find((c) => c.id === clinicId);
+    if (enrolled) await recoverKeyRotation({ clinicId, recordFile: enrolled.file, scanRootDir: join(opts.dataDir, 'clinics', clinicId, 'scans'), keyStore: opts.keyStore, logger: opts.logger });
     const opened = await openClinic(clinicId, deps);
     if (!opened.ok) throw opened.error;
     const record = opened.record;

@@ -113,6 +113,19 @@ export async function enrolClinic(input: EnrolClinicInput, deps: ClinicDeps): Pr
   }
 }
 
+/**
+ * Adds a clinic whose record already exists (a restored backup) to the index. Its key must
+ * already be in the keychain; refuses an id that is enrolled already.
+ */
+export function registerClinic(dataDir: string, entry: { id: string; name: string; file: string }): ClinicEntry {
+  const index = readIndex(dataDir);
+  if (index.clinics.some((c) => c.id === entry.id)) throw new ClinicIndexInvalidError(indexPath(dataDir));
+  const file = resolve(entry.file);
+  if (!file.startsWith(resolve(dataDir) + sep)) throw new ClinicIndexInvalidError(indexPath(dataDir));
+  writeIndex(dataDir, { version: 1, clinics: [...index.clinics, { id: entry.id, name: entry.name, file: relative(dataDir, file) }] });
+  return { id: entry.id, name: entry.name, file };
+}
+
 /** Opens an enrolled clinic's record with its key from the keychain (Signal-style result). */
 export async function openClinic(clinicId: string, deps: ClinicDeps): Promise<OpenResult> {
   try {

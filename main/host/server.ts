@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
-import { appRouter, createContextInner, newConnectionId, SCAN_FILES_PREFIX, type Services } from '../api/index';
+import { createReadStream } from 'node:fs';
+import { appRouter, BACKUP_FILES_PREFIX, createContextInner, newConnectionId, SCAN_FILES_PREFIX, type Services } from '../api/index';
 import { contentSecurityPolicy } from '../shared/csp';
 import { HostGate } from './security';
 import { serveStatic } from './static';
@@ -92,6 +93,17 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
       void opts.services.scanFiles.serve(connectionId, url.pathname.slice(SCAN_FILES_PREFIX.length), req.headers.range).then((r) => {
         res.writeHead(r.status, { ...SECURITY_HEADERS, ...r.headers });
         res.end(r.body ?? undefined);
+      });
+      return;
+    }
+    if (url.pathname.startsWith(BACKUP_FILES_PREFIX)) {
+      // A backup download (capability URL from backup.downloadUrl); the file is encrypted already.
+      if (req.method !== 'GET') return deny(res, 403, 'method not allowed here');
+      const connectionId = `${hostId}:${secretCheck.browserSession}`;
+      void opts.services.backups.serveDownload(connectionId, url.pathname.slice(BACKUP_FILES_PREFIX.length)).then((r) => {
+        res.writeHead(r.status, { ...SECURITY_HEADERS, ...r.headers });
+        if (!r.file) return void res.end(r.text ?? '');
+        createReadStream(r.file).on('error', () => res.destroy()).pipe(res);
       });
       return;
     }

@@ -103,6 +103,11 @@ export interface RestoreOptions {
   logger: Logger;
   /** Refuse a backup of any other clinic. */
   expectedClinicId?: string;
+  /**
+   * Restore as a NEW clinic: the restored file's clinic row gets this id and name (every other
+   * row is kept as it was), so it can sit beside the original on the same workstation.
+   */
+  identity?: { clinicId: string; clinicName: string };
 }
 
 /** Restores a backup into a new record file, re-keyed to `newKey`, migrated and opened. */
@@ -125,6 +130,9 @@ export async function restoreBackup(file: string, password: string, options: Res
       try {
         applyPassphrase(db, password);
         rekeyRaw(db, newKey);
+        if (options.identity) {
+          db.prepare('UPDATE clinic SET id = ?, name = ?, updated_at = ? WHERE singleton = 1').run(options.identity.clinicId, options.identity.clinicName, Date.now());
+        }
       } finally {
         db.close();
       }
@@ -133,8 +141,9 @@ export async function restoreBackup(file: string, password: string, options: Res
       rmSync(`${newFile}-journal`, { force: true });
       throw error;
     }
-    logger.info('backup restored', { clinicId: info.clinicId, schemaVersion: info.schemaVersion });
-    return openClinicRecord({ file: newFile, key: newKey, clinicId: info.clinicId, logger });
+    const clinicId = options.identity?.clinicId ?? info.clinicId;
+    logger.info('backup restored', { fromClinicId: info.clinicId, clinicId, schemaVersion: info.schemaVersion });
+    return openClinicRecord({ file: newFile, key: newKey, clinicId, logger });
   } catch (error) {
     const translated = translateSqliteError(error, newFile);
     return { ok: false, error: translated instanceof Error ? translated : new Error(String(translated)) };
@@ -164,4 +173,38 @@ export async function rekey(record: ClinicRecord, newKey: Buffer): Promise<void>
   }
   setKeyOf(record, newKey);
   record.logger.info('record re-keyed');
+}
+
+/**
+ * After a crash in the middle of `rekey` (which runs in rollback-journal mode) a hot journal
+ * holds the pages as they were under the OLD key. Opening the file read-write with that key rolls
+ * the journal back, so the file is whole under the old key again. Returns whether there was one.
+ */
+export function rollBackInterruptedRekey(file: string, oldKey: Buffer): boolean {
+  if (!existsSync(`${file}-journal`)) return false;
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    applyRawKey(db, oldKey);
+    db.prepare('SELECT count(*) FROM sqlite_master').pluck().get();
+  } catch (error) {
+    throw translateSqliteError(error, file);
+  } finally {
+    db.close();
+  }
+  return existsSync(`${file}-journal`) ? false : true;
+}
+
+/** Whether `key` opens the record file (read-only, changes nothing). */
+export function keyOpensRecord(file: string, key: Buffer): boolean {
+  const db = new Database(file, { fileMustExist: true, readonly: true });
+  try {
+    applyRawKey(db, key);
+    db.prepare('SELECT count(*) FROM sqlite_master').pluck().get();
+    return true;
+  } catch (error) {
+    if (sqliteCode(error) === 'SQLITE_NOTADB') return false;
+    throw translateSqliteError(error, file);
+  } finally {
+    db.close();
+  }
 }

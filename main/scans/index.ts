@@ -17,7 +17,7 @@ export { ScanFormatError, isScanFormatError, SCAN_ERROR_CODES, type ScanErrorCod
 export { readPointCloud, sniffFormat, type ReadPointCloudOptions } from './formats/read';
 export { computeStats, toMillimetres, MILLIMETRES_PER_UNIT, type CloudStats } from './formats/stats';
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_POINTS } from './formats/options';
-export { createScanStore, ScanStoreError, EncryptedFileError, listStoredFiles, reencryptFile, rekeyStoreFiles, whichKeyOpens, type ScanStore, type StoredFile, type RekeyProgress } from './store/index';
+export { createScanStore, ScanStoreError, EncryptedFileError, EncryptedFileReader, EncryptedFileWriter, listStoredFiles, reencryptFile, rekeyStoreFiles, whichKeyOpens, type ScanStore, type StoredFile, type RekeyProgress } from './store/index';
 export { createImportService, type ImportService, type ImportJobState, type ImportRequest, type ImportActor } from './import/index';
 export { writeOctreeGeneration, removeOctreeGeneration, octreePrefixOf, type OctreeAttributeValues } from './import/reindex';
 

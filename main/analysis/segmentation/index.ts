@@ -22,6 +22,7 @@ export { loadModel, parseManifest, modelManifestSchema, sha256Hex, type LoadedMo
 export { PROVIDER_NAMES, defaultProviderOrder, parseProviderList, type ProviderName, type ProviderAttempt } from './providers';
 export { decodeImage, encodeMaskPng, type DecodedImage } from './image-io';
 export type { ModelInfo } from './worker-protocol';
+export { activeModelManifest, bundledModelManifest, describeActiveModel, installAndActivateModel, useBundledModel, type ActiveModelInfo } from './active-model';
 
 export interface SegmenterOptions {
   manifestPath: string;
@@ -156,6 +157,8 @@ export interface InstalledModel {
   manifestPath: string;
   modelPath: string;
   manifest: ModelManifest;
+  /** The execution provider that opened it during validation (CPU). */
+  provider: ProviderName;
 }
 
 /**
@@ -185,5 +188,5 @@ export async function installModel(manifestPath: string, destDir: string): Promi
     await rm(tmpModel, { force: true });
     await rm(tmpManifest, { force: true });
   }
-  return { manifestPath: destManifest, modelPath, manifest: model.manifest };
+  return { manifestPath: destManifest, modelPath, manifest: model.manifest, provider: probe.provider };
 }
