@@ -1,3 +1,4 @@
+import { analysisRouter } from './analysis.router';
 import { assessmentsRouter } from './assessments.router';
 import { auditRouter } from './audit.router';
 import { backupRouter } from './backup.router';
@@ -23,6 +24,7 @@ export const appRouter = router({
   wounds: woundsRouter,
   scans: router({ ...scansRouter._def.record, ...scanInboxRouter._def.record }),
   assessments: assessmentsRouter,
+  analysis: analysisRouter,
   lan: lanRouter,
   audit: auditRouter,
   backup: backupRouter,

@@ -8,6 +8,7 @@ import { createKeytarKeyStore, type KeyStore } from '../vault/index';
 import { createScanFileGate, type ScanFileGate } from './scan-files';
 import { createWorkstation, type Workstation } from './workstation';
 import { createBackupService, type BackupService } from './backups';
+import { createWoundFinding, type WoundFinding } from './wound-finding';
 import { createLanService, lanOptionsFromEnv, type LanService, type LanServiceOptions } from './lan-wiring';
 
 export interface Services {
@@ -23,6 +24,8 @@ export interface Services {
   scanFiles: ScanFileGate;
   /** Backups, restore and key rotation (IT admins), and the browser host's backup downloads. */
   backups: BackupService;
+  /** "Find wound": one segmenter per workstation, created on first use. */
+  woundFinding: WoundFinding;
   logger: Logger;
 }
 
@@ -47,6 +50,7 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
   });
   const lan = createLanService({ dataDir: opts.dataDir, keyStore, logger, ...lanOptionsFromEnv(), ...opts.lan });
+  const woundFinding = createWoundFinding({ dataDir: opts.dataDir, logger });
   return {
     system: {
       info: getSystemInfo,
@@ -56,9 +60,10 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     workstation,
     scanFiles: createScanFileGate(workstation),
     backups: createBackupService({ workstation, keyStore, logger }),
+    woundFinding,
     logger,
     lan,
     // The receiver first: arrivals being filed finish before the clinics close.
-    dispose: () => lan.dispose().finally(() => workstation.dispose()),
+    dispose: () => lan.dispose().finally(() => Promise.all([workstation.dispose(), woundFinding.dispose()])).then(() => undefined),
   };
 }

@@ -122,6 +122,21 @@ export function AssessPanel({ scan, url, canWrite, initial, onSaved }: AssessPan
     }),
   );
 
+  const [found, setFound] = useState<{ provider: string; model: string; points: number } | null>(null);
+  const findWound = useMutation(
+    trpc.analysis.findWound.mutationOptions({
+      onSuccess: (r) => {
+        setOutline(r.outline);
+        setMethod('automatic');
+        setModelVersion(`${r.model.name} ${r.model.version}`);
+        setSelected(null);
+        setSaved(null);
+        setDrawing(false);
+        setFound({ provider: r.provider, model: `${r.model.name} ${r.model.version}`, points: r.woundPointCount });
+      },
+    }),
+  );
+
   const undo = () => {
     edit((o) => o.slice(0, -1));
     setSelected(null);
@@ -166,6 +181,16 @@ export function AssessPanel({ scan, url, canWrite, initial, onSaved }: AssessPan
           {canWrite && (
             <Paper withBorder p="sm">
               <Stack gap="xs">
+                <Button size="xs" onClick={() => findWound.mutate({ scanId: scan.id })} loading={findWound.isPending} disabled={findWound.isPending}>
+                  Find wound
+                </Button>
+                {findWound.isPending && <Text size="xs" c="dimmed">The wound model is looking at the scan…</Text>}
+                {findWound.isError && <Alert color="orange" title="No outline from the model" data-testid="find-wound-error">{messageOf(findWound.error)}</Alert>}
+                {found && (
+                  <Text size="xs" data-testid="found-by">
+                    Found by {found.model} on {found.provider.toUpperCase()} ({found.points.toLocaleString()} wound points)
+                  </Text>
+                )}
                 <Group gap="xs">
                   <Button size="xs" variant={drawing ? 'filled' : 'light'} onClick={() => setDrawing((d) => !d)} aria-pressed={drawing}>
                     {drawing ? 'Stop drawing' : 'Draw outline'}
