@@ -25,6 +25,8 @@ import { LockScreen } from './features/auth/LockScreen';
 import { PatientsScreen } from './features/patients/PatientsScreen';
 import { StaffScreen } from './features/admin/StaffScreen';
 import { AuditScreen } from './features/admin/AuditScreen';
+import { BackupsScreen } from './features/admin/BackupsScreen';
+import { ModelScreen } from './features/admin/ModelScreen';
 import { IncomingScansScreen } from './features/lan/IncomingScansScreen';
 import { TabletsScreen } from './features/lan/TabletsScreen';
 
@@ -45,6 +47,8 @@ const AREAS: Area[] = [
   { id: 'tablets', label: 'Tablets (LAN)', group: 'Administration', needs: 'devices.manage', render: () => <TabletsScreen /> },
   { id: 'staff', label: 'Staff', group: 'Administration', needs: 'staff.manage', render: () => <StaffScreen /> },
   { id: 'audit', label: 'Audit log', group: 'Administration', needs: 'audit.read', render: () => <AuditScreen /> },
+  { id: 'backups', label: 'Backups & keys', group: 'Administration', needs: 'backup.manage', render: () => <BackupsScreen /> },
+  { id: 'model', label: 'Wound model', group: 'Administration', needs: 'settings.manage', render: () => <ModelScreen /> },
   { id: 'system', label: 'System', group: 'Administration', render: () => <SystemScreen /> },
 ];
 
