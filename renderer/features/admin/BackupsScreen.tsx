@@ -127,7 +127,7 @@ export function BackupsScreen() {
           ) : (
             <FileInput label="Backup file (.cwbackup)" value={file} onChange={setFile} accept=".cwbackup" clearable />
           )}
-          <PasswordInput label="Backup password" value={restorePassword} onChange={(e) => setRestorePassword(e.currentTarget.value)} required />
+          <PasswordInput label="Password of this backup" value={restorePassword} onChange={(e) => setRestorePassword(e.currentTarget.value)} required />
           <TextInput label="Name of the restored clinic" value={newName} onChange={(e) => setNewName(e.currentTarget.value)} required />
           {restore.isError && <Alert color="red" data-testid="restore-error">{messageOf(restore.error)}</Alert>}
           {restore.isSuccess && <Alert color="teal" data-testid="restore-done">Restored as “{restore.data.name}” ({restore.data.scanFiles} scan files). Sign out and choose it at sign-in.</Alert>}
