@@ -154,7 +154,7 @@ describe.skipIf(skipKeyring)('scan files through the browser host (exact ranges,
   });
 
   it('gives nothing to a request without the launch secret, or with a forged one', async () => {
-    for (const headers of [{}, { cookie: `${nurseCookie.split('=')[0]}=forged` }]) {
+    for (const headers of [{} as Record<string, string>, { cookie: `${nurseCookie.split('=')[0]}=forged` }]) {
       const res = await get(host.port, url('octree.bin'), { ...headers, range: 'bytes=0-99' });
       expect(res.status).toBe(401);
       expect(res.body.includes(expected.get('octree.bin')!.subarray(0, 16))).toBe(false);
