@@ -41,7 +41,8 @@ describe('coherency segment-scan', () => {
     expect(s.points).toBe(ph.cloud.count);
     expect(Math.abs(s.wound_points / painted - 1)).toBeLessThan(0.1);
     expect(s.provider).toBe('cpu');
-    expect(s.model).toEqual({ name: 'wound-seg-unet', version: '1.0.0' });
+    const bundled = JSON.parse(readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'native-models', 'wound-seg', 'model.json'), 'utf8')) as { name: string; version: string };
+    expect(s.model).toEqual({ name: bundled.name, version: bundled.version });
     expect(s.units).toBe('m');
     expect(Object.keys(s.timings)).toEqual(['renderMs', 'inferenceMs', 'liftMs', 'totalMs']);
     expect(s.boundary.length).toBeGreaterThanOrEqual(3);

@@ -20,6 +20,8 @@ import { makeTexturedCylinder, skinTexture, type TexturedCylinder } from './phan
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..', '..');
 const manifestPath = join(repoRoot, 'native-models', 'wound-seg', 'model.json');
+/** The bundled model's name and version, as its manifest states them. */
+const bundled = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; version: string };
 const dataDir = join(repoRoot, '..', 'shared', 'datasets', 'fuseg', 'train');
 const LONG = 120_000;
 
@@ -120,7 +122,7 @@ describe('findWoundInScan on a generated limb scan with a real wound photo', () 
     expect(found.labels.length).toBe(scan.cloud.count);
     expect(found.woundPointCount).toBe(found.labels.reduce((a, b) => a + b, 0));
     expect(found.provider).toBe('cpu');
-    expect(found.model).toEqual({ name: 'wound-seg-unet', version: '1.0.0' });
+    expect(found.model).toEqual({ name: bundled.name, version: bundled.version });
     // No normals in the file: the view comes from PCA, signed toward the side the limb bulges to.
     const [dx, dy, dz] = found.viewDirection;
     expect(dz).toBeLessThan(-0.99);
