@@ -31,8 +31,45 @@ async function importAndOpen(page: Page, name: string, bytes: Uint8Array): Promi
   return dialog;
 }
 
-// FIXME (see the assessment report): the overlay pass draws no pixels on the e2e canvas yet, and the
-// fixed click positions land partly off the generated scan (LID_TOO_SPARSE, shown in words as designed).
+/** The lit part of the canvas (the scan drawn over the dark background): its bounding box in CSS pixels.
+ *  The scan must lie clear of the bottom strip, as the fitted view leaves it. */
+async function litBox(canvas: Locator): Promise<{ left: number; right: number; top: number; bottom: number }> {
+  const box = (await canvas.boundingBox())!;
+  const png = PNG.sync.read(await canvas.screenshot());
+  const sx = png.width / box.width;
+  const sy = png.height / box.height;
+  const lit = (x: number, y: number) => {
+    const i = 4 * (y * png.width + x);
+    return png.data[i]! + png.data[i + 1]! + png.data[i + 2]! > 120;
+  };
+  // Rows and columns with a run of lit pixels (so stray points do not count).
+  const rows: number[] = [];
+  const cols: number[] = [];
+  // The bottom strip holds the scale bar and the points readout (page elements over the canvas).
+  const rowsEnd = Math.floor(png.height - 70 * sy);
+  for (let y = 0; y < rowsEnd; y++) {
+    let n = 0;
+    for (let x = 0; x < png.width; x++) if (lit(x, y)) n++;
+    if (n > png.width * 0.05) rows.push(y);
+  }
+  for (let x = 0; x < png.width; x++) {
+    let n = 0;
+    for (let y = 0; y < rowsEnd; y++) if (lit(x, y)) n++;
+    if (n > png.height * 0.05) cols.push(x);
+  }
+  expect(rows.length, 'lit rows').toBeGreaterThan(20);
+  expect(cols.length, 'lit columns').toBeGreaterThan(20);
+  return { left: cols[0]! / sx, right: cols[cols.length - 1]! / sx, top: rows[0]! / sy, bottom: rows[rows.length - 1]! / sy };
+}
+
+// FIXME: the overlay now shows (the outline is cyan on the canvas, the find-wound story passes) and the
+// clicks, placed from the lit extent of the rendered scan, give a 24-point outline that measures
+// (area 9.86 cm², depth legend 4.2 mm). The story then hangs until the test timeout somewhere between
+// the figures check and "Save assessment" (never clicked: no "assessment-saved", "Depth colours" left
+// checked); most likely the `getByText('Depth colours').click()` on the Mantine switch label waiting
+// forever (no actionTimeout is configured), not yet confirmed. Note also that with 14 clicks the
+// lid fit refused the outline (LID_TOO_SPARSE): fitBand assigns each edge to one of 12 arcs by its
+// midpoint, so with few, unequal edges an arc can get no edge and hence 0 skin points.
 test.fixme('draw an outline on a scan, see the figures, lid and depth colours, save, reload and see the same figures', async ({ loggedInPage: page }) => {
   test.setTimeout(300_000);
   await clinicWithNurse(page);
@@ -40,16 +77,19 @@ test.fixme('draw an outline on a scan, see the figures, lid and depth colours, s
   const ph = makeCavityPhantom({ surface: 'plane', a: 14, b: 9, c: 4, spacing: 0.7, noise: 0.1, colored: true, seed: 5 });
   const dialog = await importAndOpen(page, 'wound.ply', encodePly(ph.cloud, 0.001));
   const canvas = dialog.locator('canvas');
-  const box = (await canvas.boundingBox())!;
 
   await dialog.getByRole('button', { name: 'Draw outline' }).click();
-  // The viewer fits the scan: ~92 mm of the scene span the canvas height; the camera looks down at 37°.
-  const pxPerMm = box.height / 92.7;
-  const cx = box.width / 2;
-  const cy = box.height / 2;
-  for (let k = 0; k < 14; k++) {
-    const t = (2 * Math.PI * k) / 14;
-    await canvas.click({ position: { x: cx + 1.3 * 14 * pxPerMm * Math.cos(t), y: cy + 1.3 * 9 * 0.8 * pxPerMm * Math.sin(t) } });
+  // Click positions from the rendered scan: the generated skin spans 64 × 54 mm around the wound,
+  // so its lit extent on the canvas gives the wound's centre and the pixels per mm along each axis.
+  const lit = await litBox(canvas);
+  const pxPerMmX = (lit.right - lit.left) / (2 * (14 + 18));
+  const pxPerMmY = (lit.bottom - lit.top) / (2 * (9 + 18));
+  const cx = (lit.left + lit.right) / 2;
+  const cy = (lit.top + lit.bottom) / 2;
+  // 24 vertices: close enough that every twelfth of the outline has skin beside it.
+  for (let k = 0; k < 24; k++) {
+    const t = (2 * Math.PI * k) / 24;
+    await canvas.click({ position: { x: cx + 1.3 * 14 * pxPerMmX * Math.cos(t), y: cy + 1.3 * 9 * pxPerMmY * Math.sin(t) } });
   }
   const count = Number(await dialog.getByTestId('outline-count').textContent());
   expect(count).toBeGreaterThanOrEqual(10);
@@ -57,7 +97,7 @@ test.fixme('draw an outline on a scan, see the figures, lid and depth colours, s
 
   const figures = dialog.getByTestId('assessment-figures');
   await expect(figures.or(dialog.getByTestId('measure-error'))).toBeVisible({ timeout: 60_000 });
-  expect(await dialog.getByTestId('measure-error').textContent().catch(() => null), 'measure error').toBeNull();
+  await expect(dialog.getByTestId('measure-error'), 'measure error').toHaveCount(0);
   const area = Number((await figures.locator('[data-figure="area"]').textContent())!.split(' ')[0]);
   expect(area).toBeGreaterThan(4); // the opening alone is π·14·9 mm² ≈ 4 cm²; the outline lies outside it
   expect(area).toBeLessThan(12);
@@ -101,7 +141,7 @@ test.fixme('draw an outline on a scan, see the figures, lid and depth colours, s
   await expect(page.getByRole('dialog').getByTestId('assessment-figures').locator('[data-figure="area"]')).toHaveText(savedArea, { timeout: 60_000 });
 });
 
-test.fixme('find wound: the model outlines the wound on a scan, drawn in the viewer, and the provider is named', async ({ loggedInPage: page }) => {
+test('find wound: the model outlines the wound on a scan, drawn in the viewer, and the provider is named', async ({ loggedInPage: page }) => {
   test.setTimeout(300_000);
   await clinicWithNurse(page);
   // A limb scan textured with a validation photograph of a real wound (as the wound finder's tests use).

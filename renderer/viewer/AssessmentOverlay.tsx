@@ -7,12 +7,14 @@
  */
 import { useEffect, useMemo } from 'react';
 import { useThree } from '@react-three/fiber';
-import { BufferAttribute, BufferGeometry, DoubleSide, Group, LineBasicMaterial, LineLoop, Mesh, MeshBasicMaterial, Points, PointsMaterial, type Object3D } from 'three';
+import { BufferAttribute, BufferGeometry, Color, DoubleSide, SRGBColorSpace, Group, LineBasicMaterial, LineLoop, Mesh, MeshBasicMaterial, Points, PointsMaterial, type Object3D } from 'three';
 
 export const OVERLAY_LAYER = 2;
 /** The outline's colour (cyan: far from skin and wound-bed hues). Tests look for it on the canvas. */
 export const OUTLINE_RGB: [number, number, number] = [0, 229, 255];
 const SELECTED_RGB: [number, number, number] = [255, 214, 10];
+/** Above this many vertices only the selected vertex's handle is drawn. */
+const MAX_HANDLES = 48;
 
 export interface OverlayData {
   outline: [number, number, number][];
@@ -60,9 +62,15 @@ function densify(outline: [number, number, number][], stepMm: number): Float32Ar
   return new Float32Array(out);
 }
 
+/** An sRGB colour (0..255, as the legend and the tests see it) in the renderer's linear working space. */
+function linear(c: [number, number, number]): [number, number, number] {
+  const col = new Color().setRGB(c[0] / 255, c[1] / 255, c[2] / 255, SRGBColorSpace);
+  return [col.r, col.g, col.b];
+}
+
 function build(data: OverlayData): Group {
   const group = new Group();
-  const rgb = (c: [number, number, number]) => c.map((v) => v / 255) as [number, number, number];
+  const rgb = linear;
   if (data.lid && data.lid.indices.length >= 3) {
     const g = new BufferGeometry();
     g.setAttribute('position', new BufferAttribute(new Float32Array(data.lid.positions), 3));
@@ -74,10 +82,7 @@ function build(data: OverlayData): Group {
     const colours = new Float32Array(3 * n);
     const max = data.depth.max > 0 ? data.depth.max : 1;
     for (let i = 0; i < n; i++) {
-      const c = heatColour(data.depth.depthMm[i]! / max);
-      colours[3 * i] = c[0] / 255;
-      colours[3 * i + 1] = c[1] / 255;
-      colours[3 * i + 2] = c[2] / 255;
+      colours.set(linear(heatColour(data.depth.depthMm[i]! / max)), 3 * i);
     }
     const g = new BufferGeometry();
     g.setAttribute('position', new BufferAttribute(new Float32Array(data.depth.positions), 3));
@@ -98,15 +103,15 @@ function build(data: OverlayData): Group {
     dotMaterial.color.setRGB(r, g, b);
     group.add(new Points(dots, dotMaterial));
   }
-  if (data.outline.length >= 1) {
+  // Vertex handles: all of them while the outline is sparse enough for them to be told apart (a
+  // drawn one); on a dense outline (the model's) only the selected one, or they would hide the line.
+  if (data.outline.length >= 1 && (data.outline.length <= MAX_HANDLES || data.selected !== null)) {
     const handles = new BufferGeometry();
-    const n = data.outline.length;
-    handles.setAttribute('position', new BufferAttribute(new Float32Array(data.outline.flat()), 3));
+    const shown = data.outline.length <= MAX_HANDLES ? data.outline.map((_, i) => i) : [data.selected!];
+    const n = shown.length;
+    handles.setAttribute('position', new BufferAttribute(new Float32Array(shown.flatMap((i) => data.outline[i] ?? [0, 0, 0])), 3));
     const colours = new Float32Array(3 * n);
-    for (let i = 0; i < n; i++) {
-      const c = rgb(i === data.selected ? SELECTED_RGB : [255, 255, 255]);
-      colours.set(c, 3 * i);
-    }
+    shown.forEach((i, k) => colours.set(rgb(i === data.selected ? SELECTED_RGB : [255, 255, 255]), 3 * k));
     handles.setAttribute('color', new BufferAttribute(colours, 3));
     group.add(new Points(handles, new PointsMaterial({ size: 9, sizeAttenuation: false, vertexColors: true, depthTest: false })));
   }
@@ -114,6 +119,10 @@ function build(data: OverlayData): Group {
     o.layers.set(OVERLAY_LAYER);
     o.renderOrder = 10;
     o.frustumCulled = false;
+    // Exact colours (the legend's, the outline's): r3f's default ACES tone mapping would wash the
+    // cyan out to a pale grey-blue and shift the heat map away from its legend.
+    const material = (o as Mesh).material;
+    for (const m of Array.isArray(material) ? material : material ? [material] : []) m.toneMapped = false;
   });
   return group;
 }
