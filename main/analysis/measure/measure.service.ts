@@ -640,8 +640,9 @@ function fitBand(local: LocalCoords, xyz: Float64Array, count: number, poly: Pol
     const j = (i + 1) % n;
     cum[i + 1] = cum[i]! + Math.hypot(ol[3 * j]! - ol[3 * i]!, ol[3 * j + 1]! - ol[3 * i + 1]!, ol[3 * j + 2]! - ol[3 * i + 2]!);
   }
-  const arcOf = new Int32Array(n);
-  for (let i = 0; i < n; i++) arcOf[i] = Math.min(COVERAGE_ARCS - 1, Math.floor((COVERAGE_ARCS * (cum[i]! + cum[i + 1]!)) / 2 / cum[n]!));
+  // A band point counts for the twelfth of the outline its nearest outline point lies in (by arc
+  // length), so a long edge of a hand-drawn outline spreads over every twelfth it spans.
+  const arcAt = (edge: number, t: number): number => Math.min(COVERAGE_ARCS - 1, Math.floor((COVERAGE_ARCS * (cum[edge]! + t * (cum[edge + 1]! - cum[edge]!))) / cum[n]!));
   const arcCount = new Int32Array(COVERAGE_ARCS);
   const outer = band.gap + band.width;
   const hit = { edge: 0, t: 0 };
@@ -658,7 +659,7 @@ function fitBand(local: LocalCoords, xyz: Float64Array, count: number, poly: Pol
     const d3 = segmentDistance3(xyz, i, ol, hit.edge, (hit.edge + 1) % n);
     if (d3 < band.gap || d3 > outer) continue;
     members.push(i);
-    arcCount[arcOf[hit.edge]!]!++;
+    arcCount[arcAt(hit.edge, hit.t)]!++;
   }
   const total = members.length;
   let minArc = Infinity;

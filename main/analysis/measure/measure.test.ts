@@ -240,6 +240,24 @@ describe('robustness', () => {
     expect(c.volume_cm3).toBeCloseTo(a.volume_cm3, 6);
   });
 
+  it('measures a hand-drawn outline of few, unequal edges (coverage is checked along the outline, not per edge)', () => {
+    // A nurse clicks 10 points round one half and one point on the far side: two edges then span
+    // a quarter of the outline each. The skin all round is scanned, so the lid must fit.
+    const ph = makeCavityPhantom({ surface: 'plane', ...SIZE[5], c: 4, spacing: 0.8, noise: 0.2, seed: 31 });
+    const degrees = [0, 20, 40, 60, 80, 100, 120, 140, 160, 180, 270];
+    const drawn = degrees.map((d) => [1.15 * SIZE[5].a * Math.cos((d * Math.PI) / 180), 1.15 * SIZE[5].b * Math.sin((d * Math.PI) / 180), 0]);
+    const m = measureWound(ph.cloud, drawn);
+    // The polygon's own area (shoelace) is the lid's opening on flat skin.
+    let twice = 0;
+    for (let i = 0; i < drawn.length; i++) {
+      const [x0, y0] = drawn[i]!;
+      const [x1, y1] = drawn[(i + 1) % drawn.length]!;
+      twice += x0! * y1! - x1! * y0!;
+    }
+    expect(m.area_cm2).toBeCloseTo(Math.abs(twice) / 2 / 100, 1);
+    expect(m.volume_cm3).toBeGreaterThan(0);
+  });
+
   it('per-point depths and the inside mask agree with the phantom', () => {
     const ph = makeCavityPhantom({ surface: 'plane', ...SIZE[5], c: 5, spacing: 0.8, noise: 0 });
     const m = measureWound(ph.cloud, ph.outline);
