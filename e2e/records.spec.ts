@@ -1,5 +1,17 @@
 import { request as httpRequest } from 'node:http';
-import { test, expect } from './fixtures';
+import { expect, startHost, test as base, type HostProcess } from './fixtures';
+
+/** This story starts at first run, so its host has a data dir of its own that no other spec enrols into. */
+const test = base.extend<object, { host: HostProcess }>({
+  host: [
+    async ({}, use) => {
+      const host = await startHost();
+      await use(host);
+      await host.stop();
+    },
+    { scope: 'worker' },
+  ],
+});
 
 const PASSWORD = 'correct horse battery staple';
 
