@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { backupExportInputSchema, backupListingSchema, backupNameSchema, operationProgressSchema, restoreInputSchema, type OperationProgress } from '../../common/backups';
 import { BACKUP_FILES_PREFIX, BACKUP_UPLOAD_CHUNK_BYTES, MAX_BACKUP_UPLOAD_BYTES } from './backups';
 import { permitted, router } from './trpc';
+import { eventStream } from './event-stream';
 
 const manage = permitted('backup.manage');
 
@@ -64,25 +65,13 @@ export const backupRouter = router({
     .mutation(({ ctx }) => ctx.services.backups.rotateKey(ctx.clinic, ctx.actor)),
 
   /** Progress of this clinic's long operations (export, restore, rotate), live. */
-  onProgress: manage.subscription(async function* ({ ctx, signal }) {
-    const queue: OperationProgress[] = [];
-    let wake: (() => void) | null = null;
-    const off = ctx.services.backups.onDidProgress((p) => {
-      if (p.clinicId !== ctx.clinic.id) return;
-      queue.push(operationProgressSchema.parse(p));
-      wake?.();
-    });
-    try {
-      while (!signal?.aborted) {
-        while (queue.length) yield queue.shift()!;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          signal?.addEventListener('abort', () => resolve(), { once: true });
-        });
-        wake = null;
-      }
-    } finally {
-      off();
-    }
-  }),
+  onProgress: manage.subscription(({ ctx, signal }) =>
+    eventStream<OperationProgress>(
+      (push) =>
+        ctx.services.backups.onDidProgress((p) => {
+          if (p.clinicId === ctx.clinic.id) push(operationProgressSchema.parse(p));
+        }),
+      signal,
+    ),
+  ),
 });

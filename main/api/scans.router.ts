@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { idSchema } from '../../common/records';
 import { importJobSchema, MAX_UPLOAD_BYTES, scanSchema, UPLOAD_CHUNK_BYTES, type ImportJob } from '../../common/scans';
 import { octreePrefixOf, type ImportJobState } from '../scans/index';
+import { eventStream } from './event-stream';
 import { SCAN_FILES_PREFIX } from './scan-files';
 import { permitted, router } from './trpc';
 
@@ -102,26 +103,7 @@ export const scansRouter = router({
   jobs: permitted('clinical.read').output(z.array(importJobSchema)).query(({ ctx }) => ctx.clinic.imports.list().map(toJob)),
 
   /** Import progress, live: every change of every job of this clinic. */
-  onJob: permitted('clinical.read').subscription(async function* ({ ctx, signal }) {
-    const queue: ImportJob[] = [];
-    let wake: (() => void) | null = null;
-    const off = ctx.clinic.imports.onDidChangeJob((job) => {
-      queue.push(toJob(job));
-      wake?.();
-    });
-    try {
-      while (!signal?.aborted) {
-        while (queue.length) yield queue.shift()!;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          signal?.addEventListener('abort', () => resolve(), { once: true });
-        });
-        wake = null;
-      }
-    } finally {
-      off();
-    }
-  }),
+  onJob: permitted('clinical.read').subscription(({ ctx, signal }) => eventStream<ImportJob>((push) => ctx.clinic.imports.onDidChangeJob((job) => push(toJob(job))), signal)),
 
   /** Deletes the scan's row (audited) and its encrypted files. */
   delete: permitted('clinical.write')
