@@ -1,5 +1,5 @@
 /** Enrolment and opening of clinics with the REAL keychain (scripts/with-keyring.sh). */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -7,13 +7,17 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPatientsRepository, NotAClinicRecordError, WrongKeyError } from '../records/index';
 import { createMemoryLogger } from '../shared/logger';
-import { assertKeyringWhenRequired, KEYRING_SKIP_REASON, skipKeyring, tempDir, testKeyStore } from './test-helpers';
+import { assertKeyringWhenRequired, KEYRING_SKIP_REASON, skipKeyring, tempDir, TEST_SERVICE, testKeyStore } from './test-helpers';
 import { createAuthService } from './auth.service';
 import { enrolClinic, listClinics, openClinic } from './clinics';
 import { ClinicKeyMissingError, ClinicNotEnrolledError } from './errors';
 
 const FAST = { log2N: 12, r: 8, p: 1 };
 const logger = createMemoryLogger();
+/** True when every command is on PATH. */
+function hasTools(...tools: string[]): boolean {
+  return tools.every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
+}
 const admin = { username: 'it.admin', displayName: 'IT Admin', password: 'first admin password' };
 
 describe.skipIf(skipKeyring)(`clinics on a workstation${skipKeyring ? ` — skipped: ${KEYRING_SKIP_REASON}` : ''}`, () => {
@@ -65,6 +69,31 @@ describe.skipIf(skipKeyring)(`clinics on a workstation${skipKeyring ? ` — skip
     const auth = createAuthService({ record: opened.record, logger, scrypt: FAST });
     await expect(auth.login('it.admin', admin.password)).resolves.toMatchObject({ permissions: expect.arrayContaining(['staff.manage']) });
     opened.record.dispose();
+  });
+
+  // What IT does to inspect a record outside the app: read the clinic's key from the Secret Service
+  // with libsecret's own `secret-tool` (not our code) and open the file with Debian's `sqlcipher`.
+  // .ci/run installs both (SQLCipher 4, built from Debian's own source package where the release is older).
+  it.skipIf(!process.env.CI && !process.env.COHERENCY_REQUIRE_SQLCIPHER && !hasTools('secret-tool', 'sqlcipher'))('IT opens the record with the key from the keychain in Debian’s sqlcipher CLI; a wrong key reads nothing', async () => {
+    const a = await enrolClinic({ name: 'North Wound Clinic', admin }, deps());
+    enrolled.push(a.clinic.id);
+    createPatientsRepository(a.record).create({ mrn: 'MRN-CLI-0417', givenName: 'Euphemia', familyName: 'Lamb', dateOfBirth: '1890-02-03', sex: 'female' }, { id: a.admin.id, roles: ['nurse'] });
+    a.record.dispose();
+    const before = readFileSync(a.clinic.file);
+
+    const hex = execFileSync('secret-tool', ['lookup', 'service', TEST_SERVICE, 'account', a.clinic.id], { encoding: 'utf8' }).trim();
+    expect(hex).toMatch(/^[0-9a-f]{64}$/);
+    const version = execFileSync('sqlcipher', [':memory:'], { input: 'PRAGMA cipher_version;\n', encoding: 'utf8' }).trim();
+    expect(Number(version.split('.')[0]), `sqlcipher CLI is SQLCipher ${version}; the record is SQLCipher 4`).toBeGreaterThanOrEqual(4);
+    const read = (key: string) => spawnSync('sqlcipher', ['-readonly', a.clinic.file], { input: `PRAGMA key = "x'${key}'";\nSELECT mrn, given_name, family_name FROM patients;\n`, encoding: 'utf8' });
+    const opened = read(hex);
+    expect(opened.status, opened.stderr).toBe(0);
+    expect(opened.stdout).toContain('MRN-CLI-0417|Euphemia|Lamb');
+
+    const wrong = read(hex.replace(/^./, (c) => (c === '0' ? '1' : '0')));
+    expect(`${wrong.stdout}${wrong.stderr}`).toMatch(/file is (encrypted or is )?not a database/);
+    expect(wrong.stdout).not.toContain('Lamb');
+    expect(readFileSync(a.clinic.file).equals(before)).toBe(true);
   });
 
   it('refuses a swapped record (each clinic’s key opens only its own file) and an unknown clinic', async () => {
