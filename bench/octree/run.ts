@@ -122,6 +122,8 @@ async function writeLas(cloud: PointCloud, path: string): Promise<void> {
     if (v < min[a]!) min[a] = v;
     if (v > max[a]!) max[a] = v;
   }
+  // The header's box must hold the QUANTISED points (PotreeConverter refuses a point outside it).
+  for (let a = 0; a < 3; a++) max[a] = min[a]! + Math.round((max[a]! - min[a]!) / scale) * scale;
   const header = Buffer.alloc(227);
   header.write('LASF', 0, 'ascii');
   header.writeUInt8(1, 24);
@@ -162,19 +164,30 @@ async function writeLas(cloud: PointCloud, path: string): Promise<void> {
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }
 
-async function runPotreeConverter(binary: string, las: string, outDir: string): Promise<{ seconds: number; peakMb: number }> {
+/**
+ * Runs PotreeConverter; `seconds` is its own "duration:" (processing, as the issue's reference
+ * figures are: start of reading to the report), `processSeconds` the whole process. Its duration
+ * includes joining its progress monitor, a thread that sleeps in 1 s steps (Monitor.h), so it is up
+ * to 1 s longer than the work; the line printed gives the ratio both ways.
+ */
+async function runPotreeConverter(binary: string, las: string, outDir: string): Promise<{ seconds: number; processSeconds: number; peakMb: number }> {
   const start = performance.now();
-  const child = spawn(binary, [las, '-o', outDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(binary, [las, '-o', outDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let peak = 0;
   const timer = setInterval(() => {
     if (child.pid) peak = Math.max(peak, vmHwmMb(child.pid) || 0);
   }, 10);
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearInterval(timer);
-  if (code !== 0) throw new Error(`PotreeConverter exited with ${code}: ${stderr.slice(-500)}`);
-  return { seconds: (performance.now() - start) / 1000, peakMb: peak };
+  const processSeconds = (performance.now() - start) / 1000;
+  if (code !== 0) throw new Error(`PotreeConverter exited with ${code}: ${(stderr || stdout).slice(-500)}`);
+  const reported = /^duration:\s*([\d.']+)s/m.exec(stdout);
+  if (!reported) throw new Error(`PotreeConverter printed no "duration:" line: ${stdout.slice(-300)}`);
+  return { seconds: Number(reported[1]!.replace(/'/g, '')), processSeconds, peakMb: peak };
 }
 
 const mb = (bytes: number): number => bytes / (1 << 20);
@@ -194,12 +207,13 @@ async function main(): Promise<void> {
   const gc = runInNewContext('gc') as () => void;
   const median = (values: number[]): number => [...values].sort((x, y) => x - y)[values.length >> 1]!;
   const goals: string[] = [];
+  const measuredGoals: string[] = [];
   try {
     for (const size of SIZES) {
       const cloud = skinScan(size);
       const cloudMb = mb(cloud.positions.byteLength + (cloud.colors?.byteLength ?? 0));
       const ref = REFERENCE[size];
-      const wall: number[] = [], cpu: number[] = [], peak: number[] = [], theirWall: number[] = [], theirPeak: number[] = [];
+      const wall: number[] = [], cpu: number[] = [], peak: number[] = [], theirWall: number[] = [], theirProcess: number[] = [], theirPeak: number[] = [];
       const loadBefore = loadavg()[0]!;
       let last: Awaited<ReturnType<typeof buildOctree>> | null = null;
       let las: string | null = null;
@@ -211,6 +225,7 @@ async function main(): Promise<void> {
         if (converter && las) {
           const theirs = await runPotreeConverter(converter, las, join(work, `potree-${size}-${run}`));
           theirWall.push(theirs.seconds);
+          theirProcess.push(theirs.processSeconds);
           theirPeak.push(theirs.peakMb);
           await rm(join(work, `potree-${size}-${run}`), { recursive: true, force: true });
         }
@@ -245,11 +260,13 @@ async function main(): Promise<void> {
       }
       if (converter) {
         const t = median(theirWall);
-        line += `\n      PotreeConverter measured now: ${t.toFixed(2)} s median [${list(theirWall)}], peak ${median(theirPeak).toFixed(0)} MB → wall ratio ours/theirs ${(seconds / t).toFixed(2)}`;
+        line += `\n      PotreeConverter measured now: processing ${t.toFixed(2)} s median [${list(theirWall)}] (whole process ${median(theirProcess).toFixed(2)} s), peak ${median(theirPeak).toFixed(0)} MB → wall ratio ours/theirs ${(seconds / t).toFixed(2)} (${(seconds / Math.max(0.01, t - 1)).toFixed(2)} if the up-to-1 s join of its monitor thread, timed inside its duration, is taken off), peak ratio ${(peakMb / median(theirPeak)).toFixed(2)}`;
+        measuredGoals.push(`${size / 1e6} M: ${seconds <= t ? 'met' : 'NOT met'} (${(seconds / t).toFixed(2)})`);
       }
       console.log(line);
     }
-    if (goals.length > 0) console.log(`goal (wall time no more than PotreeConverter 2.1's processing time): ${goals.join(', ')}`);
+    if (goals.length > 0) console.log(`goal against the issue's PotreeConverter 2.1 reference (wall time no more than its processing time): ${goals.join(', ')}`);
+    if (measuredGoals.length > 0) console.log(`goal against PotreeConverter measured in this run: ${measuredGoals.join(', ')}`);
   } finally {
     await pool.dispose();
     if (!KEEP) await rm(work, { recursive: true, force: true });
