@@ -17,6 +17,7 @@ import { listStoredFiles } from '../scans/index';
 import { silentLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
 import { assertKeyringWhenRequired, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
+import { serveAppFile } from '../electron/app-files';
 import { readBackupManifest } from './backup-archive';
 import { createCaller, createContextInner, createServices, type Services } from './index';
 import { nextKeyAccount, previousKeyAccount } from './key-rotation';
@@ -146,6 +147,17 @@ describe.skipIf(skipKeyring)('backups, restore and key rotation (real record, st
     expect((await services.backups.serveDownload('admin', 'nope')).status).toBe(404);
     expect(await appCode(caller('other').backup.downloadUrl({ name: backupName }))).toBe('NOT_FOUND');
     expect(await appCode(caller('nurse').backup.downloadUrl({ name: backupName }))).toBe('FORBIDDEN');
+  });
+
+  it('the desktop app’s app:// protocol streams a backup by its link (Electron then shows its Save dialog)', async () => {
+    const { url } = await caller('admin').backup.downloadUrl({ name: backupName });
+    const r = await serveAppFile(services, url, null);
+    expect(r?.status).toBe(200);
+    expect(r?.headers.get('content-disposition')).toBe(`attachment; filename="${backupName}"`);
+    const bytes = Buffer.from(await r!.arrayBuffer());
+    expect(bytes.equals(readFileSync(join(dataDir, 'backups', backupName)))).toBe(true);
+    expect((await serveAppFile(services, `${url}x`, null))?.status).toBe(404);
+    expect(await serveAppFile(services, '/index.html', null)).toBeNull();
   });
 
   it('restores into a NEW clinic: new id and key, every row and byte-identical scan files; the original is untouched', { timeout: 90_000 }, async () => {

@@ -67,6 +67,12 @@ export interface BackupService {
   uploadChunk(connectionId: string, uploadId: string, offset: number, data: Buffer): Promise<{ received: number }>;
   mintDownload(connectionId: string, clinicId: string, name: string): string;
   serveDownload(connectionId: string, pathAfterPrefix: string): Promise<DownloadResponse>;
+  /**
+   * The desktop app's form: its app:// protocol cannot tell which window asked, so the link's own
+   * window is assumed (only the app's own top-level frames load app:// at all); every other check
+   * (expiry, signed in, same clinic, backup.manage) is the same.
+   */
+  serveDownloadForOwner(pathAfterPrefix: string): Promise<DownloadResponse>;
 }
 
 interface Upload {
@@ -248,6 +254,10 @@ export function createBackupService(deps: { workstation: Workstation; keyStore: 
       const token = randomBytes(24).toString('base64url');
       downloads.set(token, { connectionId, clinicId, name, expiresAt: t + DOWNLOAD_TTL_MS });
       return token;
+    },
+
+    serveDownloadForOwner(path) {
+      return service.serveDownload(downloads.get(path)?.connectionId ?? '', path);
     },
 
     async serveDownload(connectionId, path) {

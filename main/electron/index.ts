@@ -1,13 +1,15 @@
 /**
- * The Electron shell: windows, the app:// protocol that serves the renderer, the IPC end of the
+ * The Electron shell: windows, the app:// protocol that serves the renderer (and, through
+ * app-files.ts, scan files and backup downloads), the IPC end of the
  * one tRPC router, and nothing else. Every service is plain Node and built by createServices.
  */
 import { app, BrowserWindow, net, powerMonitor, protocol, session, shell } from 'electron';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createIPCHandler } from 'trpc-electron/main';
-import { appRouter, createContextInner, createServices, SCAN_FILES_PREFIX } from '../api/index';
+import { appRouter, createContextInner, createServices } from '../api/index';
 import { contentSecurityPolicy } from '../shared/csp';
+import { serveAppFile } from './app-files';
 
 const APP_SCHEME = 'app';
 const APP_ORIGIN = `${APP_SCHEME}://workstation`;
@@ -35,10 +37,9 @@ async function main(): Promise<void> {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
     if (url.host !== 'workstation') return new Response('not found', { status: 404 });
-    if (url.pathname.startsWith(SCAN_FILES_PREFIX)) {
-      const r = await services.scanFiles.serveForOwner(url.pathname.slice(SCAN_FILES_PREFIX.length), request.headers.get('range'));
-      return new Response(r.body ? new Uint8Array(r.body) : null, { status: r.status, headers: r.headers });
-    }
+    // Scan files for the viewer and backup downloads (Electron shows its Save dialog for those).
+    const file = await serveAppFile(services, url.pathname, request.headers.get('range'));
+    if (file) return file;
     const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '') || 'index.html';
     if (rel.split(sep).includes('..')) return new Response('bad path', { status: 400 });
     let response = await net.fetch(pathToFileURL(join(rendererDir, rel)).toString()).catch(() => null);
