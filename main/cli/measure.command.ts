@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { LengthUnit } from '../../common/point-cloud';
+import { measurementFigures } from '../analysis/assessment/index';
 import { MeasureError, measureWound, type WoundMeasurement } from '../analysis/measure/index';
 import { MILLIMETRES_PER_UNIT, isScanFormatError, readPointCloudFile, toMillimetres } from '../scans/index';
 import { parseArgs, type CliCommand } from './command';
@@ -9,23 +10,11 @@ const UNITS = Object.keys(MILLIMETRES_PER_UNIT) as KnownUnit[];
 
 /** The figures the CLI prints (the per-point arrays and the lid mesh stay in the app). */
 export function summarise(m: WoundMeasurement): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    area_cm2: m.area_cm2,
-    projected_area_cm2: m.projected_area_cm2,
-    perimeter_cm: m.perimeter_cm,
-    length_cm: m.length_cm,
-    width_cm: m.width_cm,
-    max_depth_mm: m.max_depth_mm,
-    mean_depth_mm: m.mean_depth_mm,
-    volume_cm3: m.volume_cm3,
-    raised_volume_cm3: m.raised_volume_cm3,
-    tissue_pct: m.tissue_pct,
-  };
-  if (m.tissue_unavailable_reason) out.tissue_unavailable_reason = m.tissue_unavailable_reason;
-  if (m.head_to_toe_length_cm !== undefined) {
-    out.head_to_toe_length_cm = m.head_to_toe_length_cm;
-    out.width_across_cm = m.width_across_cm;
-  }
+  // The app's figures, less the keys that only apply to some measurements when they do not.
+  const { tissue_unavailable_reason, head_to_toe_length_cm, width_across_cm, ...figures } = measurementFigures(m);
+  const out: Record<string, unknown> = figures;
+  if (m.tissue_unavailable_reason) out.tissue_unavailable_reason = tissue_unavailable_reason;
+  if (head_to_toe_length_cm !== null) Object.assign(out, { head_to_toe_length_cm, width_across_cm });
   return out;
 }
 

@@ -3,4 +3,4 @@
  * summary the UI and the record use (figures in display units, lid mesh, depth overlay).
  */
 export { createMeasureRunner, type MeasureRunner, type MeasureRunResult, type MeasureRunnerOptions } from './measure-runner';
-export type { MeasureSummary } from './summarise';
+export { measurementFigures, type MeasureSummary } from './summarise';

@@ -28,6 +28,25 @@ export interface MeasureSummary {
   perPoint?: { insideMask: Uint8Array; depthMm: Float32Array };
 }
 
+/** The figures of a measurement in display units, every key present (null where not measured). */
+export function measurementFigures(m: WoundMeasurement): MeasureSummary['figures'] {
+  return {
+    area_cm2: m.area_cm2,
+    projected_area_cm2: m.projected_area_cm2,
+    perimeter_cm: m.perimeter_cm,
+    length_cm: m.length_cm,
+    width_cm: m.width_cm,
+    max_depth_mm: m.max_depth_mm,
+    mean_depth_mm: m.mean_depth_mm,
+    volume_cm3: m.volume_cm3,
+    raised_volume_cm3: m.raised_volume_cm3,
+    tissue_pct: m.tissue_pct ? { ...m.tissue_pct } : null,
+    tissue_unavailable_reason: m.tissue_pct ? null : (m.tissue_unavailable_reason ?? 'not measured'),
+    head_to_toe_length_cm: m.head_to_toe_length_cm ?? null,
+    width_across_cm: m.width_across_cm ?? null,
+  };
+}
+
 export function summarise(cloud: PointCloud, m: WoundMeasurement, opts: { perPoint: boolean; maxOverlayPoints: number }): MeasureSummary {
   const inside: number[] = [];
   for (let i = 0; i < cloud.count; i++) if (m.insideMask[i] && Number.isFinite(m.perPointDepthMm[i]!)) inside.push(i);
@@ -49,21 +68,7 @@ export function summarise(cloud: PointCloud, m: WoundMeasurement, opts: { perPoi
     if (d > max) max = d;
   }
   const summary: MeasureSummary = {
-    figures: {
-      area_cm2: m.area_cm2,
-      projected_area_cm2: m.projected_area_cm2,
-      perimeter_cm: m.perimeter_cm,
-      length_cm: m.length_cm,
-      width_cm: m.width_cm,
-      max_depth_mm: m.max_depth_mm,
-      mean_depth_mm: m.mean_depth_mm,
-      volume_cm3: m.volume_cm3,
-      raised_volume_cm3: m.raised_volume_cm3,
-      tissue_pct: m.tissue_pct ? { ...m.tissue_pct } : null,
-      tissue_unavailable_reason: m.tissue_pct ? null : (m.tissue_unavailable_reason ?? 'not measured'),
-      head_to_toe_length_cm: m.head_to_toe_length_cm ?? null,
-      width_across_cm: m.width_across_cm ?? null,
-    },
+    figures: measurementFigures(m),
     lid: { positions: new Float32Array(m.lid.positions), indices: new Uint32Array(m.lid.indices) },
     overlay: { positions, depthMm, min: Number.isFinite(min) ? min : 0, max: Number.isFinite(max) ? max : 0, total },
     woundPointCount: m.diagnostics.woundPointCount,
