@@ -17,7 +17,7 @@ import { listStoredFiles } from '../scans/index';
 import { silentLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
 import { assertKeyringWhenRequired, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
-import { serveAppFile } from '../electron/app-files';
+import { serveAppFile } from './app-files';
 import { readBackupManifest } from './backup-archive';
 import { createCaller, createContextInner, createServices, type Services } from './index';
 import { nextKeyAccount, previousKeyAccount } from './key-rotation';

@@ -5,3 +5,4 @@ export { newConnectionId, type Workstation, type OpenClinic } from './workstatio
 export type { Access, Meta } from './trpc';
 export { SCAN_FILES_PREFIX, type ScanFileGate } from './scan-files';
 export { BACKUP_FILES_PREFIX, type BackupService } from './backups';
+export { serveAppFile } from './app-files';

@@ -2,11 +2,13 @@
  * The files the desktop app serves over its app:// protocol besides the renderer: decrypted scan
  * files for the viewer (byte ranges) and backup downloads (a capability link; the `download`
  * attribute makes Electron show its Save dialog). Plain Node and Fetch types, no Electron, so it is
- * tested without the Electron binary; main/electron/index.ts only calls it.
+ * tested without the Electron binary; main/electron/index.ts only calls it (through main/api/index).
  */
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { BACKUP_FILES_PREFIX, SCAN_FILES_PREFIX, type Services } from '../api/index';
+import { BACKUP_FILES_PREFIX } from './backups';
+import { SCAN_FILES_PREFIX } from './scan-files';
+import type { Services } from './services';
 
 type FileServices = Pick<Services, 'scanFiles' | 'backups'>;
 
