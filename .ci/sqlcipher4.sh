@@ -7,6 +7,7 @@
 # sqlcipher source package from trixie (downloaded by apt, which checks it against trixie's signed
 # Sources index) on this release, with Debian's own rules, and installs the resulting .debs.
 # Only a deb-src line is added: no binary package ever comes from trixie. Takes ~2 minutes on 2 cores.
+# libsqlcipher-dev is installed too: bench/record builds SQLCipher-itself as its peer with it.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -42,5 +43,5 @@ apt-get source -qq "sqlcipher=$want" 2>&1 | grep -v -E "unsandboxed as root|^gpg
 cd sqlcipher-*/
 DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" dpkg-buildpackage -b -uc -us >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log" >&2; exit 1; }
 cd ..
-dpkg -i libsqlcipher1_*.deb sqlcipher_*.deb >/dev/null
+dpkg -i libsqlcipher1_*.deb libsqlcipher-dev_*.deb sqlcipher_*.deb >/dev/null
 echo "sqlcipher4: installed $(printf 'PRAGMA cipher_version;\n' | sqlcipher :memory:)"

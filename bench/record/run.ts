@@ -10,9 +10,13 @@
  * Both use the record's settings: WAL, synchronous=FULL (BENCH_SYNC=NORMAL to compare),
  * foreign keys on, 4096-byte pages, the library's 16 MB page cache. Goal: encrypted ≥ 0.8× plain.
  * A third file, the same cipher with page MACs off, is timed alongside as a diagnosis of the gap.
+ * Where libsqlcipher-dev is installed (and gcc), SQLCipher itself — the reference implementation,
+ * OpenSSL crypto — runs the bulk-insert workload keyed vs unkeyed in the same run
+ * (bench/record/sqlcipher-peer.c), so the gap can be compared with SQLCipher's own.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
@@ -112,6 +116,22 @@ function queryRound(db: Db, ids: string[]): number {
   return QUERIES / dt;
 }
 
+/** SQLCipher's own encrypted/plain bulk-insert figures on the same table, or why there are none. */
+function sqlcipherPeer(dir: string): { cipher: string; encrypted: number; plain: number } | string {
+  if (!existsSync('/usr/include/sqlcipher/sqlite3.h')) return 'libsqlcipher-dev not installed';
+  const binary = join(dir, 'sqlcipher-peer');
+  const source = join(import.meta.dirname, 'sqlcipher-peer.c');
+  const cc = spawnSync('gcc', ['-O2', '-o', binary, source, '-lsqlcipher'], { encoding: 'utf8' });
+  if (cc.status !== 0) return `could not build the peer: ${(cc.stderr || cc.error?.message || '').slice(0, 200)}`;
+  // The patients table and its indexes, from the app's migrations.
+  const statements = loadMigrations().flatMap((m) => m.statements).filter((st) => /CREATE TABLE `patients`|CREATE (UNIQUE )?INDEX `patients_/.test(st));
+  const schema = join(dir, 'peer-schema.sql');
+  writeFileSync(schema, statements.map((st) => `${st.trim().replace(/;$/, '')};`).join('\n'));
+  const run = spawnSync(binary, [schema, dir], { encoding: 'utf8' });
+  if (run.status !== 0) return `the peer failed: ${run.stderr.slice(0, 200)}`;
+  return JSON.parse(run.stdout.trim()) as { cipher: string; encrypted: number; plain: number };
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
@@ -146,6 +166,14 @@ try {
     `diagnosis: the same SQLCipher 4 pages without their HMAC-SHA512 (not an app setting) run at ${diag.ins.toFixed(2)}× / ${diag.c.toFixed(2)}× / ${diag.q.toFixed(2)}× plain;` +
       ` the rest of the gap is the per-page MAC (SQLite3MC's portable C SHA-512), which SQLCipher 4 compatibility and tamper detection require`,
   );
+  const peer = sqlcipherPeer(dir);
+  if (typeof peer === 'string') console.log(`SQLCipher itself: not run (${peer})`);
+  else {
+    console.log(
+      `SQLCipher ${peer.cipher} itself (OpenSSL), same table and batches: bulk inserts ${fmt(peer.encrypted)} keyed vs ${fmt(peer.plain)} unkeyed/s = ${(peer.encrypted / peer.plain).toFixed(2)}×` +
+        ` (ours ${(ins.enc / ins.plain).toFixed(2)}×): the SQLCipher 4 format's own cost on this workload`,
+    );
+  }
   const ratios = { 'bulk inserts': ins.enc / ins.plain, 'single-row commits': c.enc / c.plain, 'point queries': q.enc / q.plain };
   const missed = Object.entries(ratios).filter(([, r]) => r < 0.8);
   const ok = missed.length === 0;
