@@ -120,5 +120,5 @@ export const MEASURE_ERROR_WORDS: Record<string, string> = {
   OUTLINE_OFF_SURFACE: 'Part of the outline is off the scanned surface.',
   LID_TOO_SPARSE: 'There is too little healthy skin scanned around the outline.',
   BED_TOO_SPARSE: 'Too little of the wound bed was scanned inside the outline.',
-  BODY_AXIS_INVALID: 'The body axis cannot be used.',
+  BODY_AXIS_INVALID: 'The head direction cannot be used: mark a point along the skin, away from the wound.',
 };

@@ -98,6 +98,32 @@ test('draw an outline on a scan, see the figures, lid and depth colours, save, r
   expect(maxDepth).toBeLessThan(5);
   await expect(figures.locator('[data-figure="volume"]')).toHaveText(/cm³/);
 
+  // Head direction: a point marked towards the head makes length and width also head-to-toe and
+  // across. The outline is 1.3 × (28 × 18) mm, long along x (across the screen): marked up the
+  // screen (y) head-to-toe is the short way, marked to the right it is the long way.
+  const headToToe = async (): Promise<[number, number]> => {
+    const row = figures.locator('[data-figure="head-to-toe"]');
+    await expect(row).toHaveText(/\d+\.\d × \d+\.\d cm/, { timeout: 60_000 });
+    const [along, across] = (await row.textContent())!.replace(' cm', '').split(' × ').map(Number);
+    return [along!, across!];
+  };
+  await dialog.getByRole('button', { name: 'Stop drawing' }).click();
+  await expect(figures.locator('[data-figure="head-to-toe"]')).toHaveCount(0);
+  await dialog.getByRole('button', { name: 'Mark head direction' }).click();
+  await canvas.click({ position: { x: cx, y: cy - 0.75 * (cy - lit.top) } });
+  await expect(dialog.getByRole('button', { name: 'Clear head direction' })).toBeVisible();
+  const [upAlong, upAcross] = await headToToe();
+  expect(upAlong).toBeLessThan(upAcross);
+  await page.waitForTimeout(500);
+  expect(await countPixels(canvas, (r, g, b) => r > 200 && g < 110 && b > 200), 'head-direction marker').toBeGreaterThan(20);
+  await dialog.getByRole('button', { name: 'Mark head direction again' }).click();
+  await canvas.click({ position: { x: cx + 0.75 * (lit.right - cx), y: cy } });
+  await expect.poll(async () => (await headToToe())[0], { timeout: 60_000 }).toBeGreaterThan(upAcross - 0.3);
+  const [rightAlong, rightAcross] = await headToToe();
+  expect(rightAlong).toBeGreaterThan(rightAcross);
+  await dialog.getByRole('button', { name: 'Clear head direction' }).click();
+  await expect(figures.locator('[data-figure="head-to-toe"]')).toHaveCount(0, { timeout: 60_000 });
+
   // Outline, lid and depth colours on the canvas, with the legend in mm.
   await expect(dialog.getByTestId('depth-legend')).toBeVisible();
   await expect(dialog.getByTestId('depth-legend-max')).toHaveText(/\d+\.\d mm/);

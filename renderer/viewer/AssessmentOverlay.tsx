@@ -7,12 +7,14 @@
  */
 import { useEffect, useMemo } from 'react';
 import { useThree } from '@react-three/fiber';
-import { BufferAttribute, BufferGeometry, Color, DoubleSide, SRGBColorSpace, Group, LineBasicMaterial, LineLoop, Mesh, MeshBasicMaterial, Points, PointsMaterial, type Object3D } from 'three';
+import { BufferAttribute, BufferGeometry, Color, DoubleSide, SRGBColorSpace, Group, Line, LineBasicMaterial, LineLoop, Mesh, MeshBasicMaterial, Points, PointsMaterial, type Object3D } from 'three';
 
 export const OVERLAY_LAYER = 2;
 /** The outline's colour (cyan: far from skin and wound-bed hues). Tests look for it on the canvas. */
 export const OUTLINE_RGB: [number, number, number] = [0, 229, 255];
 const SELECTED_RGB: [number, number, number] = [255, 214, 10];
+/** The head-direction marker (magenta: unlike skin, wound bed, the outline and the heat map). */
+export const HEAD_RGB: [number, number, number] = [255, 64, 255];
 /** Above this many vertices only the selected vertex's handle is drawn. */
 const MAX_HANDLES = 48;
 
@@ -22,6 +24,8 @@ export interface OverlayData {
   selected: number | null;
   lid: { positions: number[]; indices: number[] } | null;
   depth: { positions: number[]; depthMm: number[]; max: number } | null;
+  /** The nurse's head direction: a line from the outline's centre to the point marked towards the head. */
+  head?: { from: [number, number, number]; to: [number, number, number] } | null;
 }
 
 /** Heat map from shallow (blue) through green and yellow to deep (red); t in 0..1. */
@@ -102,6 +106,25 @@ function build(data: OverlayData): Group {
     const dotMaterial = new PointsMaterial({ size: 3, sizeAttenuation: false, depthTest: false });
     dotMaterial.color.setRGB(r, g, b);
     group.add(new Points(dots, dotMaterial));
+  }
+  if (data.head) {
+    const { from, to } = data.head;
+    const [r, g, b] = rgb(HEAD_RGB);
+    const geometry = new BufferGeometry();
+    geometry.setAttribute('position', new BufferAttribute(new Float32Array([...from, ...to]), 3));
+    const material = new LineBasicMaterial({ depthTest: false });
+    material.color.setRGB(r, g, b);
+    group.add(new Line(geometry, material));
+    const dots = new BufferGeometry();
+    dots.setAttribute('position', new BufferAttribute(densify([from, to], 0.4), 3));
+    const dotMaterial = new PointsMaterial({ size: 3, sizeAttenuation: false, depthTest: false });
+    dotMaterial.color.setRGB(r, g, b);
+    group.add(new Points(dots, dotMaterial));
+    const tip = new BufferGeometry();
+    tip.setAttribute('position', new BufferAttribute(new Float32Array(to), 3));
+    const tipMaterial = new PointsMaterial({ size: 11, sizeAttenuation: false, depthTest: false });
+    tipMaterial.color.setRGB(r, g, b);
+    group.add(new Points(tip, tipMaterial));
   }
   // Vertex handles: all of them while the outline is sparse enough for them to be told apart (a
   // drawn one); on a dense outline (the model's) only the selected one, or they would hide the line.

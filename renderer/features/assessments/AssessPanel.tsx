@@ -44,6 +44,14 @@ export interface AssessPanelProps {
   onSaved?(assessment: Assessment): void;
 }
 
+/** The mean of the outline's vertices, or null for fewer than 3. */
+function centroid(outline: Vec3Tuple[]): Vec3Tuple | null {
+  if (outline.length < 3) return null;
+  const c: Vec3Tuple = [0, 0, 0];
+  for (const v of outline) for (let a = 0; a < 3; a++) c[a] = c[a]! + v[a]! / outline.length;
+  return c;
+}
+
 export function AssessPanel({ scan, url, canWrite, initial, onSaved }: AssessPanelProps) {
   const trpc = useTRPC();
   const client = useTRPCClient();
@@ -53,12 +61,17 @@ export function AssessPanel({ scan, url, canWrite, initial, onSaved }: AssessPan
   const [modelVersion, setModelVersion] = useState<string | null>(initial?.modelVersion ?? null);
   const [drawing, setDrawing] = useState(false);
   const [selected, setSelected] = useState<number | null>(null);
-  const [measured, setMeasured] = useState<{ outline: Vec3Tuple[]; live: Live } | null>(null);
+  const [measured, setMeasured] = useState<{ outline: Vec3Tuple[]; bodyAxis: Vec3Tuple | undefined; live: Live } | null>(null);
   const [lastResult, setLastResult] = useState<MeasureResult | null>(null);
   const [showLid, setShowLid] = useState(true);
   const [showDepth, setShowDepth] = useState(true);
   const [saved, setSaved] = useState<{ assessment: Assessment; octreeUpdated: boolean } | null>(null);
+  /** A point on the scan towards the patient's head: the body axis runs from the outline's centre to it. */
+  const [head, setHead] = useState<Vec3Tuple | null>(null);
+  const [markingHead, setMarkingHead] = useState(false);
   const seq = useRef(0);
+  const centre = useMemo(() => centroid(outline), [outline]);
+  const bodyAxis = useMemo<Vec3Tuple | undefined>(() => (head && centre ? [head[0] - centre[0], head[1] - centre[1], head[2] - centre[2]] : undefined), [head, centre]);
 
   /** Any change to a model's outline makes it an edited one. */
   const edit = useCallback((next: (o: Vec3Tuple[]) => Vec3Tuple[]) => {
@@ -72,18 +85,19 @@ export function AssessPanel({ scan, url, canWrite, initial, onSaved }: AssessPan
     if (outline.length < 3) return;
     const mine = ++seq.current;
     const timer = setTimeout(() => {
-      client.assessments.measure.mutate({ scanId: scan.id, outline }).then(
+      client.assessments.measure.mutate({ scanId: scan.id, outline, ...(bodyAxis ? { bodyAxis } : {}) }).then(
         (result) => {
           if (mine !== seq.current) return;
-          setMeasured({ outline, live: { kind: 'ready', result } });
+          setMeasured({ outline, bodyAxis, live: { kind: 'ready', result } });
           setLastResult(result);
         },
-        (error: unknown) => mine === seq.current && setMeasured({ outline, live: { kind: 'error', code: appCodeOf(error), message: messageOf(error) } }),
+        (error: unknown) => mine === seq.current && setMeasured({ outline, bodyAxis, live: { kind: 'error', code: appCodeOf(error), message: messageOf(error) } }),
       );
     }, MEASURE_DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [outline, scan.id, client]);
-  const live: Live = outline.length < 3 ? { kind: 'idle' } : measured?.outline === outline ? measured.live : { kind: 'measuring', previous: lastResult };
+  }, [outline, bodyAxis, scan.id, client]);
+  const measuredFor = measured && measured.outline === outline && measured.bodyAxis === bodyAxis;
+  const live: Live = outline.length < 3 ? { kind: 'idle' } : measuredFor ? measured.live : { kind: 'measuring', previous: lastResult };
 
   const result = live.kind === 'ready' ? live.result : live.kind === 'measuring' ? live.previous : null;
   const overlay: OverlayData = useMemo(
@@ -92,15 +106,22 @@ export function AssessPanel({ scan, url, canWrite, initial, onSaved }: AssessPan
       selected,
       lid: showLid && result ? result.lid : null,
       depth: showDepth && result ? { positions: result.depth.positions, depthMm: result.depth.depthMm, max: Math.max(result.depth.max, result.figures.max_depth_mm) } : null,
+      head: head && centre ? { from: centre, to: head } : null,
     }),
-    [outline, selected, result, showLid, showDepth],
+    [outline, selected, result, showLid, showDepth, head, centre],
   );
 
   const editor: OutlineEditor | undefined = canWrite
     ? {
         vertices: outline,
-        drawing,
+        drawing: drawing || markingHead,
         onAdd: (p) => {
+          if (markingHead) {
+            setHead(p);
+            setMarkingHead(false);
+            setSaved(null);
+            return;
+          }
           edit((o) => [...o, p]);
           setSelected(outline.length);
         },
@@ -151,12 +172,15 @@ export function AssessPanel({ scan, url, canWrite, initial, onSaved }: AssessPan
 
   // Keyboard: Ctrl/Cmd+Z undoes the last vertex while drawing, Escape stops drawing.
   useEffect(() => {
-    if (!drawing) return;
+    if (!drawing && !markingHead) return;
     const onKey = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && e.key === 'z') {
         e.preventDefault();
         undo();
-      } else if (e.key === 'Escape') setDrawing(false);
+      } else if (e.key === 'Escape') {
+        setDrawing(false);
+        setMarkingHead(false);
+      }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -192,14 +216,24 @@ export function AssessPanel({ scan, url, canWrite, initial, onSaved }: AssessPan
                   </Text>
                 )}
                 <Group gap="xs">
-                  <Button size="xs" variant={drawing ? 'filled' : 'light'} onClick={() => setDrawing((d) => !d)} aria-pressed={drawing}>
+                  <Button size="xs" variant={drawing ? 'filled' : 'light'} onClick={() => { setMarkingHead(false); setDrawing((d) => !d); }} aria-pressed={drawing}>
                     {drawing ? 'Stop drawing' : 'Draw outline'}
                   </Button>
                   <Button size="xs" variant="default" onClick={undo} disabled={outline.length === 0}>Undo last point</Button>
                   <Button size="xs" variant="default" color="red" onClick={clear} disabled={outline.length === 0}>Clear</Button>
                 </Group>
-                <Text size="xs" c="dimmed">
-                  {drawing ? (
+                <Group gap="xs">
+                  <Button size="xs" variant={markingHead ? 'filled' : 'light'} color="grape" onClick={() => { setDrawing(false); setMarkingHead((m) => !m); }} aria-pressed={markingHead}>
+                    {markingHead ? 'Cancel head direction' : head ? 'Mark head direction again' : 'Mark head direction'}
+                  </Button>
+                  {head && !markingHead && (
+                    <Button size="xs" variant="default" onClick={() => { setHead(null); setSaved(null); }}>Clear head direction</Button>
+                  )}
+                </Group>
+                <Text size="xs" c="dimmed" data-testid="assess-hint">
+                  {markingHead ? (
+                    'Click on the skin a little way from the wound, towards the patient’s head: length and width are then also given head-to-toe and across.'
+                  ) : drawing ? (
                     <>Click on the scan to place points around the wound edge; drag a point to move it. <Kbd>Ctrl</Kbd>+<Kbd>Z</Kbd> undoes, <Kbd>Esc</Kbd> stops.</>
                   ) : outline.length > 0 ? (
                     'Drag a point to move it, or choose Draw outline to add more.'
@@ -237,7 +271,7 @@ export function AssessPanel({ scan, url, canWrite, initial, onSaved }: AssessPan
 
           {canWrite && (
             <Button
-              onClick={() => save.mutate({ scanId: scan.id, outline, method, ...(modelVersion ? { modelVersion } : {}) })}
+              onClick={() => save.mutate({ scanId: scan.id, outline, method, ...(modelVersion ? { modelVersion } : {}), ...(bodyAxis ? { bodyAxis } : {}) })}
               disabled={live.kind !== 'ready' || save.isPending}
               loading={save.isPending}
             >
