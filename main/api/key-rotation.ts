@@ -19,7 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendAudit, keyOpensRecord, RECORD_KEY_BYTES, rekey, rollBackInterruptedRekey, type ClinicRecord } from '../records/index';
+import { appendAudit, keyOpensRecord, RECORD_KEY_BYTES, recoverInterruptedRekey, rekey, type ClinicRecord } from '../records/index';
 import { rekeyStoreFiles, type RekeyProgress, type ScanStore } from '../scans/index';
 import type { Logger } from '../shared/logger';
 import type { KeyStore } from '../vault/index';
@@ -118,8 +118,8 @@ export async function recoverKeyRotation(opts: RecoverOptions): Promise<'none' |
   const current = await keyStore.get(clinicId);
   try {
     if (!existsSync(opts.recordFile) || !current) return 'none'; // the normal open reports what is missing
-    // A crash inside step 2 leaves a hot journal of pages under the key the record had before.
-    if (next) rollBackInterruptedRekey(opts.recordFile, current);
+    // A crash inside step 2 leaves a journal and the copy made before the rekey: put the copy back.
+    if (next) recoverInterruptedRekey(opts.recordFile, current);
     let recordKey: Buffer | null = null;
     if (keyOpensRecord(opts.recordFile, current)) recordKey = current;
     else if (next && keyOpensRecord(opts.recordFile, next)) recordKey = next;

@@ -15,7 +15,8 @@
  * synchronous SQLite (VACUUM INTO reads the whole file: about a second per 100 MB).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, constants, copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import type { Logger } from '../shared/logger';
 import { applyPassphrase, applyRawKey, assertRecordKey, rekeyPassphrase, rekeyRaw } from './cipher';
@@ -150,38 +151,91 @@ export async function restoreBackup(file: string, password: string, options: Res
   }
 }
 
+/** Beside the record during a rekey: the whole file as it was under the old key. */
+export const REKEY_COPY_SUFFIX = '.before-rekey';
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Copies `from` to `to` so that `to` exists only complete and on disk (temp name, fsync, rename, fsync dir). */
+function durableCopy(from: string, to: string): void {
+  const tmp = `${to}.tmp`;
+  rmSync(tmp, { force: true });
+  copyFileSync(from, tmp, constants.COPYFILE_EXCL);
+  chmodSync(tmp, 0o600);
+  fsyncPath(tmp);
+  renameSync(tmp, to);
+  fsyncPath(dirname(to));
+}
+
 /**
  * Re-encrypts the whole record with `newKey` (PRAGMA rekey), in place and without data loss;
  * needs the only connection to the file (it leaves WAL mode for the duration).
  * Key rotation order for callers: keep the old key in the keychain until this returns, then
  * store the new one — a crash in between leaves a file that one of the two keys opens.
+ *
+ * SQLite3MultipleCiphers' rekey runs in one rollback-journal transaction, but it also gives the
+ * file a new salt on page 1, so after a crash part-way through, neither key opens the file and
+ * SQLite3MC cannot roll its own hot journal back (found by rekey-crash.test.ts). So the file is
+ * first copied, complete and fsync'd, to `<file>.before-rekey`; `recoverInterruptedRekey` puts
+ * that copy back when a journal shows the rekey did not commit.
  */
 export async function rekey(record: ClinicRecord, newKey: Buffer): Promise<void> {
   assertRecordKey(newKey);
   const db = connectionOf(record);
+  const copy = `${record.file}${REKEY_COPY_SUFFIX}`;
   try {
     // SQLite3MultipleCiphers cannot rekey a database while it is in WAL mode: leave WAL (which
     // checkpoints it into the main file), rekey every page, then return to WAL.
     db.pragma('journal_mode = DELETE');
     try {
+      durableCopy(record.file, copy);
       rekeyRaw(db, newKey);
     } finally {
       db.pragma('journal_mode = WAL');
     }
   } catch (error) {
+    // Not re-keyed (SQLite rolled its transaction back): the copy is not needed.
+    rmSync(`${copy}.tmp`, { force: true });
+    if (keyOpensRecord(record.file, keyOf(record))) rmSync(copy, { force: true });
     throw translateSqliteError(error, record.file);
   }
   setKeyOf(record, newKey);
+  rmSync(copy, { force: true });
   record.logger.info('record re-keyed');
 }
 
 /**
- * After a crash in the middle of `rekey` (which runs in rollback-journal mode) a hot journal
- * holds the pages as they were under the OLD key. Opening the file read-write with that key rolls
- * the journal back, so the file is whole under the old key again. Returns whether there was one.
+ * Run before opening a record whose key rotation was interrupted. A rekey that did not commit
+ * leaves its rollback journal (`<file>-journal`) beside the record: the file may then be partly
+ * under each key, so the copy made before it (`<file>.before-rekey`, complete or absent) is put
+ * back. Without a journal the rekey either never touched the file or committed: the copy is
+ * dropped. Where an older rekey left a journal but no copy, a read-write open with the old key
+ * rolls the journal back as SQLite would. Returns what it did.
  */
-export function rollBackInterruptedRekey(file: string, oldKey: Buffer): boolean {
-  if (!existsSync(`${file}-journal`)) return false;
+export function recoverInterruptedRekey(file: string, oldKey: Buffer): 'none' | 'restored' | 'rolled-back' | 'copy-removed' {
+  const copy = `${file}${REKEY_COPY_SUFFIX}`;
+  const journal = `${file}-journal`;
+  rmSync(`${copy}.tmp`, { force: true });
+  if (existsSync(copy)) {
+    if (!existsSync(journal)) {
+      rmSync(copy, { force: true });
+      return 'copy-removed';
+    }
+    renameSync(copy, file);
+    // The journal holds the same pages as the copy under the old key; it must not be replayed
+    // onto anything else.
+    rmSync(journal, { force: true });
+    fsyncPath(dirname(file));
+    return 'restored';
+  }
+  if (!existsSync(journal)) return 'none';
   const db = new Database(file, { fileMustExist: true });
   try {
     applyRawKey(db, oldKey);
@@ -191,7 +245,7 @@ export function rollBackInterruptedRekey(file: string, oldKey: Buffer): boolean 
   } finally {
     db.close();
   }
-  return existsSync(`${file}-journal`) ? false : true;
+  return existsSync(journal) ? 'none' : 'rolled-back';
 }
 
 /** Whether `key` opens the record file (read-only, changes nothing). */

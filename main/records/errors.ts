@@ -141,6 +141,8 @@ export function sqliteCode(error: unknown): string | null {
 
 /** Translate the storage-level SQLite failures every caller must see as typed errors. */
 export function translateSqliteError(error: unknown, file: string): unknown {
+  // The file system's own "no space left" (a copy the record makes, e.g. before a rekey).
+  if (error && typeof error === 'object' && 'code' in error && error.code === 'ENOSPC') return new DiskFullError({ cause: error });
   const code = sqliteCode(error);
   if (!code) return error;
   if (code === 'SQLITE_FULL') return new DiskFullError({ cause: error });
