@@ -18,7 +18,7 @@ import { createDb, logger, openRaw, type TestDb } from './test-helpers';
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const fixture = fileURLToPath(new URL('./rekey-crash.fixture.ts', import.meta.url));
 const ROWS = 30_000;
-const MIN_RUNS = 10;
+const MIN_RUNS = 12;
 const MAX_RUNS = 30;
 /** Kills that must land after the rekey began rewriting the file. */
 const MIN_INSIDE = 3;
@@ -28,7 +28,12 @@ const SIDECARS = ['-wal', '-shm', '-journal', REKEY_COPY_SUFFIX];
 
 /** A rollback journal SQLite would replay: its header carries the magic once its pages are synced. */
 function journalIsHot(path: string): boolean {
-  const fd = openSync(path, 'r');
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return false;
+  }
   try {
     const magic = Buffer.alloc(8);
     readSync(fd, magic, 0, 8, 0);
@@ -38,20 +43,32 @@ function journalIsHot(path: string): boolean {
   }
 }
 
-/** Runs the child and kills it `delayMs` after it says it is re-keying; resolves how it ended. */
-function rekeyAndKill(t: TestDb, newKey: Buffer, delayMs: number): Promise<'killed' | 'finished'> {
+/**
+ * Runs the child and kills it: `after: 'start'` — `delayMs` after it says it is re-keying;
+ * `after: 'hot'` — `delayMs` after its journal turns hot (the file is being rewritten), which the
+ * parent watches for. Resolves how it ended.
+ */
+function rekeyAndKill(t: TestDb, newKey: Buffer, after: 'start' | 'hot', delayMs: number): Promise<'killed' | 'finished'> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', tsx, fixture, t.file, t.clinicId], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, REKEY_CACHE_PAGES: String(CACHE_PAGES) } });
     let out = '';
     let stderr = '';
+    let exited = false;
+    const kill = () => setTimeout(() => child.kill('SIGKILL'), delayMs);
+    const watch = () => {
+      if (exited) return;
+      if (journalIsHot(`${t.file}-journal`)) kill();
+      else setImmediate(watch);
+    };
     child.stdin.end(`${t.key.toString('hex')} ${newKey.toString('hex')}\n`);
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout.on('data', (d: Buffer) => {
       const before = out;
       out += d.toString();
-      if (!before.includes('rekeying') && out.includes('rekeying')) setTimeout(() => child.kill('SIGKILL'), delayMs);
+      if (!before.includes('rekeying') && out.includes('rekeying')) (after === 'start' ? kill : watch)();
     });
     child.on('exit', (code, signal) => {
+      exited = true;
       if (signal === 'SIGKILL') resolve(out.includes('done') ? 'finished' : 'killed');
       else if (code === 0 && out.includes('done')) resolve('finished');
       else reject(new Error(`rekey child exited with ${code}: ${stderr}`));
@@ -89,13 +106,16 @@ describe('kill -9 in the middle of a rekey', () => {
       for (const s of SIDECARS) rmSync(`${t.file}${s}`, { force: true });
       copyFileSync(pristine, t.file);
       const newKey = randomBytes(32);
-      // From just after the start to a little past the measured end (plus the child's message latency).
-      const delay = (((run % MIN_RUNS) + (run >= MIN_RUNS ? 0.25 : 0.5)) / MIN_RUNS) * rekeyMs * 1.3;
-      const ended = await rekeyAndKill(t, newKey, delay);
+      // Even runs: delays spread from just after the start to a little past the measured end (copy
+      // included). Odd runs: spread over the first half of the time after the journal turns hot.
+      const step = ((Math.floor(run / 2) % MIN_RUNS) + 0.5) / MIN_RUNS;
+      const after = run % 2 === 0 ? 'start' : 'hot';
+      const delay = after === 'start' ? step * rekeyMs * 1.3 : step * rekeyMs * 0.5;
+      const ended = await rekeyAndKill(t, newKey, after, delay);
       const hotJournal = existsSync(`${t.file}-journal`);
       // A journal SQLite would replay: the rekey had begun rewriting pages (left alone, SQLite3MC
       // then opens the file with neither key once page 1 is rewritten — what this test first found).
-      if (hotJournal && journalIsHot(`${t.file}-journal`)) inside++;
+      if (journalIsHot(`${t.file}-journal`)) inside++;
       // What the app does on open when a rotation was under way.
       const did = recoverInterruptedRekey(t.file, t.key);
       if (hotJournal) expect(did, `run ${run}`).toBe('restored');
