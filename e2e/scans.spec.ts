@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import type { PointCloud } from '../common/point-cloud';
+import { encodePly } from '../main/analysis/measure/phantoms';
 import { test, expect } from './fixtures';
 import { clinicWithNurse, openWoundScans } from './clinic';
 
@@ -96,4 +98,59 @@ test('open a scan in 3D: coloured points render, potree-core reaches every point
   await budget.fill('100000');
   await budget.blur();
   await expect.poll(async () => Number((await dialog.getByTestId('visible-points').textContent())!.split(' ')[0]!.replaceAll(',', ''))).toBeLessThanOrEqual(Math.min(before, 110_000));
+});
+
+test('the viewer shows a scan in its own colours, with and without eye-dome lighting', async ({ loggedInPage: page }) => {
+  test.setTimeout(180_000);
+  await clinicWithNurse(page);
+  await openWoundScans(page);
+  // A 60 × 40 mm patch, left half brick red, right half slate blue (sRGB), as a tablet would write it.
+  const RED = [190, 50, 40] as const;
+  const BLUE = [50, 70, 170] as const;
+  const xs = 121;
+  const ys = 81;
+  const positions = new Float32Array(3 * xs * ys);
+  const colors = new Uint8Array(3 * xs * ys);
+  for (let j = 0, i = 0; j < ys; j++) {
+    for (let k = 0; k < xs; k++, i++) {
+      positions.set([k * 0.5, j * 0.5, 0.3 * Math.sin(k / 9) * Math.cos(j / 7)], 3 * i);
+      colors.set(k < xs / 2 ? RED : BLUE, 3 * i);
+    }
+  }
+  const ply = encodePly({ format: 'ply', version: '1.0', count: xs * ys, positions: Float64Array.from(positions), colors } as PointCloud, 1);
+  const panel = page.getByTestId('wound-scans');
+  await panel.getByLabel('Scan file').setInputFiles({ name: 'two-colours.ply', mimeType: 'application/octet-stream', buffer: Buffer.from(ply) });
+  await panel.getByRole('button', { name: 'Import scan' }).click();
+  await expect(panel.getByTestId('import-phase')).toHaveText(/Imported/, { timeout: 120_000 });
+  await panel.getByRole('button', { name: 'Open' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByTestId('visible-points')).toHaveText(/^[1-9][\d,]* points shown/, { timeout: 60_000 });
+  const canvas = dialog.locator('canvas');
+
+  /** Lit pixels within 45 (per channel) of each colour, and white-ish ones. */
+  const census = async () => {
+    const png = PNG.sync.read(await canvas.screenshot());
+    const near = (i: number, c: readonly number[]) => Math.abs(png.data[i]! - c[0]!) < 45 && Math.abs(png.data[i + 1]! - c[1]!) < 45 && Math.abs(png.data[i + 2]! - c[2]!) < 45;
+    let red = 0;
+    let blue = 0;
+    let white = 0;
+    for (let i = 0; i < png.data.length; i += 4) {
+      if (near(i, RED)) red++;
+      else if (near(i, BLUE)) blue++;
+      else if (png.data[i]! > 230 && png.data[i + 1]! > 230 && png.data[i + 2]! > 230) white++;
+    }
+    return { red, blue, white };
+  };
+  await page.waitForTimeout(1500);
+  const withEdl = await census();
+  expect(withEdl.red, JSON.stringify(withEdl)).toBeGreaterThan(2000);
+  expect(withEdl.blue, JSON.stringify(withEdl)).toBeGreaterThan(2000);
+  expect(withEdl.white, JSON.stringify(withEdl)).toBeLessThan(withEdl.red / 10);
+
+  await dialog.getByRole('switch', { name: 'Eye-dome lighting' }).click();
+  await page.waitForTimeout(1000);
+  const plain = await census();
+  expect(plain.red, JSON.stringify(plain)).toBeGreaterThan(2000);
+  expect(plain.blue, JSON.stringify(plain)).toBeGreaterThan(2000);
+  expect(plain.white, JSON.stringify(plain)).toBeLessThan(plain.red / 10);
 });

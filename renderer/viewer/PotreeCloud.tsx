@@ -10,6 +10,9 @@ import { PointColorType, PointSizeType, Potree, PotreeRenderer, type PointCloudO
 import { OVERLAY_LAYER } from './AssessmentOverlay';
 import type { ViewerSettings } from './viewer-store';
 
+/** The three.js layer the point cloud's nodes live on (EDL renders it in a pass of its own). */
+const POINT_CLOUD_LAYER = 1;
+
 export interface OctreeCheck {
   nodes: number;
   points: number;
@@ -171,7 +174,7 @@ export function PotreeCloud(props: PotreeCloudProps) {
   const { url, settings, onLoaded, onError, onStats } = props;
   const { gl, camera, scene, invalidate } = useThree();
   const potree = useMemo(() => new Potree(), []);
-  const renderer = useMemo(() => new PotreeRenderer({ edl: { enabled: settings.edl, pointCloudLayer: 1 } }), []); // eslint-disable-line react-hooks/exhaustive-deps
+  const renderer = useMemo(() => new PotreeRenderer({ edl: { enabled: settings.edl, pointCloudLayer: POINT_CLOUD_LAYER } }), []); // eslint-disable-line react-hooks/exhaustive-deps
   const cloudRef = useRef<LoadedCloud | null>(null);
 
   useEffect(() => {
@@ -194,7 +197,10 @@ export function PotreeCloud(props: PotreeCloudProps) {
           return;
         }
         pco = loaded;
-        loaded.layers.set(1); // EDL draws point clouds from layer 1
+        loaded.layers.set(POINT_CLOUD_LAYER); // EDL draws point clouds from their own layer
+        // …and without EDL the plain render must see that layer too, or the cloud is not drawn at
+        // all (the EDL pass masks it in and out itself).
+        camera.layers.enable(POINT_CLOUD_LAYER);
         scene.add(loaded);
         const cloud: LoadedCloud = {
           pco: loaded,
@@ -223,7 +229,7 @@ export function PotreeCloud(props: PotreeCloudProps) {
 
   useEffect(() => {
     setPointBudget(potree, settings.pointBudget);
-    renderer.setEDL({ enabled: settings.edl, pointCloudLayer: 1 });
+    renderer.setEDL({ enabled: settings.edl, pointCloudLayer: POINT_CLOUD_LAYER });
     invalidate();
   }, [potree, renderer, settings.pointBudget, settings.edl, invalidate]);
 
@@ -240,6 +246,10 @@ export function PotreeCloud(props: PotreeCloudProps) {
     const material = pco.material;
     material.size = settings.pointSize;
     material.pointSizeType = PointSizeType.ADAPTIVE;
+    // The scan's colours are sRGB and the canvas is sRGB: no conversion. (potree-core's default,
+    // sRGB in and linear out, runs its fromLinear(), whose mix() picks the wrong branch: every
+    // channel above 0.3 % came out ×12.92, i.e. white.)
+    material.outputColorEncoding = material.inputColorEncoding;
     if (settings.colorMode === 'rgb') material.pointColorType = PointColorType.RGB;
     else if (settings.colorMode === 'height') {
       material.pointColorType = PointColorType.HEIGHT;
