@@ -100,7 +100,7 @@ test('open a scan in 3D: coloured points render, potree-core reaches every point
   await expect.poll(async () => Number((await dialog.getByTestId('visible-points').textContent())!.split(' ')[0]!.replaceAll(',', ''))).toBeLessThanOrEqual(Math.min(before, 110_000));
 });
 
-test('the viewer shows a scan in its own colours, with and without eye-dome lighting', async ({ loggedInPage: page }) => {
+test('the viewer shows a scan in its own colours, with and without eye-dome lighting, and by height or attribute when asked', async ({ loggedInPage: page }) => {
   test.setTimeout(180_000);
   await clinicWithNurse(page);
   await openWoundScans(page);
@@ -153,4 +153,15 @@ test('the viewer shows a scan in its own colours, with and without eye-dome ligh
   expect(plain.red, JSON.stringify(plain)).toBeGreaterThan(2000);
   expect(plain.blue, JSON.stringify(plain)).toBeGreaterThan(2000);
   expect(plain.white, JSON.stringify(plain)).toBeLessThan(plain.red / 10);
+
+  // Colour by height, then by an attribute: the scan's own colours give way to the gradient.
+  for (const mode of ['Height', 'Attribute']) {
+    await dialog.getByText(mode, { exact: true }).click();
+    await page.waitForTimeout(1000);
+    const other = await census();
+    expect(other.red + other.blue, `${mode}: ${JSON.stringify(other)}`).toBeLessThan((plain.red + plain.blue) / 10);
+  }
+  await dialog.getByText('Colour', { exact: true }).click();
+  await page.waitForTimeout(1000);
+  expect((await census()).red).toBeGreaterThan(2000);
 });

@@ -233,6 +233,9 @@ export function PotreeCloud(props: PotreeCloudProps) {
     invalidate();
   }, [potree, renderer, settings.pointBudget, settings.edl, invalidate]);
 
+  // Rendering is on demand: any other setting (colour mode, attribute, point size) needs a frame too.
+  useEffect(() => invalidate(), [settings, invalidate]);
+
   useEffect(() => () => renderer.dispose(), [renderer]);
 
   // One frame callback with priority 1: r3f leaves rendering to us (needed for EDL's passes).
@@ -250,6 +253,14 @@ export function PotreeCloud(props: PotreeCloudProps) {
     // sRGB in and linear out, runs its fromLinear(), whose mix() picks the wrong branch: every
     // channel above 0.3 % came out ×12.92, i.e. white.)
     material.outputColorEncoding = material.inputColorEncoding;
+    // potree-core's "new format" shader takes the colour straight from the rgba attribute whatever
+    // the colour type, so height and attribute colouring need the classic path (which in turn
+    // has no rgba: it would draw white). Switch it with the mode.
+    const rgbFormat = settings.colorMode === 'rgb';
+    if (material.newFormat !== rgbFormat) {
+      material.newFormat = rgbFormat;
+      material.updateShaderSource();
+    }
     if (settings.colorMode === 'rgb') material.pointColorType = PointColorType.RGB;
     else if (settings.colorMode === 'height') {
       material.pointColorType = PointColorType.HEIGHT;
