@@ -100,7 +100,7 @@ test('open a scan in 3D: coloured points render, potree-core reaches every point
   await expect.poll(async () => Number((await dialog.getByTestId('visible-points').textContent())!.split(' ')[0]!.replaceAll(',', ''))).toBeLessThanOrEqual(Math.min(before, 110_000));
 });
 
-test('the viewer shows a scan in its own colours, with and without eye-dome lighting, and by height or attribute when asked', async ({ loggedInPage: page }) => {
+test('the viewer fits a scan and shows it in its own colours, with and without eye-dome lighting, and by height or attribute when asked', async ({ loggedInPage: page }) => {
   test.setTimeout(180_000);
   await clinicWithNurse(page);
   await openWoundScans(page);
@@ -134,18 +134,34 @@ test('the viewer shows a scan in its own colours, with and without eye-dome ligh
     let red = 0;
     let blue = 0;
     let white = 0;
+    const box = { left: Infinity, right: -Infinity, top: Infinity, bottom: -Infinity };
     for (let i = 0; i < png.data.length; i += 4) {
-      if (near(i, RED)) red++;
-      else if (near(i, BLUE)) blue++;
+      const isRed = near(i, RED);
+      const isBlue = !isRed && near(i, BLUE);
+      if (isRed) red++;
+      else if (isBlue) blue++;
       else if (png.data[i]! > 230 && png.data[i + 1]! > 230 && png.data[i + 2]! > 230) white++;
+      if (isRed || isBlue) {
+        const x = (i / 4) % png.width;
+        const y = Math.floor(i / 4 / png.width);
+        box.left = Math.min(box.left, x);
+        box.right = Math.max(box.right, x);
+        box.top = Math.min(box.top, y);
+        box.bottom = Math.max(box.bottom, y);
+      }
     }
-    return { red, blue, white };
+    const framing = { cx: (box.left + box.right) / 2 / png.width, cy: (box.top + box.bottom) / 2 / png.height, width: (box.right - box.left) / png.width };
+    return { red, blue, white, framing };
   };
   await page.waitForTimeout(1500);
   const withEdl = await census();
   expect(withEdl.red, JSON.stringify(withEdl)).toBeGreaterThan(2000);
   expect(withEdl.blue, JSON.stringify(withEdl)).toBeGreaterThan(2000);
   expect(withEdl.white, JSON.stringify(withEdl)).toBeLessThan(withEdl.red / 10);
+  // Fitted to the scan itself: centred, and filling a good part of the view.
+  expect(Math.abs(withEdl.framing.cx - 0.5), JSON.stringify(withEdl.framing)).toBeLessThan(0.1);
+  expect(Math.abs(withEdl.framing.cy - 0.5), JSON.stringify(withEdl.framing)).toBeLessThan(0.1);
+  expect(withEdl.framing.width, JSON.stringify(withEdl.framing)).toBeGreaterThan(0.4);
 
   await dialog.getByRole('switch', { name: 'Eye-dome lighting' }).click();
   await page.waitForTimeout(1000);
