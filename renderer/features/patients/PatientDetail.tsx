@@ -77,7 +77,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel }: { id: str
                     <Table.Td><Badge variant="light" color={w.status === 'open' ? 'orange' : 'teal'}>{w.status}</Badge></Table.Td>
                     <Table.Td>
                       <Group gap="xs" justify="flex-end">
-                        {woundPanel && <Button size="xs" variant="light" onClick={() => setOpenWound(w.id === openWound ? null : w.id)}>{w.id === openWound ? 'Close' : 'Scans'}</Button>}
+                        {woundPanel && <Button size="xs" variant="light" aria-expanded={w.id === openWound} onClick={() => setOpenWound(w.id === openWound ? null : w.id)}>{w.id === openWound ? 'Hide scans' : 'Scans'}</Button>}
                         {permissions.includes('clinical.write') && <Button size="xs" variant="default" onClick={() => setWoundForm({ mode: 'edit', wound: w })}>Edit</Button>}
                       </Group>
                     </Table.Td>
