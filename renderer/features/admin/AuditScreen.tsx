@@ -12,6 +12,10 @@ export function AuditScreen() {
   const filter = { limit: 200, ...(entity.trim() ? { entity: entity.trim() } : {}), ...(entityId.trim() ? { entityId: entityId.trim() } : {}) };
   const rows = useQuery(trpc.audit.list.queryOptions(filter));
   const verify = useMutation(trpc.audit.verify.mutationOptions());
+  // Staff names for the ids (IT admins manage staff; patients stay ids here: no patient data).
+  const staff = useQuery({ ...trpc.staff.list.queryOptions({ includeDisabled: true }), retry: false });
+  const names = new Map((staff.data ?? []).map((m) => [m.id, `${m.displayName} (${m.username})`]));
+  const who = (id: string) => names.get(id) ?? id;
   return (
     <Stack>
       <Group justify="space-between">
@@ -36,10 +40,10 @@ export function AuditScreen() {
               <Table.Tr key={r.seq}>
                 <Table.Td>{r.seq}</Table.Td>
                 <Table.Td>{new Date(r.at).toLocaleString()}</Table.Td>
-                <Table.Td>{r.actorId}</Table.Td>
+                <Table.Td title={r.actorId}>{who(r.actorId)}</Table.Td>
                 <Table.Td>{r.actorRole}</Table.Td>
                 <Table.Td>{r.action}</Table.Td>
-                <Table.Td>{r.entity}{r.entityId ? ` ${r.entityId}` : ''}</Table.Td>
+                <Table.Td title={r.entityId ?? undefined}>{r.entity}{r.entityId ? ` ${r.entity === 'staff' ? who(r.entityId) : r.entityId}` : ''}</Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
