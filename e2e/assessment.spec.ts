@@ -6,7 +6,7 @@ import { encodePly, makeCavityPhantom } from '../main/analysis/measure/phantoms'
 import { decodeImage } from '../main/analysis/segmentation/image-io';
 import { makeTexturedCylinder } from '../main/analysis/wound-finder/phantom';
 import { test, expect } from './fixtures';
-import { clinicWithNurse, openWoundScans } from './clinic';
+import { clinicWithNurse, mutate, openWoundScans, PASSWORD } from './clinic';
 
 /** Counts canvas pixels that pass `match`. */
 async function countPixels(canvas: Locator, match: (r: number, g: number, b: number) => boolean): Promise<number> {
@@ -62,9 +62,9 @@ async function litBox(canvas: Locator): Promise<{ left: number; right: number; t
   return { left: cols[0]! / sx, right: cols[cols.length - 1]! / sx, top: rows[0]! / sy, bottom: rows[rows.length - 1]! / sy };
 }
 
-test('draw an outline on a scan, see the figures, lid and depth colours, save, reload and see the same figures', async ({ loggedInPage: page }) => {
+test('draw an outline on a scan, see the figures, lid and depth colours, save, reload and see the same figures; a doctor signs it off', async ({ loggedInPage: page }) => {
   test.setTimeout(300_000);
-  await clinicWithNurse(page);
+  const { clinicId } = await clinicWithNurse(page);
   // A generated wound (ellipsoidal cavity 28 × 18 mm, 4 mm deep, in skin), written in metres as tablets do.
   const ph = makeCavityPhantom({ surface: 'plane', a: 14, b: 9, c: 4, spacing: 0.7, noise: 0.1, colored: true, seed: 5 });
   const dialog = await importAndOpen(page, 'wound.ply', encodePly(ph.cloud, 0.001));
@@ -157,6 +157,19 @@ test('draw an outline on a scan, see the figures, lid and depth colours, save, r
   await expect(history).toContainText('Nora Nurse');
   await history.getByRole('button', { name: 'Show' }).click();
   await expect(page.getByRole('dialog').getByTestId('assessment-figures').locator('[data-figure="area"]')).toHaveText(savedArea, { timeout: 60_000 });
+  await page.keyboard.press('Escape');
+
+  // The nurse cannot sign it off; a doctor can, once, and the history says who.
+  await expect(history.getByRole('button', { name: 'Sign off' })).toHaveCount(0);
+  await expect(history).toContainText('awaiting a doctor');
+  await mutate(page, 'auth.login', { clinicId, username: 'admin', password: PASSWORD });
+  await mutate(page, 'staff.create', { username: 'doctor', displayName: 'Dora Doctor', password: PASSWORD, roles: ['doctor'] });
+  await mutate(page, 'auth.login', { clinicId, username: 'doctor', password: PASSWORD });
+  await page.reload();
+  await openWoundScans(page);
+  await history.getByRole('button', { name: 'Sign off' }).click();
+  await expect(history.getByTestId('assessment-row')).toContainText('Dora Doctor');
+  await expect(history.getByRole('button', { name: 'Sign off' })).toHaveCount(0);
 });
 
 test('find wound: the model outlines the wound on a scan, drawn in the viewer, and the provider is named', async ({ loggedInPage: page }) => {
