@@ -7,7 +7,7 @@ import { staffRoleSchema } from './permissions';
 
 export const idSchema = z.string().min(10).max(64).regex(/^[0-9A-Za-z-]+$/, 'not an id');
 /** Calendar date, YYYY-MM-DD. */
-export const isoDateSchema = z.iso.date();
+export const isoDateSchema = z.iso.date({ error: 'Enter a date (day, month and year)' });
 /** Unix epoch milliseconds. */
 export const epochMsSchema = z.number().int().nonnegative();
 
@@ -34,17 +34,17 @@ export const ASSESSMENT_METHODS = ['automatic', 'edited', 'manual'] as const;
 
 // ---- patients -------------------------------------------------------------------------------
 
-const name = z.string().trim().min(1).max(200);
+const name = z.string().trim().min(1, 'Required').max(200, 'At most 200 characters');
 
 const patientFields = z.object({
-  mrn: z.string().trim().min(1).max(64),
+  mrn: z.string().trim().min(1, 'Enter the MRN').max(64, 'At most 64 characters'),
   givenName: name,
   familyName: name,
   dateOfBirth: isoDateSchema,
   sex: sexSchema,
-  phone: z.string().trim().max(64).nullable(),
-  email: z.email().max(254).nullable(),
-  address: z.string().trim().max(1000).nullable(),
+  phone: z.string().trim().max(64, 'At most 64 characters').nullable(),
+  email: z.email('Invalid email address').max(254, 'At most 254 characters').nullable(),
+  address: z.string().trim().max(1000, 'At most 1,000 characters').nullable(),
 });
 
 export const patientInputSchema = patientFields.extend({
@@ -81,7 +81,7 @@ export type PatientPage = z.infer<typeof patientPageSchema>;
 
 const woundFields = z.object({
   patientId: idSchema,
-  bodySite: z.string().trim().min(1).max(200),
+  bodySite: z.string().trim().min(1, 'Enter the body site').max(200, 'At most 200 characters'),
   laterality: lateralitySchema.nullable(),
   etiology: woundEtiologySchema,
   pressureStage: pressureInjuryStageSchema.nullable(),
@@ -114,17 +114,17 @@ export type Wound = z.infer<typeof woundSchema>;
 export const usernameSchema = z
   .string()
   .trim()
-  .min(2)
-  .max(64)
-  .regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, dot, dash and underscore only')
+  .min(2, 'At least 2 characters')
+  .max(64, 'At most 64 characters')
+  .regex(/^[a-zA-Z0-9._-]+$/, 'Letters, digits, dot, dash and underscore only')
   .transform((s) => s.toLowerCase());
 
 /** At least 12 characters; length beats composition rules (NIST SP 800-63B). */
-export const passwordSchema = z.string().min(12).max(1024);
+export const passwordSchema = z.string().min(12, 'At least 12 characters').max(1024, 'At most 1,024 characters');
 
 export const staffInputSchema = z.object({
   username: usernameSchema,
-  displayName: z.string().trim().min(1).max(200),
+  displayName: z.string().trim().min(1, 'Enter the name').max(200, 'At most 200 characters'),
   password: passwordSchema,
   roles: z.array(staffRoleSchema).min(1).max(4),
 });
@@ -156,7 +156,7 @@ export const clinicSummarySchema = z.object({ id: idSchema, name: z.string().min
 export type ClinicSummary = z.infer<typeof clinicSummarySchema>;
 
 export const enrolClinicInputSchema = z.object({
-  name: z.string().trim().min(1).max(200),
-  admin: z.object({ username: usernameSchema, displayName: z.string().trim().min(1).max(200), password: passwordSchema }),
+  name: z.string().trim().min(1, 'Enter the clinic name').max(200, 'At most 200 characters'),
+  admin: z.object({ username: usernameSchema, displayName: z.string().trim().min(1, 'Enter the name').max(200, 'At most 200 characters'), password: passwordSchema }),
 });
 export type EnrolClinicInput = z.input<typeof enrolClinicInputSchema>;

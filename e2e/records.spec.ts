@@ -74,6 +74,11 @@ test('enrol, staff, patient and wound; a manager sees demographics but not the w
   await signIn('nina');
   await page.getByRole('button', { name: 'New patient' }).click();
   const dialog = page.getByRole('dialog', { name: 'New patient' });
+  // Nothing filled in: each required field says what it needs, in words.
+  await dialog.getByRole('button', { name: 'Create patient' }).click();
+  await expect(dialog.getByText('Enter the MRN')).toBeVisible();
+  await expect(dialog.getByText('Enter a date (day, month and year)')).toBeVisible();
+  await expect(dialog.getByText('Required')).toHaveCount(2);
   await dialog.getByLabel('MRN').fill('MRN-0042');
   await dialog.getByLabel('Given name').fill('Ada');
   await dialog.getByLabel('Family name').fill('Lovelace');
