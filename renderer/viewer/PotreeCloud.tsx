@@ -130,10 +130,12 @@ function setPointBudget(potree: Potree, budget: number): void {
   potree.pointBudget = budget;
 }
 
-const attributeCopied = new WeakMap<BufferGeometry, string>();
+/** Per node geometry: which attribute its intensity channel holds, and that attribute's range. */
+const attributeCopied = new WeakMap<BufferGeometry, { attribute: string; min: number; max: number }>();
 
 /** potree-core's material colours by intensity; to colour by one of our own attributes
- *  (depth_mm, wound_label) we show that attribute through the intensity channel. */
+ *  (depth_mm, wound_label) we show that attribute through the intensity channel. Each node is
+ *  copied (and its range found) once, not on every frame of an orbit. */
 function applyAttribute(pco: PointCloudOctree, attribute: string): [number, number] {
   let min = Infinity;
   let max = -Infinity;
@@ -141,18 +143,25 @@ function applyAttribute(pco: PointCloudOctree, attribute: string): [number, numb
     const geometry = (node as unknown as { geometry?: BufferGeometry }).geometry;
     const source = geometry?.getAttribute(attribute);
     if (!geometry || !source) continue;
-    for (let i = 0; i < source.count; i++) {
-      const v = source.getX(i);
-      if (Number.isFinite(v)) {
-        if (v < min) min = v;
-        if (v > max) max = v;
+    let done = attributeCopied.get(geometry);
+    if (done?.attribute !== attribute) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      const copy = new Float32Array(source.count);
+      for (let i = 0; i < source.count; i++) {
+        const v = source.getX(i);
+        copy[i] = v;
+        if (Number.isFinite(v)) {
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
       }
+      geometry.setAttribute('intensity', new BufferAttribute(copy, 1));
+      done = { attribute, min: lo, max: hi };
+      attributeCopied.set(geometry, done);
     }
-    if (attributeCopied.get(geometry) === attribute) continue;
-    const copy = new Float32Array(source.count);
-    for (let i = 0; i < source.count; i++) copy[i] = source.getX(i);
-    geometry.setAttribute('intensity', new BufferAttribute(copy, 1));
-    attributeCopied.set(geometry, attribute);
+    if (done.min < min) min = done.min;
+    if (done.max > max) max = done.max;
   }
   return Number.isFinite(min) ? [min, max === min ? min + 1 : max] : [0, 1];
 }
