@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useRef } from 'react';
 import { useFrame, useThree } from '@react-three/fiber';
-import { BufferAttribute, Vector2, Vector3, type BufferGeometry, type Camera, type Object3D, type Scene, type WebGLRenderer } from 'three';
+import { Box3, BufferAttribute, Vector2, Vector3, type BufferGeometry, type Camera, type Object3D, type Scene, type WebGLRenderer } from 'three';
 import { PointColorType, PointSizeType, Potree, PotreeRenderer, type PointCloudOctree } from 'potree-core';
 import { OVERLAY_LAYER } from './AssessmentOverlay';
 import type { ViewerSettings } from './viewer-store';
@@ -123,6 +123,24 @@ function pickNearest(pco: PointCloudOctree, camera: Camera, size: Vector2, ndcX:
     }
   }
   return best.point;
+}
+
+/**
+ * The scan's own extent in world coordinates: the position attribute's min/max from its
+ * metadata. (potree-core's bounding boxes are the octree's cube, which for a long flat scan puts
+ * the centre well off the points and the camera far too far away.) Falls back to the cube.
+ */
+export function scanExtent(pco: PointCloudOctree): Box3 {
+  const attributes = (pco.pcoGeometry as unknown as { pointAttributes?: { attributes?: { name: string; range?: unknown }[] } }).pointAttributes?.attributes ?? [];
+  const range = attributes.find((a) => a.name === 'position')?.range;
+  if (Array.isArray(range) && range.length === 2 && [range[0], range[1]].every((v) => Array.isArray(v) && v.length === 3 && v.every(Number.isFinite))) {
+    const [min, max] = range as [number[], number[]];
+    return new Box3(new Vector3(min[0], min[1], min[2]), new Vector3(max[0], max[1], max[2]));
+  }
+  // The cube is relative to the octree's offset (the cloud's position); the world matrix is only
+  // brought up to date by a render, which has not happened yet for a new cloud.
+  pco.updateMatrixWorld(true);
+  return pco.pcoGeometry.boundingBox.clone().applyMatrix4(pco.matrixWorld);
 }
 
 /** The budget lives in the viewer store; potree reads it from its own instance. */
@@ -273,7 +291,9 @@ export function PotreeCloud(props: PotreeCloudProps) {
     if (settings.colorMode === 'rgb') material.pointColorType = PointColorType.RGB;
     else if (settings.colorMode === 'height') {
       material.pointColorType = PointColorType.HEIGHT;
-      const box = pco.pcoGeometry.tightBoundingBox ?? pco.pcoGeometry.boundingBox;
+      // The shader compares world z; the scan's own z range (not the octree cube's, which is
+      // relative to its offset and mostly empty) spreads the gradient over the points.
+      const box = scanExtent(pco);
       material.heightMin = box.min.z;
       material.heightMax = box.max.z;
     } else {

@@ -6,9 +6,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Canvas, useThree } from '@react-three/fiber';
 import { Alert, Button, Group, Loader, NumberInput, Paper, SegmentedControl, Stack, Switch, Text } from '@mantine/core';
-import { Box3, Vector3, type Camera, type PerspectiveCamera } from 'three';
+import { Vector3, type Box3, type Camera, type PerspectiveCamera } from 'three';
 import { OrbitControls as OrbitControlsImpl } from 'three/examples/jsm/controls/OrbitControls.js';
-import { PotreeCloud, type LoadedCloud, type OctreeCheck } from './PotreeCloud';
+import { PotreeCloud, scanExtent, type LoadedCloud, type OctreeCheck } from './PotreeCloud';
 import { useViewerSettings, viewerStore, type ColorMode } from './viewer-store';
 
 export interface ScanViewerProps {
@@ -129,24 +129,6 @@ function scaleBar(mmPerPixel: number): { mm: number; px: number } {
   return { mm, px: mm / mmPerPixel };
 }
 
-/**
- * The scan's own extent in world coordinates: the position attribute's min/max from its
- * metadata. (potree-core's bounding boxes are the octree's cube, which for a long flat scan puts
- * the centre well off the points and the camera far too far away.) Falls back to the cube.
- */
-function scanBox(cloud: LoadedCloud): Box3 {
-  const attributes = (cloud.pco.pcoGeometry as unknown as { pointAttributes?: { attributes?: { name: string; range?: unknown }[] } }).pointAttributes?.attributes ?? [];
-  const range = attributes.find((a) => a.name === 'position')?.range;
-  if (Array.isArray(range) && range.length === 2 && [range[0], range[1]].every((v) => Array.isArray(v) && v.length === 3 && v.every(Number.isFinite))) {
-    const [min, max] = range as [number[], number[]];
-    return new Box3(new Vector3(min[0], min[1], min[2]), new Vector3(max[0], max[1], max[2]));
-  }
-  // The cube is relative to the octree's offset (the cloud's position); the world matrix is only
-  // brought up to date by a render, which has not happened yet for a new cloud.
-  cloud.pco.updateMatrixWorld(true);
-  return cloud.pco.pcoGeometry.boundingBox.clone().applyMatrix4(cloud.pco.matrixWorld);
-}
-
 /** Remount per scan (`key={url}`) so that loading state starts fresh. */
 export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wound_label'], onScreenshot, overlay, editor, legend }: ScanViewerProps) {
   const settings = useViewerSettings();
@@ -168,7 +150,7 @@ export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wou
     (cloud: LoadedCloud) => {
       cloudRef.current = cloud;
       setState({ kind: 'ready', cloud });
-      controlsApi.current?.fit(scanBox(cloud));
+      controlsApi.current?.fit(scanExtent(cloud.pco));
       updateBar();
     },
     [updateBar],
