@@ -104,7 +104,7 @@ test('the viewer fits a scan and shows it in its own colours, with and without e
   test.setTimeout(180_000);
   await clinicWithNurse(page);
   await openWoundScans(page);
-  // A 60 × 40 mm patch, left half brick red, right half slate blue (sRGB), as a tablet would write it.
+  // A 60 × 40 mm patch, left half brick red, right half slate blue (sRGB).
   const RED = [190, 50, 40] as const;
   const BLUE = [50, 70, 170] as const;
   const xs = 121;
@@ -117,7 +117,8 @@ test('the viewer fits a scan and shows it in its own colours, with and without e
       colors.set(k < xs / 2 ? RED : BLUE, 3 * i);
     }
   }
-  const ply = encodePly({ format: 'ply', version: '1.0', count: xs * ys, positions: Float64Array.from(positions), colors } as PointCloud, 1);
+  // In metres, as tablets write it (a PLY states no unit; the import takes metres).
+  const ply = encodePly({ format: 'ply', version: '1.0', count: xs * ys, positions: Float64Array.from(positions), colors } as PointCloud, 0.001);
   const panel = page.getByTestId('wound-scans');
   await panel.getByLabel('Scan file').setInputFiles({ name: 'two-colours.ply', mimeType: 'application/octet-stream', buffer: Buffer.from(ply) });
   await panel.getByRole('button', { name: 'Import scan' }).click();
@@ -184,4 +185,14 @@ test('the viewer fits a scan and shows it in its own colours, with and without e
   await dialog.getByText('Colour', { exact: true }).click();
   await page.waitForTimeout(1000);
   expect((await census()).red).toBeGreaterThan(2000);
+
+  // A double-clicked point's coordinates are the patch's own (mm, as imported): near its centre.
+  const box = (await canvas.boundingBox())!;
+  await canvas.dblclick({ position: { x: box.width / 2, y: box.height / 2 } });
+  const picked = dialog.getByTestId('picked-point');
+  await expect(picked).toHaveText(/x -?\d+\.\d · y -?\d+\.\d · z -?\d+\.\d mm/);
+  const [x, y, z] = (await picked.textContent())!.match(/-?\d+\.\d/g)!.map(Number);
+  expect(Math.abs(x! - 30), `x ${x}`).toBeLessThan(12);
+  expect(Math.abs(y! - 20), `y ${y}`).toBeLessThan(12);
+  expect(Math.abs(z!), `z ${z}`).toBeLessThan(1);
 });
