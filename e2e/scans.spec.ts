@@ -186,6 +186,23 @@ test('the viewer fits a scan and shows it in its own colours, with and without e
   await page.waitForTimeout(1000);
   expect((await census()).red).toBeGreaterThan(2000);
 
+  // Screenshot: a PNG of the canvas in the scan's colours (reports use it).
+  const download = page.waitForEvent('download');
+  await dialog.getByRole('button', { name: 'Screenshot' }).click();
+  const file = await (await download).path();
+  const shotPng = PNG.sync.read(readFileSync(file));
+  const canvasPx = await canvas.evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
+  expect([shotPng.width, shotPng.height]).toEqual(canvasPx);
+  let redPx = 0;
+  let bluePx = 0;
+  for (let i = 0; i < shotPng.data.length; i += 4) {
+    const [r, g, b] = [shotPng.data[i]!, shotPng.data[i + 1]!, shotPng.data[i + 2]!];
+    if (Math.abs(r - RED[0]) < 45 && Math.abs(g - RED[1]) < 45 && Math.abs(b - RED[2]) < 45) redPx++;
+    if (Math.abs(r - BLUE[0]) < 45 && Math.abs(g - BLUE[1]) < 45 && Math.abs(b - BLUE[2]) < 45) bluePx++;
+  }
+  expect(redPx).toBeGreaterThan(2000);
+  expect(bluePx).toBeGreaterThan(2000);
+
   // A double-clicked point's coordinates are the patch's own (mm, as imported): near its centre.
   const box = (await canvas.boundingBox())!;
   await canvas.dblclick({ position: { x: box.width / 2, y: box.height / 2 } });
