@@ -191,7 +191,7 @@ test('the viewer fits a scan and shows it in its own colours, with and without e
   await dialog.getByRole('button', { name: 'Screenshot' }).click();
   const file = await (await download).path();
   const shotPng = PNG.sync.read(readFileSync(file));
-  const canvasPx = await canvas.evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
+  const canvasPx = await canvas.evaluate((c) => [(c as unknown as { width: number }).width, (c as unknown as { height: number }).height]);
   expect([shotPng.width, shotPng.height]).toEqual(canvasPx);
   let redPx = 0;
   let bluePx = 0;
