@@ -154,10 +154,28 @@ export async function restoreBackup(file: string, password: string, options: Res
 /** Beside the record during a rekey: the whole file as it was under the old key. */
 export const REKEY_COPY_SUFFIX = '.before-rekey';
 
-function fsyncPath(path: string): void {
+function fsyncFile(path: string): void {
   const fd = openSync(path, 'r');
   try {
     fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Makes a rename in `dir` durable where the platform allows it (Windows cannot open a directory;
+ *  some filesystems refuse to fsync one): the rename itself is atomic either way. */
+function fsyncDir(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    // as above
   } finally {
     closeSync(fd);
   }
@@ -169,9 +187,9 @@ function durableCopy(from: string, to: string): void {
   rmSync(tmp, { force: true });
   copyFileSync(from, tmp, constants.COPYFILE_EXCL);
   chmodSync(tmp, 0o600);
-  fsyncPath(tmp);
+  fsyncFile(tmp);
   renameSync(tmp, to);
-  fsyncPath(dirname(to));
+  fsyncDir(dirname(to));
 }
 
 /**
@@ -201,9 +219,16 @@ export async function rekey(record: ClinicRecord, newKey: Buffer): Promise<void>
       db.pragma('journal_mode = WAL');
     }
   } catch (error) {
-    // Not re-keyed (SQLite rolled its transaction back): the copy is not needed.
+    // Not re-keyed (SQLite rolled its transaction back): the copy is not needed. Where that
+    // cannot be confirmed the copy stays for recovery, and the rekey's own error is the one thrown.
     rmSync(`${copy}.tmp`, { force: true });
-    if (keyOpensRecord(record.file, keyOf(record))) rmSync(copy, { force: true });
+    let stillOldKey = false;
+    try {
+      stillOldKey = keyOpensRecord(record.file, keyOf(record));
+    } catch {
+      // keep the copy
+    }
+    if (stillOldKey) rmSync(copy, { force: true });
     throw translateSqliteError(error, record.file);
   }
   setKeyOf(record, newKey);
@@ -232,7 +257,7 @@ export function recoverInterruptedRekey(file: string, oldKey: Buffer): 'none' | 
     // The journal holds the same pages as the copy under the old key; it must not be replayed
     // onto anything else.
     rmSync(journal, { force: true });
-    fsyncPath(dirname(file));
+    fsyncDir(dirname(file));
     return 'restored';
   }
   if (!existsSync(journal)) return 'none';
