@@ -23,6 +23,8 @@ export interface OctreeCheck {
 export interface LoadedCloud {
   pco: PointCloudOctree;
   potree: Potree;
+  /** The points' own extent in world coordinates (see scanExtent), found once at load. */
+  extent: Box3;
   /** Walks the whole hierarchy with potree-core's own loader (proxy chunks included) and sums what it can reach. */
   check(): Promise<OctreeCheck>;
   /** Picks the point under normalised device coordinates (x, y in −1..1). */
@@ -130,7 +132,7 @@ function pickNearest(pco: PointCloudOctree, camera: Camera, size: Vector2, ndcX:
  * metadata. (potree-core's bounding boxes are the octree's cube, which for a long flat scan puts
  * the centre well off the points and the camera far too far away.) Falls back to the cube.
  */
-export function scanExtent(pco: PointCloudOctree): Box3 {
+function scanExtent(pco: PointCloudOctree): Box3 {
   const attributes = (pco.pcoGeometry as unknown as { pointAttributes?: { attributes?: { name: string; range?: unknown }[] } }).pointAttributes?.attributes ?? [];
   const range = attributes.find((a) => a.name === 'position')?.range;
   if (Array.isArray(range) && range.length === 2 && [range[0], range[1]].every((v) => Array.isArray(v) && v.length === 3 && v.every(Number.isFinite))) {
@@ -231,6 +233,7 @@ export function PotreeCloud(props: PotreeCloudProps) {
         scene.add(loaded);
         const cloud: LoadedCloud = {
           pco: loaded,
+          extent: scanExtent(loaded),
           potree,
           check: () => checkOctree(loaded),
           pick(ndcX, ndcY) {
@@ -293,7 +296,7 @@ export function PotreeCloud(props: PotreeCloudProps) {
       material.pointColorType = PointColorType.HEIGHT;
       // The shader compares world z; the scan's own z range (not the octree cube's, which is
       // relative to its offset and mostly empty) spreads the gradient over the points.
-      const box = scanExtent(pco);
+      const box = cloud.extent;
       material.heightMin = box.min.z;
       material.heightMax = box.max.z;
     } else {

@@ -8,7 +8,7 @@ import { Canvas, useThree } from '@react-three/fiber';
 import { Alert, Button, Group, Loader, NumberInput, Paper, SegmentedControl, Stack, Switch, Text } from '@mantine/core';
 import { Vector3, type Box3, type Camera, type PerspectiveCamera } from 'three';
 import { OrbitControls as OrbitControlsImpl } from 'three/examples/jsm/controls/OrbitControls.js';
-import { PotreeCloud, scanExtent, type LoadedCloud, type OctreeCheck } from './PotreeCloud';
+import { PotreeCloud, type LoadedCloud, type OctreeCheck } from './PotreeCloud';
 import { useViewerSettings, viewerStore, type ColorMode } from './viewer-store';
 
 export interface ScanViewerProps {
@@ -150,7 +150,7 @@ export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wou
     (cloud: LoadedCloud) => {
       cloudRef.current = cloud;
       setState({ kind: 'ready', cloud });
-      controlsApi.current?.fit(scanExtent(cloud.pco));
+      controlsApi.current?.fit(cloud.extent);
       updateBar();
     },
     [updateBar],
