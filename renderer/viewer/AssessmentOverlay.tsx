@@ -72,6 +72,26 @@ function linear(c: [number, number, number]): [number, number, number] {
   return [col.r, col.g, col.b];
 }
 
+/** Points of one colour, a fixed number of pixels across. */
+function dots(positions: Float32Array, colour: [number, number, number], size: number): Points {
+  const geometry = new BufferGeometry();
+  geometry.setAttribute('position', new BufferAttribute(positions, 3));
+  const material = new PointsMaterial({ size, sizeAttenuation: false, depthTest: false });
+  material.color.setRGB(...linear(colour));
+  return new Points(geometry, material);
+}
+
+/** A line through `points` (closed from 3 points on, as `densify`), thickened by dense dots so it
+ *  reads at any zoom. */
+function addDottedLine(group: Group, points: [number, number, number][], colour: [number, number, number]): void {
+  const geometry = new BufferGeometry();
+  geometry.setAttribute('position', new BufferAttribute(new Float32Array(points.flat()), 3));
+  const material = new LineBasicMaterial({ depthTest: false });
+  material.color.setRGB(...linear(colour));
+  group.add(points.length >= 3 ? new LineLoop(geometry, material) : new Line(geometry, material));
+  group.add(dots(densify(points, 0.4), colour, 3));
+}
+
 function build(data: OverlayData): Group {
   const group = new Group();
   const rgb = linear;
@@ -93,38 +113,11 @@ function build(data: OverlayData): Group {
     g.setAttribute('color', new BufferAttribute(colours, 3));
     group.add(new Points(g, new PointsMaterial({ size: 4, sizeAttenuation: false, vertexColors: true, depthTest: false })));
   }
-  if (data.outline.length >= 2) {
-    const flat = new Float32Array(data.outline.flat());
-    const line = new BufferGeometry();
-    line.setAttribute('position', new BufferAttribute(flat, 3));
-    const [r, g, b] = rgb(OUTLINE_RGB);
-    const material = new LineBasicMaterial({ depthTest: false });
-    material.color.setRGB(r, g, b);
-    group.add(new LineLoop(line, material));
-    const dots = new BufferGeometry();
-    dots.setAttribute('position', new BufferAttribute(densify(data.outline, 0.4), 3));
-    const dotMaterial = new PointsMaterial({ size: 3, sizeAttenuation: false, depthTest: false });
-    dotMaterial.color.setRGB(r, g, b);
-    group.add(new Points(dots, dotMaterial));
-  }
+  if (data.outline.length >= 2) addDottedLine(group, data.outline, OUTLINE_RGB);
   if (data.head) {
     const { from, to } = data.head;
-    const [r, g, b] = rgb(HEAD_RGB);
-    const geometry = new BufferGeometry();
-    geometry.setAttribute('position', new BufferAttribute(new Float32Array([...from, ...to]), 3));
-    const material = new LineBasicMaterial({ depthTest: false });
-    material.color.setRGB(r, g, b);
-    group.add(new Line(geometry, material));
-    const dots = new BufferGeometry();
-    dots.setAttribute('position', new BufferAttribute(densify([from, to], 0.4), 3));
-    const dotMaterial = new PointsMaterial({ size: 3, sizeAttenuation: false, depthTest: false });
-    dotMaterial.color.setRGB(r, g, b);
-    group.add(new Points(dots, dotMaterial));
-    const tip = new BufferGeometry();
-    tip.setAttribute('position', new BufferAttribute(new Float32Array(to), 3));
-    const tipMaterial = new PointsMaterial({ size: 11, sizeAttenuation: false, depthTest: false });
-    tipMaterial.color.setRGB(r, g, b);
-    group.add(new Points(tip, tipMaterial));
+    addDottedLine(group, [from, to], HEAD_RGB);
+    group.add(dots(new Float32Array(to), HEAD_RGB, 11));
   }
   // Vertex handles: all of them while the outline is sparse enough for them to be told apart (a
   // drawn one); on a dense outline (the model's) only the selected one, or they would hide the line.
