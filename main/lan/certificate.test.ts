@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSelfSignedCertificate, loadOrCreateTlsIdentity, normalizeFingerprint, TLS_KEY_ACCOUNT } from './certificate';
+import { certificateSerial, createSelfSignedCertificate, loadOrCreateTlsIdentity, normalizeFingerprint, TLS_KEY_ACCOUNT } from './certificate';
 import { createMemoryKeyStore, createMemoryLogger } from './test-helpers';
 
 let dir: string;
@@ -56,6 +56,27 @@ describe('workstation certificate', () => {
     const third = await loadOrCreateTlsIdentity({ keyStore, certPath, logger });
     expect(third.fingerprint).not.toBe(second.fingerprint);
     expect(logger.lines.filter((l) => l.message === 'lan.tls.replaced').map((l) => l.fields['reason'])).toEqual(['certificate_unusable', 'key_missing_or_invalid']);
+  });
+
+  it('serial numbers are positive minimal DER integers whatever the random bytes (OpenSSL refuses a padded one)', () => {
+    for (const first of [0x00, 0x01, 0x7f, 0x80, 0xff]) {
+      for (const second of [0x00, 0x7f, 0x80]) {
+        const random = Buffer.alloc(16, 0x5a);
+        random[0] = first;
+        random[1] = second;
+        const serial = certificateSerial(random);
+        expect(serial).toHaveLength(16);
+        expect(serial[0], `from ${first}, ${second}`).toBeGreaterThanOrEqual(0x01);
+        expect(serial[0], `from ${first}, ${second}`).toBeLessThanOrEqual(0x7f);
+        expect(serial.subarray(1).equals(random.subarray(1))).toBe(true);
+      }
+    }
+    // And certificates made with such serials parse: a run long enough to meet the old 1-in-256 case.
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    for (let i = 0; i < 600; i++) {
+      const cert = new X509Certificate(createSelfSignedCertificate(privateKey, { commonName: 'serial test' }));
+      expect(cert.serialNumber).toMatch(/^(?!00)[0-9A-F]{32}$/);
+    }
   });
 
   it('normalises fingerprints to upper-case colon hex', () => {

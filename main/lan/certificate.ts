@@ -71,6 +71,18 @@ function ext(extnID: string, critical: boolean, value: unknown): Extension {
   return new Extension({ extnID, critical, extnValue: new OctetString(der(value)) });
 }
 
+/**
+ * Random bytes as a certificate serial number: a positive DER INTEGER in minimal form, i.e. the
+ * first byte 0x01–0x7f. (Clearing only the top bit left a leading 0x00 one time in 256, which
+ * OpenSSL refuses as "illegal padding": the workstation's first start then failed.)
+ */
+export function certificateSerial(random: Buffer): Buffer<ArrayBuffer> {
+  const serial = Buffer.alloc(random.length);
+  random.copy(serial);
+  serial[0] = serial[0]! & 0x7f || 0x01;
+  return serial;
+}
+
 /** A self-signed serverAuth certificate for `key`, valid from an hour ago for VALIDITY_YEARS. */
 export function createSelfSignedCertificate(key: KeyObject, opts: { commonName: string; dnsNames?: string[]; ipAddresses?: string[]; now?: Date }): string {
   const now = opts.now ?? new Date();
@@ -79,8 +91,7 @@ export function createSelfSignedCertificate(key: KeyObject, opts: { commonName: 
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + VALIDITY_YEARS);
   const name = new Name([new RelativeDistinguishedName([new AttributeTypeAndValue({ type: COMMON_NAME, value: new AttributeValue({ utf8String: opts.commonName }) })])]);
   const spki = AsnConvert.parse(createPublicKey(key).export({ type: 'spki', format: 'der' }), SubjectPublicKeyInfo);
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // positive INTEGER
+  const serial = certificateSerial(randomBytes(16));
   const altNames = [...(opts.dnsNames ?? []).map((dNSName) => new GeneralName({ dNSName })), ...(opts.ipAddresses ?? []).map((iPAddress) => new GeneralName({ iPAddress }))];
   const keyUsage = new KeyUsage(KeyUsageFlags.digitalSignature);
   const tbs = new TBSCertificate({
