@@ -241,10 +241,11 @@ export async function rekey(record: ClinicRecord, newKey: Buffer): Promise<void>
  * leaves its rollback journal (`<file>-journal`) beside the record: the file may then be partly
  * under each key, so the copy made before it (`<file>.before-rekey`, complete or absent) is put
  * back. Without a journal the rekey either never touched the file or committed: the copy is
- * dropped. Where an older rekey left a journal but no copy, a read-write open with the old key
- * rolls the journal back as SQLite would. Returns what it did.
+ * dropped. A journal without a copy (a crash before the copy was made, or a rekey from before
+ * copies) is left to SQLite: a read-write open with the old key rolls it back if it is hot, and
+ * one it leaves is removed. Returns what it did.
  */
-export function recoverInterruptedRekey(file: string, oldKey: Buffer): 'none' | 'restored' | 'rolled-back' | 'copy-removed' {
+export function recoverInterruptedRekey(file: string, oldKey: Buffer): 'none' | 'restored' | 'rolled-back' | 'stale-journal-removed' | 'copy-removed' {
   const copy = `${file}${REKEY_COPY_SUFFIX}`;
   const journal = `${file}-journal`;
   rmSync(`${copy}.tmp`, { force: true });
@@ -270,7 +271,12 @@ export function recoverInterruptedRekey(file: string, oldKey: Buffer): 'none' | 
   } finally {
     db.close();
   }
-  return existsSync(journal) ? 'none' : 'rolled-back';
+  if (!existsSync(journal)) return 'rolled-back';
+  // SQLite opened and read the file with the old key and left the journal: one it does not need
+  // (a crash in the WAL-to-rollback switch before the copy was made leaves one that a WAL-mode
+  // file ignores, or a cold one). Left there, it would lie beside the record for good.
+  rmSync(journal, { force: true });
+  return 'stale-journal-removed';
 }
 
 /** Whether `key` opens the record file (read-only, changes nothing). */
