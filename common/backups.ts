@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-/** The same minimum the record's backup service enforces (main/records/backup.ts). */
+/** The same minimum the record's backup service enforces (main/records/copy.ts). */
 export const MIN_BACKUP_PASSWORD_LENGTH = 12;
 
 export const backupPasswordSchema = z

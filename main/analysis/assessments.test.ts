@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePly, makeCavityPhantom } from '../analysis/measure/phantoms';
+import { encodePly, makeCavityPhantom } from './measure/phantoms';
 import { createMemoryLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
 import { assertKeyringWhenRequired, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
-import { createCaller, createContextInner, createServices } from './index';
+import { createCaller, createContextInner } from '../api/index';
+import { createServices } from '../app/index';
 
 const PASSWORD = 'correct horse battery staple';
 

@@ -14,7 +14,7 @@
 import type { AssessmentFigures, AssessmentMethod, Assessment, MeasureResult, Vec3Tuple } from '../../common/assessments';
 import { MAX_DEPTH_OVERLAY_POINTS } from '../../common/assessments';
 import type { PointCloud } from '../../common/point-cloud';
-import type { MeasureRunner, MeasureRunResult } from '../analysis/assessment/index';
+import type { MeasureRunner, MeasureRunResult } from './assessment/index';
 import type { Actor, AssessmentsRepository, ScansRepository } from '../records/index';
 import { octreePrefixOf, parseInWorker, removeOctreeGeneration, toMillimetres, writeOctreeGeneration, type ScanStore } from '../scans/index';
 import type { Logger } from '../shared/logger';

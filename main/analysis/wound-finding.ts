@@ -5,8 +5,8 @@
  * (segmentation's activeModelManifest).
  */
 import type { PointCloud } from '../../common/point-cloud';
-import { findWoundInScan, type FindWoundResult } from '../analysis/wound-finder/index';
-import * as segmentation from '../analysis/segmentation/index';
+import { findWoundInScan, type FindWoundResult } from './wound-finder/index';
+import * as segmentation from './segmentation/index';
 import type { Logger } from '../shared/logger';
 
 export interface WoundFinding {

@@ -8,7 +8,7 @@ import { analysisStatusSchema, findWoundResultSchema, MAX_OUTLINE_VERTICES, type
 import { idSchema } from '../../common/records';
 import { isModelError } from '../analysis/segmentation/index';
 import { isWoundFinderError } from '../analysis/wound-finder/index';
-import { ScanAnalysisError } from './scan-analysis';
+import { ScanAnalysisError } from '../analysis/index';
 import { permitted, router } from './trpc';
 
 /** The finder's closed boundary (xyz interleaved) as outline vertices, evenly thinned to the cap. */

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { assessmentSchema, measureInputSchema, measureResultSchema, saveAssessmentInputSchema } from '../../common/assessments';
 import { idSchema } from '../../common/records';
 import { MeasureError } from '../analysis/measure/index';
-import { ScanAnalysisError } from './scan-analysis';
+import { ScanAnalysisError } from '../analysis/index';
 import { permitted, router } from './trpc';
 
 /** MeasureError → BAD_REQUEST whose message names the problem; its code reaches the UI as data.appCode. */

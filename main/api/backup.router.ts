@@ -7,7 +7,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { backupExportInputSchema, backupListingSchema, backupNameSchema, operationProgressSchema, restoreInputSchema, type OperationProgress } from '../../common/backups';
-import { BACKUP_FILES_PREFIX, BACKUP_UPLOAD_CHUNK_BYTES, MAX_BACKUP_UPLOAD_BYTES } from './backups';
+import { BACKUP_FILES_PREFIX, BACKUP_UPLOAD_CHUNK_BYTES, MAX_BACKUP_UPLOAD_BYTES } from '../backup/index';
 import { permitted, router } from './trpc';
 import { eventStream } from './event-stream';
 

@@ -1,5 +1,5 @@
 import type { Transport } from '../../common/system';
-import type { Services } from './services';
+import type { Services } from '../app/index';
 
 export interface ContextInner {
   services: Services;

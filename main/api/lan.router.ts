@@ -6,7 +6,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { LanError } from '../lan/index';
-import { LanServiceError, type LanView } from './lan-wiring';
+import { LanServiceError, type LanView } from '../inbox/index';
 import { permitted, router } from './trpc';
 
 const manage = permitted('devices.manage');

@@ -12,7 +12,8 @@ import { PERMISSIONS, STAFF_ROLES, can, type Permission, type StaffRole } from '
 import { silentLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
 import { assertKeyringWhenRequired, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
-import { appRouter, createCaller, createContextInner, createServices, type Access } from './index';
+import { createServices } from '../app/index';
+import { appRouter, createCaller, createContextInner, type Access } from './index';
 
 type Procedures = Record<string, { _def: { type: 'query' | 'mutation' | 'subscription'; meta?: { access?: Access } } }>;
 const procedures = appRouter._def.procedures as unknown as Procedures;

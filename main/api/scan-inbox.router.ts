@@ -1,5 +1,5 @@
 /**
- * Incoming scans a tablet sent that could not be filed by themselves (see scan-inbox.ts), for
+ * Incoming scans a tablet sent that could not be filed by themselves (see main/inbox/scan-inbox.ts), for
  * nurses and doctors: list them, assign one to a wound (a normal import job, audited under the
  * caller), or discard one. Mounted under `scans` (`scans.inbox`, `scans.assignInbox`, …).
  */
@@ -7,7 +7,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { epochMsSchema, idSchema } from '../../common/records';
 import { importJobSchema } from '../../common/scans';
-import { auditInbox, inboxEntrySchema, scanInboxOf } from './scan-inbox';
+import { auditInbox, inboxEntrySchema, scanInboxOf } from '../inbox/index';
 import { permitted, router } from './trpc';
 
 const inboxItemSchema = inboxEntrySchema.omit({ storedName: true }).extend({ importing: z.boolean() });

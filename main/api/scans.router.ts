@@ -5,7 +5,7 @@ import { idSchema } from '../../common/records';
 import { importJobSchema, MAX_UPLOAD_BYTES, scanSchema, UPLOAD_CHUNK_BYTES, type ImportJob } from '../../common/scans';
 import { octreePrefixOf, type ImportJobState } from '../scans/index';
 import { eventStream } from './event-stream';
-import { SCAN_FILES_PREFIX } from './scan-files';
+import { SCAN_FILES_PREFIX } from '../file-routes/index';
 import { permitted, router } from './trpc';
 
 /**
@@ -45,7 +45,7 @@ export const scansRouter = router({
       return scan;
     }),
 
-  /** A short-lived URL of the scan's octree for the viewer (see scan-files.ts). */
+  /** A short-lived URL of the scan's octree for the viewer (see main/file-routes/scan-files.ts). */
   fileUrl: permitted('clinical.read')
     .input(z.object({ id: idSchema }))
     .output(z.object({ url: z.string() }))

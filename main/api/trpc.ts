@@ -7,7 +7,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Permission } from '../../common/permissions';
 import type { Context } from './context';
-import type { OpenClinic } from './workstation';
+import type { OpenClinic } from '../app/index';
 
 export type Access = 'public' | 'signed-in' | Permission;
 export interface Meta {

@@ -5,11 +5,11 @@
 import { getSystemInfo, sampleMemory } from '../system/index';
 import { createConsoleLogger, type Logger } from '../shared/logger';
 import { createKeytarKeyStore, type KeyStore } from '../vault/index';
-import { createScanFileGate, type ScanFileGate } from './scan-files';
+import { createScanFileGate, type ScanFileGate } from '../file-routes/index';
 import { createWorkstation, type Workstation } from './workstation';
-import { createBackupService, type BackupService } from './backups';
-import { createWoundFinding, type WoundFinding } from './wound-finding';
-import { createLanService, lanOptionsFromEnv, type LanService, type LanServiceOptions } from './lan-wiring';
+import { createBackupService, type BackupService } from '../backup/index';
+import { createWoundFinding, type WoundFinding } from '../analysis/index';
+import { createLanService, lanOptionsFromEnv, type LanService, type LanServiceOptions } from '../inbox/index';
 
 export interface Services {
   system: {

@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { enrolClinic, listClinics, openClinic, createAuthService, ensureDataDir, type AuthService, type ClinicEntry } from '../auth/index';
 import { createAssessmentsRepository, createPatientsRepository, createScansRepository, createWoundsRepository, newId, type Actor, type AssessmentsRepository, type ClinicRecord, type PatientsRepository, type ScansRepository, type WoundsRepository } from '../records/index';
 import { createMeasureRunner } from '../analysis/assessment/index';
-import { createScanAnalysis, type ScanAnalysis } from './scan-analysis';
+import { createScanAnalysis, type ScanAnalysis } from '../analysis/index';
 import { createImportService, createScanStore, type ImportService, type ScanStore } from '../scans/index';
 import type { Logger } from '../shared/logger';
 import type { KeyStore } from '../vault/index';
 import type { EnrolClinicInput } from '../../common/records';
-import { recoverKeyRotation } from './key-rotation';
+import { recoverKeyRotation } from '../backup/index';
 
 export interface OpenClinic {
   id: string;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createClinicRecord } from '../records/index';
 import { createScanStore } from '../scans/index';
 import { silentLogger } from '../shared/logger';
-import { writeBackup } from './backup-archive';
+import { writeBackup } from './archive';
 
 const [src, mnt] = process.argv.slice(2);
 const key = randomBytes(32);

@@ -26,9 +26,9 @@ import {
   type BackupListing,
   type BackupProgress,
   type BackupSummary,
-} from './backup-archive';
+} from './archive';
 import { rotateClinicKey } from './key-rotation';
-import type { OpenClinic, Workstation } from './workstation';
+import type { OpenClinic, Workstation } from '../app/index';
 
 export const BACKUP_FILES_PREFIX = '/backup-files/';
 export const BACKUP_UPLOAD_CHUNK_BYTES = 4 * 1024 * 1024;

@@ -17,9 +17,10 @@ import { listStoredFiles } from '../scans/index';
 import { silentLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
 import { assertKeyringWhenRequired, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
-import { serveAppFile } from './app-files';
-import { readBackupManifest } from './backup-archive';
-import { createCaller, createContextInner, createServices, type Services } from './index';
+import { serveAppFile } from '../file-routes/index';
+import { readBackupManifest } from './archive';
+import { createCaller, createContextInner } from '../api/index';
+import { createServices, type Services } from '../app/index';
 import { nextKeyAccount, previousKeyAccount } from './key-rotation';
 
 const PASSWORD = 'correct horse battery staple';

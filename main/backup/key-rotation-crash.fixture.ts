@@ -6,7 +6,7 @@
 import { silentLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
 import { rotateClinicKey } from './key-rotation';
-import { createWorkstation } from './workstation';
+import { createWorkstation } from '../app/index';
 
 const [dataDir, clinicId, service, stepArg] = process.argv.slice(2);
 const step = Number(stepArg);

@@ -23,7 +23,7 @@ import { appendAudit, keyOpensRecord, RECORD_KEY_BYTES, recoverInterruptedRekey,
 import { rekeyStoreFiles, type RekeyProgress, type ScanStore } from '../scans/index';
 import type { Logger } from '../shared/logger';
 import type { KeyStore } from '../vault/index';
-import { BackupError } from './backup-archive';
+import { BackupError } from './archive';
 
 export const nextKeyAccount = (clinicId: string): string => `rotation:${clinicId}:next`;
 export const previousKeyAccount = (clinicId: string): string => `rotation:${clinicId}:previous`;

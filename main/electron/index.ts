@@ -1,13 +1,15 @@
 /**
  * The Electron shell: windows, the app:// protocol that serves the renderer (and, through
- * main/api/app-files.ts, scan files and backup downloads), the IPC end of the
+ * main/file-routes/app-files.ts, scan files and backup downloads), the IPC end of the
  * one tRPC router, and nothing else. Every service is plain Node and built by createServices.
  */
 import { app, BrowserWindow, net, powerMonitor, protocol, session, shell } from 'electron';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createIPCHandler } from 'trpc-electron/main';
-import { appRouter, createContextInner, createServices, serveAppFile } from '../api/index';
+import { appRouter, createContextInner } from '../api/index';
+import { createServices } from '../app/index';
+import { serveAppFile } from '../file-routes/index';
 import { contentSecurityPolicy } from '../shared/csp';
 
 const APP_SCHEME = 'app';

@@ -2,13 +2,13 @@
  * The files the desktop app serves over its app:// protocol besides the renderer: decrypted scan
  * files for the viewer (byte ranges) and backup downloads (a capability link; the `download`
  * attribute makes Electron show its Save dialog). Plain Node and Fetch types, no Electron, so it is
- * tested without the Electron binary; main/electron/index.ts only calls it (through main/api/index).
+ * tested without the Electron binary; main/electron/index.ts only calls it (through main/file-routes/index).
  */
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { BACKUP_FILES_PREFIX } from './backups';
+import { BACKUP_FILES_PREFIX } from '../backup/index';
 import { SCAN_FILES_PREFIX } from './scan-files';
-import type { Services } from './services';
+import type { Services } from '../app/index';
 
 type FileServices = Pick<Services, 'scanFiles' | 'backups'>;
 

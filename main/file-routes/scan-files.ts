@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseRange } from '../shared/http-range';
-import type { Workstation } from './workstation';
+import type { Workstation } from '../app/index';
 
 const CAPABILITY_TTL_MS = 30 * 60_000;
 const FILES = new Set(['metadata.json', 'hierarchy.bin', 'octree.bin']);

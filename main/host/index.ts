@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServices } from '../api/index';
+import { createServices } from '../app/index';
 import { defaultDataDir } from '../shared/paths';
 import { startBrowserHost } from './server';
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTRPCClient, createWSClient, httpBatchLink, wsLink } from '@trpc/client';
 import WebSocket from 'ws';
-import { appRouter, createServices, type AppRouter } from '../api/index';
+import { appRouter, type AppRouter } from '../api/index';
+import { createServices } from '../app/index';
 import { startBrowserHost, type BrowserHost } from './server';
 
 interface RawResponse {

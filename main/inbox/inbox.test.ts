@@ -14,7 +14,8 @@ import { HttpStatusError, pair, uploadFile, type Profile } from '../../tools/tab
 import { createMemoryLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
 import { assertKeyringWhenRequired, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
-import { createCaller, createContextInner, createServices } from './index';
+import { createCaller, createContextInner } from '../api/index';
+import { createServices } from '../app/index';
 
 const PASSWORD = 'correct horse battery staple';
 const SAMPLE = join(import.meta.dirname, '..', '..', '..', 'shared', 'samples', 'scans', 'ply', 'dardavesis__560_db.ply');

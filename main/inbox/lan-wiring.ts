@@ -22,7 +22,7 @@ import type { Logger } from '../shared/logger';
 import type { KeyStore } from '../vault/index';
 import { hasDeviceRow, mirrorDevice, recordMirroredDevicesStore } from './lan-devices';
 import { auditInbox, scanInboxOf, type NewInboxEntry } from './scan-inbox';
-import type { OpenClinic } from './workstation';
+import type { OpenClinic } from '../app/index';
 
 export type LanOwner = 'this-clinic' | 'other-clinic' | null;
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendAudit, verifyAuditChain } from './audit';
-import { exportBackup, inspectBackup, rekey, restoreBackup } from './backup';
+import { exportBackup, inspectBackup, rekey, restoreBackup } from './copy';
 import { BackupPasswordError, RecordExistsError, WrongKeyError } from './errors';
 import { connectionOf, openClinicRecord } from './record';
 import { createPatientsRepository } from './repositories/patients';

@@ -23,7 +23,7 @@ export {
 export { RECORD_KEY_BYTES } from './cipher';
 export { loadMigrations, DEFAULT_MIGRATIONS_FOLDER, type Migration } from './migrate';
 export { appendAudit, verifyAuditChain, listAudit, type AuditEntry, type AuditRow, type AuditVerification, type AuditQuery } from './audit';
-export { exportBackup, restoreBackup, inspectBackup, rekey, recoverInterruptedRekey, REKEY_COPY_SUFFIX, keyOpensRecord, MIN_BACKUP_PASSWORD_LENGTH, type BackupInfo, type RestoreOptions } from './backup';
+export { exportBackup, restoreBackup, inspectBackup, rekey, recoverInterruptedRekey, REKEY_COPY_SUFFIX, keyOpensRecord, MIN_BACKUP_PASSWORD_LENGTH, type BackupInfo, type RestoreOptions } from './copy';
 export { newId } from './ids';
 export { SYSTEM_ACTOR, type Actor } from './repositories/actor';
 export { createPatientsRepository, type PatientsRepository } from './repositories/patients';

@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import { silentLogger } from '../shared/logger';
-import { rekey } from './backup';
+import { rekey } from './copy';
 import { connectionOf, openClinicRecord } from './record';
 
 const [file, clinicId] = process.argv.slice(2);

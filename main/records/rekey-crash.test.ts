@@ -11,7 +11,7 @@ import { closeSync, copyFileSync, existsSync, openSync, readSync, rmSync, writeF
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyOpensRecord, recoverInterruptedRekey, rekey, REKEY_COPY_SUFFIX } from './backup';
+import { keyOpensRecord, recoverInterruptedRekey, rekey, REKEY_COPY_SUFFIX } from './copy';
 import { connectionOf, openClinicRecord } from './record';
 import { createDb, logger, openRaw, type TestDb } from './test-helpers';
 

@@ -27,7 +27,7 @@ export interface ScansRepository {
   insert(scan: NewScan, actor: Actor): Scan;
   get(id: string, actor: Actor): Scan | null;
   listByWound(woundId: string, actor: Actor): Scan[];
-  /** Deletes the row (audited). The caller then removes the encrypted files (see api/scans). */
+  /** Deletes the row (audited). The caller then removes the encrypted files (see api/scans.router.ts). */
   remove(id: string, actor: Actor): void;
   /** Store ids of the original and the octree's metadata file (ids, not clinical values: unaudited). */
   files(id: string): { rawFileId: string | null; octreeFileId: string | null } | null;
