@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ModelError } from './errors';
-import { installModel } from './index';
+import { installModel } from './segmenter';
 import { parseManifest, type ModelManifest } from './manifest';
 
 const activeSchema = z.object({ version: z.literal(1), dir: z.string().regex(/^[A-Za-z0-9._-]{1,120}$/), installedAt: z.number().int(), provider: z.string().nullable() });

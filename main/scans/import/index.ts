@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { PointCloud, ScanFormat } from '../../../common/point-cloud';
-import { parseInWorker, type ParseInWorkerOptions } from '../index';
+import { parseInWorker, type ParseInWorkerOptions } from '../formats/parse-in-worker';
 import { computeStats, toMillimetres } from '../formats/stats';
 import { isScanFormatError } from '../formats/errors';
 import { buildOctree, type OctreeWorkerPool } from '../octree/index';
