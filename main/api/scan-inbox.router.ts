@@ -1,13 +1,12 @@
 /**
- * Incoming scans a tablet sent that could not be filed by themselves (see main/inbox/scan-inbox.ts), for
+ * Incoming scans a tablet sent that could not be filed by themselves (main/inbox/), for
  * nurses and doctors: list them, assign one to a wound (a normal import job, audited under the
  * caller), or discard one. Mounted under `scans` (`scans.inbox`, `scans.assignInbox`, …).
  */
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { epochMsSchema, idSchema } from '../../common/records';
 import { importJobSchema } from '../../common/scans';
-import { auditInbox, inboxEntrySchema, scanInboxOf } from '../inbox/index';
+import { assignFromInbox, discardFromInbox, inboxEntrySchema, listInbox } from '../inbox/index';
 import { permitted, router } from './trpc';
 
 const inboxItemSchema = inboxEntrySchema.omit({ storedName: true }).extend({ importing: z.boolean() });
@@ -15,12 +14,7 @@ const inboxItemSchema = inboxEntrySchema.omit({ storedName: true }).extend({ imp
 export const scanInboxRouter = router({
   inbox: permitted('clinical.read')
     .output(z.array(inboxItemSchema))
-    .query(async ({ ctx }) => {
-      const inbox = scanInboxOf(ctx.clinic.store);
-      const entries = await inbox.list();
-      auditInbox(ctx.clinic.record, ctx.actor, 'list', null);
-      return entries.map(({ storedName: _omit, ...e }) => ({ ...e, importing: inbox.isClaimed(e.id) })).sort((a, b) => b.receivedAt - a.receivedAt);
-    }),
+    .query(({ ctx }) => listInbox(ctx.clinic, ctx.actor)),
 
   /**
    * Imports an incoming scan onto a wound; the entry goes once the import is done (it stays, with
@@ -29,49 +23,10 @@ export const scanInboxRouter = router({
   assignInbox: permitted('clinical.write')
     .input(z.object({ inboxId: idSchema, woundId: idSchema, capturedAt: epochMsSchema.optional() }))
     .output(importJobSchema)
-    .mutation(async ({ ctx, input }) => {
-      const inbox = scanInboxOf(ctx.clinic.store);
-      const entry = await inbox.get(input.inboxId);
-      if (!entry) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such item in the incoming scans.' });
-      if (!ctx.clinic.wounds.get(input.woundId, ctx.actor)) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such wound in this clinic.' });
-      if (!inbox.claim(entry.id)) throw new TRPCError({ code: 'CONFLICT', message: 'This scan is already being imported.' });
-      let job;
-      try {
-        const bytes = await inbox.read(entry.id);
-        const captured = Date.parse(entry.captureTime);
-        job = ctx.clinic.imports.start({
-          bytes,
-          fileName: entry.fileName,
-          woundId: input.woundId,
-          capturedAt: input.capturedAt ?? (Number.isFinite(captured) ? captured : entry.receivedAt),
-          sourceDeviceId: entry.deviceId,
-          actor: ctx.actor,
-        });
-      } catch (error) {
-        inbox.release(entry.id);
-        throw error;
-      }
-      auditInbox(ctx.clinic.record, ctx.actor, 'assign', entry.id);
-      const logger = ctx.services.logger;
-      void ctx.clinic.imports
-        .wait(job.id)
-        .then(async (finished) => {
-          if (finished.phase === 'done') await inbox.remove(entry.id);
-          else if (finished.phase === 'failed') await inbox.update(entry.id, { reason: 'import_failed', error: { code: finished.error?.code ?? 'IMPORT_FAILED', message: finished.error?.message ?? 'the import failed' } });
-        })
-        .catch((error: unknown) => logger.error('scans.inbox.settle_failed', { inboxId: entry.id, error: error instanceof Error ? error.name : 'unknown' }))
-        .finally(() => inbox.release(entry.id));
-      return importJobSchema.parse(job);
-    }),
+    .mutation(async ({ ctx, input }) => importJobSchema.parse(await assignFromInbox(ctx.clinic, ctx.actor, input, ctx.services.logger))),
 
   /** Removes an incoming scan for good (e.g. a test scan or a duplicate). */
   discardInbox: permitted('clinical.write')
     .input(z.object({ inboxId: idSchema }))
-    .mutation(async ({ ctx, input }) => {
-      const inbox = scanInboxOf(ctx.clinic.store);
-      if (!(await inbox.get(input.inboxId))) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such item in the incoming scans.' });
-      if (inbox.isClaimed(input.inboxId)) throw new TRPCError({ code: 'CONFLICT', message: 'This scan is being imported.' });
-      await inbox.remove(input.inboxId);
-      auditInbox(ctx.clinic.record, ctx.actor, 'discard', input.inboxId);
-    }),
+    .mutation(({ ctx, input }) => discardFromInbox(ctx.clinic, ctx.actor, input.inboxId)),
 });

@@ -64,6 +64,10 @@ const TRPC_CODE_BY_APP_CODE: Record<string, TRPCError['code']> = {
   INPUT_SHAPE: 'BAD_REQUEST',
   PROVIDER_UNAVAILABLE: 'BAD_REQUEST',
   MODEL_EXISTS: 'CONFLICT',
+  UPLOAD_NOT_FOUND: 'NOT_FOUND',
+  UPLOAD_OUT_OF_ORDER: 'CONFLICT',
+  UPLOAD_TOO_LONG: 'BAD_REQUEST',
+  UPLOAD_INCOMPLETE: 'BAD_REQUEST',
 };
 
 const translateErrors = t.middleware(async ({ next }) => {

@@ -8,7 +8,8 @@ import { createKeytarKeyStore, type KeyStore } from '../vault/index';
 import { createScanFileGate, type ScanFileGate } from '../file-routes/index';
 import { createWorkstation, type Workstation } from './workstation';
 import { createBackupService, type BackupService } from '../backup/index';
-import { createWoundFinding, type WoundFinding } from '../analysis/index';
+import { createModelInstaller, createWoundFinding, type ModelInstaller, type WoundFinding } from '../analysis/index';
+import { createScanUploads, type ScanUploads } from '../scans/index';
 import { createLanService, lanOptionsFromEnv, type LanService, type LanServiceOptions } from '../inbox/index';
 
 export interface Services {
@@ -26,6 +27,10 @@ export interface Services {
   backups: BackupService;
   /** "Find wound": one segmenter per workstation, created on first use. */
   woundFinding: WoundFinding;
+  /** The wound model in use, and installing a clinic's own (IT admins). */
+  models: ModelInstaller;
+  /** Scan files uploaded from the renderer in chunks, held in memory until imported. */
+  scanUploads: ScanUploads;
   logger: Logger;
 }
 
@@ -61,6 +66,8 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     scanFiles: createScanFileGate(workstation),
     backups: createBackupService({ workstation, keyStore, logger }),
     woundFinding,
+    models: createModelInstaller({ dataDir: opts.dataDir, logger }),
+    scanUploads: createScanUploads(),
     logger,
     lan,
     // The receiver first: arrivals being filed finish before the clinics close.

@@ -15,6 +15,7 @@ export { parseInWorker, startParseWorker, type ParseInWorkerOptions } from './fo
 export { createScanStore, ScanStoreError, EncryptedFileError, EncryptedFileReader, EncryptedFileWriter, listStoredFiles, reencryptFile, rekeyStoreFiles, whichKeyOpens, type ScanStore, type StoredFile, type RekeyProgress } from './store/index';
 export { createImportService, type ImportService, type ImportJobState, type ImportRequest, type ImportActor } from './import/index';
 export { writeOctreeGeneration, removeOctreeGeneration, octreePrefixOf, type OctreeAttributeValues } from './import/reindex';
+export { createScanUploads, type ScanUploads, type ScanUpload } from './uploads';
 
 /** Reads and parses a scan file on the calling thread (the CLI; use `parseInWorker` in the app). */
 export async function readPointCloudFile(path: string, options: Omit<ReadPointCloudOptions, 'fileName'> = {}): Promise<PointCloud> {

@@ -1,0 +1,71 @@
+/**
+ * Chunked uploads (scan files, wound models): chunks in order into the caller's sink, owned by
+ * the connection that began them, handed over once when complete, dropped when idle.
+ */
+import { describe, expect, it } from 'vitest';
+import { createChunkedUploads, UploadError, type UploadSink } from './chunked-upload';
+
+class MemorySink implements UploadSink {
+  bytes: Buffer;
+  discarded = false;
+  constructor(size: number) {
+    this.bytes = Buffer.alloc(size);
+  }
+  write(chunk: Buffer, offset: number) {
+    chunk.copy(this.bytes, offset);
+  }
+  discard() {
+    this.discarded = true;
+  }
+}
+
+async function codeOf(fn: () => unknown): Promise<string> {
+  try {
+    await fn();
+    return 'OK';
+  } catch (error) {
+    return error instanceof UploadError ? error.code : `not an UploadError: ${String(error)}`;
+  }
+}
+
+describe('chunked uploads', () => {
+  it('writes chunks in order and hands the complete upload over once', async () => {
+    const uploads = createChunkedUploads<MemorySink>({ idleMs: 1000 });
+    const id = await uploads.begin('win-1', 6, () => new MemorySink(6));
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(await uploads.chunk('win-1', id, 0, Buffer.from('abc'))).toEqual({ received: 3 });
+    expect(await uploads.chunk('win-1', id, 3, Buffer.from('def'))).toEqual({ received: 6 });
+    expect(uploads.take('win-1', id).bytes.toString()).toBe('abcdef');
+    expect(await codeOf(() => uploads.take('win-1', id))).toBe('UPLOAD_NOT_FOUND');
+  });
+
+  it('refuses another connection, a made-up id, a chunk out of order, one past the end and an early take', async () => {
+    const uploads = createChunkedUploads<MemorySink>({ idleMs: 1000 });
+    const id = await uploads.begin('win-1', 4, () => new MemorySink(4));
+    expect(await codeOf(() => uploads.chunk('win-2', id, 0, Buffer.from('ab')))).toBe('UPLOAD_NOT_FOUND');
+    expect(await codeOf(() => uploads.chunk('win-1', 'f'.repeat(32), 0, Buffer.from('ab')))).toBe('UPLOAD_NOT_FOUND');
+    expect(await codeOf(() => uploads.chunk('win-1', id, 2, Buffer.from('ab')))).toBe('UPLOAD_OUT_OF_ORDER');
+    expect(await codeOf(() => uploads.chunk('win-1', id, 0, Buffer.from('abcde')))).toBe('UPLOAD_TOO_LONG');
+    await uploads.chunk('win-1', id, 0, Buffer.from('ab'));
+    expect(await codeOf(() => uploads.take('win-1', id))).toBe('UPLOAD_INCOMPLETE');
+    expect(await codeOf(() => uploads.take('win-2', id))).toBe('UPLOAD_NOT_FOUND');
+    // Nothing refused changed what was received.
+    expect(await uploads.chunk('win-1', id, 2, Buffer.from('cd'))).toEqual({ received: 4 });
+    expect(uploads.take('win-1', id).bytes.toString()).toBe('abcd');
+  });
+
+  it('drops an upload idle for longer than idleMs (its sink discarded) when the next one begins', async () => {
+    let t = 0;
+    const uploads = createChunkedUploads<MemorySink>({ idleMs: 1000, now: () => t });
+    const stale = new MemorySink(2);
+    const old = await uploads.begin('win-1', 2, () => stale);
+    t = 500;
+    const fresh = await uploads.begin('win-1', 2, () => new MemorySink(2));
+    expect(stale.discarded).toBe(false);
+    t = 1200;
+    await uploads.begin('win-1', 2, () => new MemorySink(2));
+    expect(stale.discarded).toBe(true);
+    expect(await codeOf(() => uploads.chunk('win-1', old, 0, Buffer.from('ab')))).toBe('UPLOAD_NOT_FOUND');
+    expect(await uploads.chunk('win-1', fresh, 0, Buffer.from('ab'))).toEqual({ received: 2 });
+  });
+});
