@@ -2,9 +2,21 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import globals from 'globals';
 
-const SERVICES = ['records', 'vault', 'auth', 'scans', 'lan', 'analysis', 'sync', 'reports', 'system', 'clinic'];
+/**
+ * Domains: one folder under main/ each (ARCHITECTURE.md "One home per domain"), with the zone below.
+ * The ones not written yet are listed so that their folder is checked from its first file.
+ */
+const SERVICES = [
+  'records', 'vault', 'auth', 'scans', 'lan', 'inbox', 'analysis', 'backup', 'system', 'clinic',
+  // next: clinic operations, sync, clinical review, IT
+  'bookings', 'stock', 'purchasing', 'billing', 'sync', 'review', 'annotations', 'reports', 'updates',
+];
+
+/** What main/api/ may hold: routers, their tests, and the four infrastructure files (ARCHITECTURE.md). */
+const API_FILES = ['main/api/*.router.ts', 'main/api/*.router.test.ts', 'main/api/trpc.ts', 'main/api/context.ts', 'main/api/index.ts', 'main/api/event-stream.ts', 'main/api/permissions.test.ts'];
 
 /** Patterns, relative to any importing file, that reach into a layer. */
 const ban = (group, message) => ({ group, message });
@@ -13,14 +25,38 @@ const node = ban(['node:*'], 'This layer runs in the browser or everywhere: no n
 const mainAny = ban(['**/main/**', '../main/*', '../../main/*'], 'The renderer reaches main only through tRPC (type imports of main/api are allowed).');
 const apiLayer = ban(['**/api', '**/api/*', '../api/*', '../../api/*'], 'Services never import main/api/.');
 const shells = ban(['**/electron/*', '**/host/*', '**/cli/*'], 'Composition roots (electron, host, cli) are imported by nothing.');
+/** main/app/ builds the services: a service may name its types (an open clinic), never run it. */
+const appRuntime = { group: ['**/app', '**/app/*', '../app/*', '../../app/*'], allowTypeImports: true, message: 'Services never import the composition root (main/app/) at run time; `import type` only.' };
+/** Routers reach a service through an index.ts (its own or a sub-domain's), never a file inside it. */
+const serviceFiles = { regex: `^\\.\\./(${[...SERVICES, 'app', 'file-routes'].join('|')})/(.+/)?(?!index$)[^/]+$`, message: 'main/api/ imports a service only through an index.ts.' };
+/** Routers parse, call one service method and map: files, crypto and paths are a service's work. */
+const noIo = ban(['node:fs', 'node:fs/*', 'node:crypto', 'node:path', 'node:child_process', 'node:worker_threads'], 'A router does no file or crypto work: move it into the domain\'s service.');
 const upToCommonOnly = ban(['**/main/**', '**/renderer/**', '**/server/**', '**/preload/**', '../main/*', '../renderer/*', '../server/*', '../preload/*'], 'common/ imports only common/ and packages that run anywhere.');
 
 /** Another service's internals: `../<service>/<file>` — only its index may be imported, and only as types (checked by consistent-type-imports + review). */
-const otherServiceInternals = (self) =>
+const otherServiceInternals = (self, { tests = false } = {}) =>
   ban(
-    SERVICES.filter((s) => s !== self).flatMap((s) => [`../${s}/*`, `../../${s}/*`, `!../${s}/index`, `!../../${s}/index`]),
+    SERVICES.filter((s) => s !== self).flatMap((s) => [
+      `../${s}/*`,
+      `../../${s}/*`,
+      `!../${s}/index`,
+      `!../../${s}/index`,
+      // A test may use another domain's test helpers (a real keychain, a test record).
+      ...(tests ? [`!../${s}/test-*`, `!../../${s}/test-*`] : []),
+    ]),
     'A service imports another service only through its index.ts.',
   );
+
+/** Checks of the layout itself that no import pattern can express. */
+const layout = {
+  rules: {
+    'routers-only': {
+      meta: { type: 'problem', schema: [], messages: { notRouter: 'main/api/ holds tRPC routers (<domain>.router.ts) and trpc.ts, context.ts, index.ts, event-stream.ts only: put this file in its domain folder under main/ (ARCHITECTURE.md "One home per domain").' } },
+      create: (context) => ({ Program: (node) => context.report({ node, messageId: 'notRouter' }) }),
+    },
+  },
+};
+const TESTS = ['**/*.test.ts', '**/*.fixture.ts'];
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'native-models/training/**', 'coverage/**', 'test-results/**', 'playwright-report/**'] },
@@ -61,10 +97,30 @@ export default tseslint.config(
   },
   ...SERVICES.map((s) => ({
     files: [`main/${s}/**`],
-    rules: { 'no-restricted-imports': ['error', { patterns: [electron, apiLayer, shells, otherServiceInternals(s)] }] },
+    ignores: TESTS,
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [electron, apiLayer, shells, appRuntime, otherServiceInternals(s)] }] },
   })),
-  { files: ['main/shared/**'], rules: { 'no-restricted-imports': ['error', { patterns: [electron, apiLayer, shells] }] } },
-  { files: ['main/api/**'], rules: { 'no-restricted-imports': ['error', { patterns: [electron, shells] }] } },
+  // A domain's tests may drive it end to end through the real router and composition root.
+  ...SERVICES.map((s) => ({
+    files: TESTS.map((t) => `main/${s}/${t}`),
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [electron, shells, otherServiceInternals(s, { tests: true })] }] },
+  })),
+  { files: ['main/shared/**'], rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [electron, apiLayer, shells, appRuntime] }] } },
+  // The composition root and the file routes both shells serve: plain Node, built by the shells.
+  { files: ['main/app/**', 'main/file-routes/**'], rules: { 'no-restricted-imports': ['error', { patterns: [electron, shells] }] } },
+  { files: ['main/api/**'], ignores: TESTS, rules: { 'no-restricted-imports': ['error', { patterns: [electron, shells, serviceFiles, noIo] }] } },
+  { files: ['main/api/**'], ignores: API_FILES, plugins: { layout }, rules: { 'layout/routers-only': 'error' } },
+  // No import cycles between files anywhere (type-only imports are not cycles: they vanish at run time).
+  {
+    files: ['**/*.{ts,tsx,js,mjs}'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.d.ts', '.js', '.mjs', '.json'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
   { files: ['server/**'], rules: { 'no-restricted-imports': ['error', { patterns: [electron, mainAny, ban(['**/renderer/**'], 'server/ imports server/ and common/ only.')] }] } },
   { files: ['**/*.test.ts', 'e2e/**', 'bench/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
   // Playwright fixtures with no dependencies are declared with an empty pattern.
