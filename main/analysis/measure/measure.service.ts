@@ -10,25 +10,31 @@ import { ESCHAR, EPITHELIUM, GRANULATION, SLOUGH, classifyRgb } from './tissue';
 import type { MeasureOptions, TissueMix, WoundMeasurement } from './types';
 
 /**
- * Wound measurement from a point cloud and a closed outline drawn on it (both in millimetres).
+ * Wound measurement from a point cloud and a closed outline drawn on it (both in millimetres), in
+ * six stages that `measureWound` runs top to bottom:
  *
- * 1. Outline checks (too few points, open, non-finite), then the scan points in a box around it
- *    are copied out and bucketed; nothing else of a large scan is touched.
- * 2. Every outline vertex must lie within OFF_SURFACE_LIMIT_MM of the scanned surface.
- * 3. Lid: a band of healthy skin just outside the outline is fitted robustly (IRLS, Huber then
- *    Tukey) with a polynomial height field (degree 4, or 2 when the band is small) over the
- *    best-fit plane of the band (PCA), in two passes so the plane comes from the skin itself.
- * 4. Wound points: scan points whose foot point on the lid (closest lid point) falls inside the
- *    outline, that are not isolated strays and are connected to the rim through each other (which
- *    leaves out the far side of a limb or another body part behind the wound).
- * 5. Depth of each wound point = distance below the lid along the lid's normal. The bed depth is
- *    interpolated over a fine grid of the lid's parameter plane (≈20 000 cells, boundary cells
- *    weighted by their 8×8 sub-sampled coverage) by local weighted quadratic least squares, and
- *    integrated with the exact volume element of normal offsets from a curved lid:
+ * 1. validate: the outline (enough points, closed, finite, not crossing itself) and the cloud;
+ *    work relative to the outline's centroid.
+ * 2. gather: the scan points in a box around the outline are copied out and bucketed; nothing else
+ *    of a large scan is touched. Every outline vertex must lie within OFF_SURFACE_LIMIT_MM of them.
+ * 3. frame: the best-fit plane of the healthy skin just outside the outline: a rough fit of that
+ *    band in the outline's own plane down-weights outliers, the band's weighted PCA gives the plane.
+ * 4. lid: the band fitted again in that plane, robustly (IRLS, Huber then Tukey), with a
+ *    polynomial height field (degree up to 4, chosen by BIC; 2 when the band is small); the
+ *    outline's foot points on the lid bound the opening.
+ * 5. bed: wound points are scan points whose foot point on the lid falls inside the opening, that
+ *    are not isolated strays and are connected to the rim through each other (which leaves out the
+ *    far side of a limb or another body part behind the wound). The lid is oriented out of the body
+ *    (scanner normals, an outward hint, or the side most of the bed is not on). Depth of each wound
+ *    point = distance below the lid along its normal; the bed depth is interpolated over a fine grid
+ *    of the lid's parameter plane (≈20 000 cells, boundary cells weighted by their 8×8 sub-sampled
+ *    coverage) by local weighted quadratic least squares, and integrated with the exact volume
+ *    element of normal offsets from a curved lid:
  *      V = ∫∫ (d + H d² + K d³/3) J du dv,  J = √(1 + f_u² + f_v²),
- *    so a cavity laid along a limb (cylinder) integrates exactly, not as if it were flat.
- * 6. Tissue: each grid cell takes the class of the nearest coloured wound point; percentages are
- *    of the opening area, so uneven sampling does not bias them.
+ *    so a cavity laid along a limb (cylinder) integrates exactly, not as if it were flat. Each grid
+ *    cell also takes the tissue class of the nearest coloured wound point.
+ * 6. figures: perimeter and extents along the lid, tissue percentages of the opening area (so uneven
+ *    sampling does not bias them), the lid mesh, and the result in clinical units.
  */
 
 /** Outline vertices farther than this from the scanned surface make the outline invalid. */
@@ -59,98 +65,196 @@ interface LocalCoords {
 }
 
 export function measureWound(cloud: PointCloud, outline: Float64Array | number[][], opts: MeasureOptions = {}): WoundMeasurement {
+  const drawn = validate(cloud, outline, opts);
+  const near = gather(cloud, drawn);
+  const skin = frame(drawn, near);
+  const lid = fitLid(drawn, near, skin);
+  const bed = measureBed(cloud, drawn, near, lid, opts);
+  return figures(cloud, drawn, near, bed, opts);
+}
+
+// ---- validate: the outline and the cloud are usable; work relative to the outline's centroid. ----
+
+/** The outline as drawn, relative to its centroid (scans may carry large, georeferenced coordinates). */
+interface DrawnOutline {
+  /** Vertex count. */
+  n: number;
+  centroid: Vec3;
+  /** Vertices relative to `centroid` (mm), interleaved. */
+  ol: Float64Array;
+  diameter: number;
+}
+
+function validate(cloud: PointCloud, outline: Float64Array | number[][], opts: MeasureOptions): DrawnOutline {
   validateCloud(cloud);
   const outlineWorld = normaliseOutline(outline, opts.closed);
-  const nOut = outlineWorld.length / 3;
-
-  // Work relative to the outline centroid: scans may carry large (georeferenced) coordinates.
+  const n = outlineWorld.length / 3;
   const centroid: Vec3 = [0, 0, 0];
-  for (let i = 0; i < nOut; i++) for (let d = 0; d < 3; d++) centroid[d]! += outlineWorld[3 * i + d]! / nOut;
+  for (let i = 0; i < n; i++) for (let d = 0; d < 3; d++) centroid[d]! += outlineWorld[3 * i + d]! / n;
   const ol = new Float64Array(outlineWorld.length);
-  for (let i = 0; i < nOut; i++) for (let d = 0; d < 3; d++) ol[3 * i + d] = outlineWorld[3 * i + d]! - centroid[d]!;
-  const diameter = outlineDiameter(ol, nOut);
+  for (let i = 0; i < n; i++) for (let d = 0; d < 3; d++) ol[3 * i + d] = outlineWorld[3 * i + d]! - centroid[d]!;
+  return { n, centroid, ol, diameter: outlineDiameter(ol, n) };
+}
 
-  // ---- 1. Scan points near the outline, bucketed. ----
+// ---- gather: scan points near the outline, bucketed; the outline must lie on them. ----
+
+interface NearOutline {
+  cand: Candidates;
+  grid: Grid3;
+  /** Point spacing of the scan around the wound (mm). */
+  spacing: number;
+  /** How far around the outline points were gathered (mm). */
+  margin: number;
+  /** Gap between the outline and the skin band the lid is fitted to (mm). */
+  gap: number;
+  /** Radius within which wound points are connected to each other (mm). */
+  linkRadius: number;
+  offSurface: { max: number; countOff: number };
+}
+
+/** Width of the skin band around an opening of `area` mm². */
+const bandWidthFor = (area: number, spacing: number): number => Math.max(4 * spacing, Math.min(10, Math.max(6, 0.4 * Math.sqrt(area))));
+
+function gather(cloud: PointCloud, { n, centroid, ol, diameter }: DrawnOutline): NearOutline {
   let margin = Math.min(Math.max(40, diameter), 150);
-  let cand = collectCandidates(cloud, centroid, ol, nOut, margin);
+  let cand = collectCandidates(cloud, centroid, ol, n, margin);
   if (cand.count < 3) throw new MeasureError('OUTLINE_OFF_SURFACE', `The outline is not on the scan: only ${cand.count} scan points lie within ${margin.toFixed(0)} mm of it.`);
-  let grid = new Grid3(cand.xyz, cand.count, 2);
-  let spacing = estimateSpacing(grid, cand, ol, nOut);
-  const bandWidth = (area: number): number => Math.max(4 * spacing, Math.min(10, Math.max(6, 0.4 * Math.sqrt(area))));
-  const gap = Math.max(0.75, 0.5 * spacing);
-  const needMargin = gap + bandWidth(diameter * diameter) + 6 * spacing;
+  // A first spacing sizes the box (it must hold the skin band); a second is taken from the final box.
+  const firstSpacing = estimateSpacing(new Grid3(cand.xyz, cand.count, 2), cand, ol, n);
+  const gap = Math.max(0.75, 0.5 * firstSpacing);
+  const needMargin = gap + bandWidthFor(diameter * diameter, firstSpacing) + 6 * firstSpacing;
   if (needMargin > margin) {
     margin = needMargin;
-    cand = collectCandidates(cloud, centroid, ol, nOut, margin);
+    cand = collectCandidates(cloud, centroid, ol, n, margin);
   }
-  const linkRadius = Math.max(3 * spacing, 2);
-  grid = new Grid3(cand.xyz, cand.count, linkRadius);
-  spacing = estimateSpacing(grid, cand, ol, nOut);
+  const linkRadius = Math.max(3 * firstSpacing, 2);
+  const grid = new Grid3(cand.xyz, cand.count, linkRadius);
+  const spacing = estimateSpacing(grid, cand, ol, n);
 
-  // ---- 2. The outline must lie on the scanned surface. ----
-  const offSurface = outlineOffSurface(grid, cand, ol, nOut, spacing);
+  const offSurface = outlineOffSurface(grid, cand, ol, n, spacing);
   if (offSurface.max > OFF_SURFACE_LIMIT_MM) {
     throw new MeasureError(
       'OUTLINE_OFF_SURFACE',
-      `${offSurface.countOff} of ${nOut} outline points lie more than ${OFF_SURFACE_LIMIT_MM} mm from the scanned surface (farthest ${fmt(offSurface.max)} mm). Redraw the outline on the scan.`,
+      `${offSurface.countOff} of ${n} outline points lie more than ${OFF_SURFACE_LIMIT_MM} mm from the scanned surface (farthest ${fmt(offSurface.max)} mm). Redraw the outline on the scan.`,
     );
   }
+  return { cand, grid, spacing, margin, gap, linkRadius, offSurface };
+}
 
-  // ---- 3. Lid. Initial frame from the outline itself, then from the skin band. ----
-  const olx = new Float64Array(nOut);
-  const oly = new Float64Array(nOut);
-  const olz = new Float64Array(nOut);
-  for (let i = 0; i < nOut; i++) {
+// ---- frame: the best-fit plane of the healthy skin around the outline. ----
+
+interface SkinFrame {
+  /** u, v span the skin band's best-fit plane; n is its normal (not yet oriented out of the body). */
+  frame: Frame;
+  band: { gap: number; width: number };
+}
+
+/**
+ * A first frame from the outline itself; the skin band is fitted roughly in it so that outliers
+ * get low weights; the band's weighted PCA then gives the plane of the skin.
+ */
+function frame({ n, ol }: DrawnOutline, { cand, spacing, gap }: NearOutline): SkinFrame {
+  const olx = new Float64Array(n);
+  const oly = new Float64Array(n);
+  const olz = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
     olx[i] = ol[3 * i]!;
     oly[i] = ol[3 * i + 1]!;
     olz[i] = ol[3 * i + 2]!;
   }
-  const outlinePca = pca(olx, oly, olz, nOut);
-  let frame = frameFrom([0, 0, 0], outlinePca.axes[2], outlinePca.axes[0]);
-  let outlinePoly = projectOutline(ol, nOut, frame);
+  const outlinePca = pca(olx, oly, olz, n);
+  const first = frameFrom([0, 0, 0], outlinePca.axes[2], outlinePca.axes[0]);
+  const outlinePoly = projectOutline(ol, n, first);
   checkPolygon(outlinePoly, 'in the plane of the outline');
-  const area2d = Math.abs(outlinePoly.signedArea());
-  const band = { gap, width: bandWidth(area2d) };
+  const band = { gap, width: bandWidthFor(Math.abs(outlinePoly.signedArea()), spacing) };
 
-  let local = toLocal(cand, frame);
-  let fit = fitBand(local, cand.xyz, cand.count, outlinePoly, ol, band, true);
-  // Second pass: the plane of the skin band (outliers excluded) is the best-fit plane.
-  {
-    const bx = new Float64Array(fit.count);
-    const by = new Float64Array(fit.count);
-    const bz = new Float64Array(fit.count);
-    for (let k = 0; k < fit.count; k++) {
-      const i = fit.members[k]!;
-      bx[k] = cand.xyz[3 * i]!;
-      by[k] = cand.xyz[3 * i + 1]!;
-      bz[k] = cand.xyz[3 * i + 2]!;
-    }
-    const bandPca = pca(bx, by, bz, fit.count, fit.robust.weights);
-    let normal = bandPca.axes[2];
-    if (dot(normal, frame.n) < 0) normal = [-normal[0], -normal[1], -normal[2]];
-    frame = frameFrom([0, 0, 0], normal, frame.e1);
-    outlinePoly = projectOutline(ol, nOut, frame);
-    checkPolygon(outlinePoly, 'in the plane of the surrounding skin');
-    local = toLocal(cand, frame);
-    fit = fitBand(local, cand.xyz, cand.count, outlinePoly, ol, band, false);
+  const rough = fitBand(toLocal(cand, first), cand.xyz, cand.count, outlinePoly, ol, band, true);
+  const bx = new Float64Array(rough.count);
+  const by = new Float64Array(rough.count);
+  const bz = new Float64Array(rough.count);
+  for (let k = 0; k < rough.count; k++) {
+    const i = rough.members[k]!;
+    bx[k] = cand.xyz[3 * i]!;
+    by[k] = cand.xyz[3 * i + 1]!;
+    bz[k] = cand.xyz[3 * i + 2]!;
   }
-  let lid = fit.robust.lid;
+  const bandPca = pca(bx, by, bz, rough.count, rough.robust.weights);
+  let normal = bandPca.axes[2];
+  if (dot(normal, first.n) < 0) normal = [-normal[0], -normal[1], -normal[2]];
+  return { frame: frameFrom([0, 0, 0], normal, first.e1), band };
+}
 
-  // ---- Outline on the lid (foot points): the opening's boundary in the lid's parameter plane. ----
+// ---- lid: the skin band fitted in that frame, and the opening it spans. ----
+
+interface LidSpan {
+  frame: Frame;
+  lid: LidSurface;
+  fit: BandFit;
+  /** Candidates in the frame's coordinates. */
+  local: LocalCoords;
+  /** The outline projected on the frame's plane. */
+  outlinePoly: Polygon2;
+  /** The outline's foot points on the lid, and the opening they bound in the lid's parameter plane. */
+  footU: Float64Array;
+  footV: Float64Array;
+  opening: Polygon2;
+}
+
+function fitLid({ n, ol }: DrawnOutline, { cand }: NearOutline, { frame, band }: SkinFrame): LidSpan {
+  const outlinePoly = projectOutline(ol, n, frame);
+  checkPolygon(outlinePoly, 'in the plane of the surrounding skin');
+  const local = toLocal(cand, frame);
+  const fit = fitBand(local, cand.xyz, cand.count, outlinePoly, ol, band, false);
+  const lid = fit.robust.lid;
+
   const fp: FootPoint = { u: 0, v: 0, t: 0 };
-  const footU = new Float64Array(nOut);
-  const footV = new Float64Array(nOut);
-  for (let i = 0; i < nOut; i++) {
+  const footU = new Float64Array(n);
+  const footV = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
     const [u, v, w] = toFrame(frame, ol[3 * i]!, ol[3 * i + 1]!, ol[3 * i + 2]!);
     if (!footPoint(lid, u, v, w, fp)) throw new MeasureError('OUTLINE_OFF_SURFACE', 'An outline point cannot be projected onto the fitted skin surface.');
     footU[i] = fp.u;
     footV[i] = fp.v;
   }
-  let opening = new Polygon2(footU, footV);
+  const opening = new Polygon2(footU, footV);
   checkPolygon(opening, 'on the lid');
+  return { frame, lid, fit, local, outlinePoly, footU, footV, opening };
+}
 
-  // ---- 4. Wound points: foot point inside the opening, not isolated, connected to the rim. ----
+// ---- bed: the wound's points, which side is out of the body, and the bed integrated over the opening. ----
+
+interface Bed {
+  /** The lid and opening, oriented so that the lid's normal points out of the body. */
+  span: LidSpan;
+  orientation: WoundMeasurement['diagnostics']['orientation'];
+  woundPointCount: number;
+  excludedPointCount: number;
+  perPointDepthMm: Float32Array;
+  insideMask: Uint8Array;
+  integral: BedIntegral;
+}
+
+function measureBed(cloud: PointCloud, drawn: DrawnOutline, near: NearOutline, lid: LidSpan, opts: MeasureOptions): Bed {
+  const points = woundPoints(drawn, near, lid);
+  const { span, orientation } = orient(cloud, drawn, near, lid, points, opts);
+  const samples = bedSamples(cloud, drawn, near, span, points);
+  const integral = integrate(near, span, samples, coloursOf(cloud) !== undefined);
+  return { span, orientation, woundPointCount: points.woundIdx.length, excludedPointCount: points.excluded, perPointDepthMm: samples.perPointDepthMm, insideMask: samples.insideMask, integral };
+}
+
+/** Candidates whose foot point on the lid falls inside the opening, not isolated, connected to the rim. */
+interface WoundPoints {
+  woundIdx: number[];
+  excluded: number;
+  /** Per candidate: foot point on the lid (u, v) and signed distance along the lid's normal (t). */
+  footU: Float64Array;
+  footV: Float64Array;
+  t: Float64Array;
+}
+
+function woundPoints({ diameter }: DrawnOutline, { cand, grid, spacing, margin, linkRadius }: NearOutline, { lid, local, opening }: LidSpan): WoundPoints {
   const depthAllowance = margin;
+  const fp: FootPoint = { u: 0, v: 0, t: 0 };
   const inside = new Uint8Array(cand.count);
   const candFootU = new Float64Array(cand.count);
   const candFootV = new Float64Array(cand.count);
@@ -179,9 +283,18 @@ export function measureWound(cloud: PointCloud, outline: Float64Array | number[]
   const woundIdx: number[] = [];
   for (let i = 0; i < cand.count; i++) if (wound[i]) woundIdx.push(i);
   if (woundIdx.length < 3) throw new MeasureError('BED_TOO_SPARSE', `Only ${woundIdx.length} scan points of the wound bed lie inside the outline.`);
+  return { woundIdx, excluded, footU: candFootU, footV: candFootV, t: candT };
+}
 
-  // ---- Orientation: which side of the lid is out of the body. ----
-  let orientation: WoundMeasurement['diagnostics']['orientation'] = 'cavity-majority';
+/**
+ * Which side of the lid is out of the body: the scanner's normals when the cloud has them, else
+ * the caller's outward hint, else the side most of the bed is not on (wounds are cavities far more
+ * often than mounds). Flipping negates the wound points' v and t in place and returns the flipped
+ * lid and opening.
+ */
+function orient(cloud: PointCloud, { n, ol }: DrawnOutline, { cand }: NearOutline, span: LidSpan, points: WoundPoints, opts: MeasureOptions): { span: LidSpan; orientation: Bed['orientation'] } {
+  const { frame, fit } = span;
+  let orientation: Bed['orientation'] = 'cavity-majority';
   let flip = false;
   if (cloud.normals && cloud.normals.length >= 3 * cloud.count) {
     let s = 0;
@@ -202,38 +315,52 @@ export function measureWound(cloud: PointCloud, outline: Float64Array | number[]
   }
   if (orientation === 'cavity-majority') {
     let s = 0;
-    for (const i of woundIdx) s += candT[i]!;
+    for (const i of points.woundIdx) s += points.t[i]!;
     flip = s > 0; // most of the bed above the lid along +n: n points into the body
   }
-  if (flip) {
-    frame = flipFrame(frame);
-    lid = lid.flipped();
-    for (let i = 0; i < cand.count; i++) {
-      candFootV[i] = -candFootV[i]!;
-      candT[i] = -candT[i]!;
-    }
-    for (let i = 0; i < nOut; i++) footV[i] = -footV[i]!;
-    opening = new Polygon2(footU, footV);
-    outlinePoly = projectOutline(ol, nOut, frame);
+  if (!flip) return { span, orientation };
+  const flipped = flipFrame(frame);
+  for (let i = 0; i < cand.count; i++) {
+    points.footV[i] = -points.footV[i]!;
+    points.t[i] = -points.t[i]!;
   }
+  const footV = span.footV;
+  for (let i = 0; i < n; i++) footV[i] = -footV[i]!;
+  return {
+    span: { ...span, frame: flipped, lid: span.lid.flipped(), footV, opening: new Polygon2(span.footU, footV), outlinePoly: projectOutline(ol, n, flipped) },
+    orientation,
+  };
+}
 
-  // ---- 5. Bed samples: wound points plus the rim (the outline lies on the surface). ----
-  const rim = rimSamples(ol, nOut, frame, lid, spacing);
+/** The bed's depth samples (wound points plus the rim: the outline lies on the surface) and per-point results. */
+interface BedSamples {
+  woundCount: number;
+  grid: Grid2;
+  depth: Float64Array;
+  /** Tissue class of each wound sample (-1 for rim samples or without colour). */
+  tissueClass: Int8Array;
+  perPointDepthMm: Float32Array;
+  insideMask: Uint8Array;
+}
+
+function bedSamples(cloud: PointCloud, { n, ol }: DrawnOutline, { cand, spacing }: NearOutline, { frame, lid }: LidSpan, points: WoundPoints): BedSamples {
+  const { woundIdx } = points;
+  const rim = rimSamples(ol, n, frame, lid, spacing);
   const nBed = woundIdx.length + rim.count;
   const bedU = new Float64Array(nBed);
   const bedV = new Float64Array(nBed);
   const bedD = new Float64Array(nBed);
   const bedClass = new Int8Array(nBed).fill(-1);
-  const colors = cloud.colors && cloud.colors.length >= 3 * cloud.count ? cloud.colors : undefined;
+  const colors = coloursOf(cloud);
   const perPointDepthMm = new Float32Array(cloud.count).fill(Number.NaN);
   const insideMask = new Uint8Array(cloud.count);
   for (let k = 0; k < woundIdx.length; k++) {
     const i = woundIdx[k]!;
-    bedU[k] = candFootU[i]!;
-    bedV[k] = candFootV[i]!;
-    bedD[k] = -candT[i]!;
+    bedU[k] = points.footU[i]!;
+    bedV[k] = points.footV[i]!;
+    bedD[k] = -points.t[i]!;
     const ci = cand.index[i]!;
-    perPointDepthMm[ci] = -candT[i]!;
+    perPointDepthMm[ci] = -points.t[i]!;
     insideMask[ci] = 1;
     if (colors) bedClass[k] = classifyRgb(colors[3 * ci]!, colors[3 * ci + 1]!, colors[3 * ci + 2]!);
   }
@@ -242,10 +369,28 @@ export function measureWound(cloud: PointCloud, outline: Float64Array | number[]
     bedV[woundIdx.length + k] = rim.v[k]!;
     bedD[woundIdx.length + k] = rim.d[k]!;
   }
-  const bedGrid = new Grid2(bedU, bedV, nBed, Math.max(2.5 * spacing, 0.5));
-  const fine = new BedInterpolator(bedGrid, bedD, 2 * spacing);
+  const grid = new Grid2(bedU, bedV, nBed, Math.max(2.5 * spacing, 0.5));
+  return { woundCount: woundIdx.length, grid, depth: bedD, tissueClass: bedClass, perPointDepthMm, insideMask };
+}
 
-  // ---- Integration over the opening, boundary cells weighted by their coverage. ----
+/** Integrals over the opening, on a grid of the lid's parameter plane. */
+interface BedIntegral {
+  area: number;
+  volume: number;
+  raised: number;
+  depthIntegral: number;
+  maxDepth: number;
+  /** Largest area element of the lid (the extents' search bound). */
+  maxJac: number;
+  /** Opening area by tissue class. */
+  tissueArea: number[];
+  /** Integration cell side (mm). */
+  h: number;
+}
+
+function integrate({ spacing }: NearOutline, { lid, opening }: LidSpan, bed: BedSamples, coloured: boolean): BedIntegral {
+  const bedGrid = bed.grid;
+  const fine = new BedInterpolator(bedGrid, bed.depth, 2 * spacing);
   const bw = opening.maxX - opening.minX;
   const bh = opening.maxY - opening.minY;
   const h = Math.max(Math.sqrt((bw * bh) / TARGET_CELLS), 0.02);
@@ -265,7 +410,7 @@ export function measureWound(cloud: PointCloud, outline: Float64Array | number[]
   const cellV: number[] = [];
   const cellIx: number[] = [];
   const cellIy: number[] = [];
-  const isWoundSample = (k: number): boolean => k < woundIdx.length;
+  const isWoundSample = (k: number): boolean => k < bed.woundCount;
   const sub = 8;
   for (let iy = 0; iy < ny; iy++) {
     for (let ix0 = 0; ix0 < nx; ix0++) {
@@ -318,15 +463,15 @@ export function measureWound(cloud: PointCloud, outline: Float64Array | number[]
       cellV.push(qv);
       cellIx.push(ix);
       cellIy.push(iy);
-      if (colors) {
+      if (coloured) {
         const k = nearest >= 0 ? nearest : bedGrid.nearest(qu, qv, Infinity, isWoundSample);
-        if (k >= 0) tissueArea[bedClass[k]!]! += dA;
+        if (k >= 0) tissueArea[bed.tissueClass[k]!]! += dA;
       }
     }
   }
   // Wider for wider wounds: their floors are flatter and offer more independent noisy cells.
   const smoothRadius = Math.max(2.5 * spacing, 2, 0.15 * Math.sqrt(area));
-  const maxDepth = deepestSmoothed(cellIx, cellIy, cellU, cellV, h, new BedInterpolator(bedGrid, bedD, smoothRadius), smoothRadius);
+  const maxDepth = deepestSmoothed(cellIx, cellIy, cellU, cellV, h, new BedInterpolator(bedGrid, bed.depth, smoothRadius), smoothRadius);
   if (!(area > 0)) throw new MeasureError('OUTLINE_DEGENERATE', 'The outline encloses no area on the lid.');
   if (uncovered > MAX_UNCOVERED_FRACTION * area) {
     throw new MeasureError(
@@ -334,11 +479,17 @@ export function measureWound(cloud: PointCloud, outline: Float64Array | number[]
       `${Math.round((100 * uncovered) / area)}% of the wound opening has no scan points of the wound bed within ${fmt(coverRadius)} mm; rescan the wound.`,
     );
   }
+  return { area, volume, raised, depthIntegral, maxDepth, maxJac, tissueArea, h };
+}
 
-  // ---- Outline length and extents, along the lid. ----
+// ---- figures: lengths along the lid, tissue mix, the lid mesh, and the result in clinical units. ----
+
+function figures(cloud: PointCloud, { n, centroid }: DrawnOutline, near: NearOutline, bed: Bed, opts: MeasureOptions): WoundMeasurement {
+  const { frame, lid, fit, opening, outlinePoly, footU, footV } = bed.span;
+  const { area, volume, raised, depthIntegral, maxDepth, maxJac, tissueArea, h } = bed.integral;
   let perimeter = 0;
-  for (let i = 0; i < nOut; i++) {
-    const j = (i + 1) % nOut;
+  for (let i = 0; i < n; i++) {
+    const j = (i + 1) % n;
     perimeter += lidPathLength(lid, footU[i]!, footV[i]!, footU[j]!, footV[j]!, 8);
   }
   const longest = longestExtent(lid, opening, maxJac * 1.001);
@@ -358,9 +509,9 @@ export function measureWound(cloud: PointCloud, outline: Float64Array | number[]
     across = longestChordAlong(lid, opening, -dv, du);
   }
 
-  // ---- Tissue mix. ----
   let tissue: TissueMix | null = null;
   let tissueReason: string | undefined;
+  const colors = coloursOf(cloud);
   if (!colors) tissueReason = 'The scan has no colour, so tissue types cannot be told apart.';
   else {
     const total = tissueArea.reduce((s, x) => s + x, 0);
@@ -397,15 +548,15 @@ export function measureWound(cloud: PointCloud, outline: Float64Array | number[]
       residualSigmaMm: fit.robust.sigma,
       bandPointCount: fit.total,
     },
-    perPointDepthMm,
-    insideMask,
+    perPointDepthMm: bed.perPointDepthMm,
+    insideMask: bed.insideMask,
     diagnostics: {
-      pointSpacingMm: spacing,
-      woundPointCount: woundIdx.length,
-      excludedPointCount: excluded,
+      pointSpacingMm: near.spacing,
+      woundPointCount: bed.woundPointCount,
+      excludedPointCount: bed.excludedPointCount,
       gridCellMm: h,
-      orientation,
-      outlineMaxOffSurfaceMm: offSurface.max,
+      orientation: bed.orientation,
+      outlineMaxOffSurfaceMm: near.offSurface.max,
     },
   };
   if (tissueReason !== undefined) result.tissue_unavailable_reason = tissueReason;
@@ -417,6 +568,11 @@ export function measureWound(cloud: PointCloud, outline: Float64Array | number[]
     if (typeof v === 'number' && !Number.isFinite(v)) throw new MeasureError('BED_TOO_SPARSE', `The measurement could not be completed (${k} is not finite).`);
   }
   return result;
+}
+
+/** The cloud's colours when every point has one. */
+function coloursOf(cloud: PointCloud): Uint8Array | undefined {
+  return cloud.colors && cloud.colors.length >= 3 * cloud.count ? cloud.colors : undefined;
 }
 
 function fmt(x: number): string {
