@@ -27,10 +27,14 @@ if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
   if (result.status !== 0 || !electronInstalled()) skipped.push('Electron binary (download unreachable)');
 }
 
-// onnxruntime-node's CUDA provider comes from NuGet, skipped by .npmrc (onnxruntime-node-install=skip).
-const ortFlag = process.env.npm_config_onnxruntime_node_install ?? process.env.ONNXRUNTIME_NODE_INSTALL;
-if (ortFlag === 'skip' && process.platform === 'linux' && process.arch === 'x64') {
-  skipped.push('onnxruntime CUDA provider (on a CUDA machine run `node node_modules/onnxruntime-node/script/install --onnxruntime-node-install=cuda12`)');
+// onnxruntime-node's install script would fetch its CUDA provider from NuGet; package.json's
+// allowScripts denies that script (npm skips it silently), so the provider is absent unless
+// installed by hand. The CPU provider is inside the npm package.
+if (process.platform === 'linux' && process.arch === 'x64') {
+  const ortBin = join(dirname(require.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', 'linux', 'x64');
+  if (!existsSync(join(ortBin, 'libonnxruntime_providers_cuda.so'))) {
+    skipped.push('onnxruntime CUDA provider (on a CUDA machine run `node node_modules/onnxruntime-node/script/install --onnxruntime-node-install=cuda12`)');
+  }
 }
 
 if (skipped.length > 0) {
