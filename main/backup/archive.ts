@@ -29,6 +29,7 @@ import { z } from 'zod';
 import { registerClinic } from '../auth/index';
 import {
   appendAudit,
+  canonicalJson,
   DiskFullError,
   exportBackup,
   loadMigrations,
@@ -110,16 +111,6 @@ const pbkdf2Async = promisify(pbkdf2);
 async function deriveKeys(password: string, salt: Buffer, iterations: number): Promise<{ scanKey: Buffer; macKey: Buffer }> {
   const material = await pbkdf2Async(Buffer.from(password, 'utf8'), salt, iterations, 64, 'sha512');
   return { scanKey: Buffer.from(material.subarray(0, 32)), macKey: Buffer.from(material.subarray(32)) };
-}
-
-/** JSON with sorted keys and no whitespace, so the MAC does not depend on key order. */
-function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
 function manifestMac(macKey: Buffer, manifest: Omit<BackupManifest, 'mac'>): string {

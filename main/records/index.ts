@@ -23,6 +23,8 @@ export {
 export { RECORD_KEY_BYTES } from './cipher';
 export { loadMigrations, DEFAULT_MIGRATIONS_FOLDER, type Migration } from './migrate';
 export { appendAudit, verifyAuditChain, listAudit, type AuditEntry, type AuditRow, type AuditVerification, type AuditQuery } from './audit';
+/** JSON with keys sorted at every level and no whitespace (the audit chain's hashes, the backup manifest's MAC). */
+export { canonicalJson } from './audit';
 export { exportBackup, restoreBackup, inspectBackup, rekey, recoverInterruptedRekey, REKEY_COPY_SUFFIX, keyOpensRecord, MIN_BACKUP_PASSWORD_LENGTH, type BackupInfo, type RestoreOptions } from './copy';
 export { newId } from './ids';
 export { SYSTEM_ACTOR, type Actor } from './repositories/actor';
