@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // A private TMPDIR per run; the run fails if a test leaves anything in it.
+    globalSetup: ['./vitest.tmpdir.ts'],
     // The keychain tests need a Secret Service; scripts/test.mjs runs vitest inside
     // dbus-run-session with gnome-keyring unlocked (see README "Tests").
   },

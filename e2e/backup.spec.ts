@@ -3,7 +3,7 @@
  * finds the patient), rotate the key (the nurse still signs in and opens the patient), and install
  * the bundled model's copy as the clinic's wound model while a tampered copy is refused.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -12,6 +12,8 @@ import { expect, test } from './fixtures';
 
 const BACKUP_PASSWORD = 'a long backup passphrase 42';
 const MODEL_DIR = join(import.meta.dirname, '..', 'native-models', 'wound-seg');
+const tempDirs: string[] = [];
+test.afterAll(() => tempDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 async function signIn(page: Page, clinicId: string, username: string): Promise<void> {
   await mutate(page, 'auth.login', { clinicId, username, password: PASSWORD });
@@ -77,6 +79,7 @@ test('backup, restore into a new clinic, key rotation, and the wound model', asy
   await expect(page.getByTestId('active-model')).toContainText('bundled reference model');
   const manifest = JSON.parse(readFileSync(join(MODEL_DIR, 'model.json'), 'utf8')) as { file: string; version: string };
   const dir = mkdtempSync(join(tmpdir(), 'cw-e2e-model-'));
+  tempDirs.push(dir);
   const tampered = Buffer.from(readFileSync(join(MODEL_DIR, manifest.file)));
   tampered[5000]! ^= 0xff;
   writeFileSync(join(dir, manifest.file), tampered);

@@ -17,9 +17,11 @@ const ROOT = join(import.meta.dirname, '..');
 /** Starts `out/main/host.js` (built by `npm test` before Playwright runs) with its own data dir. */
 export async function startHost(env: Record<string, string> = {}): Promise<HostProcess & { stop(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cw-e2e-'));
+  // The host's own temp dir, removed with its data dir (onnxruntime drops telemetry files in TMPDIR).
+  const hostTmp = mkdtempSync(join(tmpdir(), 'cw-e2e-tmp-'));
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [join(ROOT, 'out', 'main', 'host.js')], {
     cwd: ROOT,
-    env: { ...process.env, COHERENCY_DATA_DIR: dataDir, ...env },
+    env: { ...process.env, COHERENCY_DATA_DIR: dataDir, TMPDIR: hostTmp, ...env },
   });
   const pending: Array<(url: string) => void> = [];
   const urls: string[] = [];
@@ -68,6 +70,7 @@ export async function startHost(env: Record<string, string> = {}): Promise<HostP
         await exited;
       }
       rmSync(dataDir, { recursive: true, force: true });
+      rmSync(hostTmp, { recursive: true, force: true });
     },
   };
 }

@@ -5,15 +5,14 @@
  * wound_label and depth_mm filled, served to the viewer, and the old generation is gone. Real
  * record, real keychain (scripts/with-keyring.sh), real workers; no mocks.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePly, makeCavityPhantom } from './measure/phantoms';
 import { createMemoryLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
-import { assertKeyringWhenRequired, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
+import { assertKeyringWhenRequired, keyringSuiteDir, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
 import { createCaller, createContextInner } from '../api/index';
 import { createServices } from '../app/index';
 
@@ -21,7 +20,7 @@ const PASSWORD = 'correct horse battery staple';
 
 describe.skipIf(skipKeyring)('assessments (real record, keychain, workers)', () => {
   assertKeyringWhenRequired();
-  const dataDir = mkdtempSync(join(tmpdir(), 'cw-assess-'));
+  const dataDir = keyringSuiteDir('cw-assess-');
   const keyStore = createKeytarKeyStore({ service: TEST_SERVICE });
   const logger = createMemoryLogger();
   const services = createServices({ dataDir, keyStore, logger, lan: { host: '127.0.0.1', port: 0, advertise: false } });

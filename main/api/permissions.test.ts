@@ -3,15 +3,13 @@
  * FORBIDDEN. Generated from the router: a procedure without an access rule fails here.
  * Runs against a real encrypted record and a real Secret Service (scripts/with-keyring.sh).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS, STAFF_ROLES, can, type Permission, type StaffRole } from '../../common/permissions';
 import { silentLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
-import { assertKeyringWhenRequired, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
+import { assertKeyringWhenRequired, keyringSuiteDir, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
 import { createServices } from '../app/index';
 import { appRouter, createCaller, createContextInner, type Access } from './index';
 
@@ -39,7 +37,7 @@ describe('access rules', () => {
 
 describe.skipIf(skipKeyring)('every procedure × every role (real record, real keychain)', () => {
   assertKeyringWhenRequired();
-  const dataDir = mkdtempSync(join(tmpdir(), 'cw-perm-'));
+  const dataDir = keyringSuiteDir('cw-perm-');
   const services = createServices({ dataDir, keyStore: createKeytarKeyStore({ service: TEST_SERVICE }), logger: silentLogger });
   const callers = new Map<StaffRole | 'anonymous', ReturnType<typeof createCaller>>();
   let clinicId = '';

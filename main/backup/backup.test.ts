@@ -16,7 +16,7 @@ import { inspectBackup, keyOpensRecord, listAudit } from '../records/index';
 import { listStoredFiles } from '../scans/index';
 import { silentLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
-import { assertKeyringWhenRequired, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
+import { assertKeyringWhenRequired, keyringSuiteDir, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
 import { serveAppFile } from '../file-routes/index';
 import { readBackupManifest } from './archive';
 import { createCaller, createContextInner } from '../api/index';
@@ -62,7 +62,7 @@ function scanBytes(n: number, seed: number): Buffer {
 
 describe.skipIf(skipKeyring)('backups, restore and key rotation (real record, store and keychain)', () => {
   assertKeyringWhenRequired();
-  const dataDir = mkdtempSync(join(tmpdir(), 'cw-backup-api-'));
+  const dataDir = keyringSuiteDir('cw-backup-api-');
   const keyStore = createKeytarKeyStore({ service: TEST_SERVICE });
   let services: Services & { dispose(): Promise<void> } = createServices({ dataDir, keyStore, logger: silentLogger });
   const caller = (id: string) => createCaller(createContextInner({ services, transport: 'http', connectionId: id }));

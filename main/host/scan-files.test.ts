@@ -5,9 +5,8 @@
  * launch secret, not a browser signed in to another clinic, not the same browser once signed out.
  * Real record, real keychain (scripts/with-keyring.sh), real import workers; no mocks.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +16,7 @@ import { readPointCloud, toMillimetres } from '../scans/index';
 import { buildOctreeInMemory } from '../scans/octree/index';
 import { createMemoryLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
-import { assertKeyringWhenRequired, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
+import { assertKeyringWhenRequired, keyringSuiteDir, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
 import { startBrowserHost, type BrowserHost } from './server';
 
 const PASSWORD = 'correct horse battery staple';
@@ -43,7 +42,7 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
 
 describe.skipIf(skipKeyring)('scan files through the browser host (exact ranges, nobody else)', () => {
   assertKeyringWhenRequired();
-  const dataDir = mkdtempSync(join(tmpdir(), 'cw-scan-files-'));
+  const dataDir = keyringSuiteDir('cw-scan-files-');
   const keyStore = createKeytarKeyStore({ service: TEST_SERVICE });
   const services = createServices({ dataDir, keyStore, logger: createMemoryLogger() });
   let host: BrowserHost;
@@ -64,8 +63,8 @@ describe.skipIf(skipKeyring)('scan files through the browser host (exact ranges,
     return { cookie, client };
   }
 
+  const rendererDir = keyringSuiteDir('cw-renderer-');
   beforeAll(async () => {
-    const rendererDir = mkdtempSync(join(tmpdir(), 'cw-renderer-'));
     mkdirSync(join(rendererDir, 'assets'));
     writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>test</title>');
     host = await startBrowserHost({ services, rendererDir });
@@ -118,6 +117,7 @@ describe.skipIf(skipKeyring)('scan files through the browser host (exact ranges,
     await services.dispose();
     for (const id of clinicIds) await keyStore.delete(id).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(rendererDir, { recursive: true, force: true });
   });
 
   const url = (file: string) => metadataUrl.replace(/metadata\.json$/, file);

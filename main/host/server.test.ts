@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,10 +43,11 @@ function wsStatus(port: number, headers: Record<string, string>): Promise<number
 describe('browser host', () => {
   let host: BrowserHost;
   let cookie: string;
-  const services = createServices({ dataDir: mkdtempSync(join(tmpdir(), 'cw-host-')) });
+  const dataDir = mkdtempSync(join(tmpdir(), 'cw-host-'));
+  const rendererDir = mkdtempSync(join(tmpdir(), 'cw-renderer-'));
+  const services = createServices({ dataDir });
 
   beforeAll(async () => {
-    const rendererDir = mkdtempSync(join(tmpdir(), 'cw-renderer-'));
     mkdirSync(join(rendererDir, 'assets'));
     writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>test</title>');
     host = await startBrowserHost({ services, rendererDir });
@@ -60,6 +61,9 @@ describe('browser host', () => {
   });
   afterAll(async () => {
     await host.close();
+    await services.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(rendererDir, { recursive: true, force: true });
   });
 
   it('listens on loopback only', () => {

@@ -5,15 +5,14 @@
  * otherwise in the encrypted inbox a nurse assigns from. Real record, real keychain
  * (scripts/with-keyring.sh), real import workers; no mocks.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpStatusError, pair, uploadFile, type Profile } from '../../tools/tablet-sim/client';
 import { createMemoryLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
-import { assertKeyringWhenRequired, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
+import { assertKeyringWhenRequired, keyringSuiteDir, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
 import { createCaller, createContextInner } from '../api/index';
 import { createServices } from '../app/index';
 
@@ -45,7 +44,7 @@ function filesUnder(dir: string): string[] {
 
 describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127.0.0.1, real record and keychain)', () => {
   assertKeyringWhenRequired();
-  const dataDir = mkdtempSync(join(tmpdir(), 'cw-lan-api-'));
+  const dataDir = keyringSuiteDir('cw-lan-api-');
   const keyStore = createKeytarKeyStore({ service: TEST_SERVICE });
   const logger = createMemoryLogger();
   const services = createServices({ dataDir, keyStore, logger, lan: { host: '127.0.0.1', port: 0, advertise: false } });

@@ -5,7 +5,10 @@
  * `COHERENCY_REQUIRE_KEYRING=1` is set, where they FAIL, so CI can never pass by skipping them.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const KEYRING_REQUIRED = Boolean(process.env.CI) || process.env.COHERENCY_REQUIRE_KEYRING === '1';
 
@@ -40,3 +43,14 @@ export function assertKeyringWhenRequired(): void {
 
 /** `describe.skipIf(skipKeyring)`: skip only when allowed to. */
 export const skipKeyring = !keyring.ok && !KEYRING_REQUIRED;
+
+/**
+ * A temp dir for a suite that needs the keychain; its afterAll removes it. vitest runs a skipped
+ * suite's body (to list its tests) but not its afterAll, so where the suite is skipped the dir is
+ * removed as soon as the body has run instead.
+ */
+export function keyringSuiteDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (skipKeyring) setTimeout(() => rmSync(dir, { recursive: true, force: true }), 0);
+  return dir;
+}

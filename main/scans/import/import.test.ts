@@ -1,8 +1,8 @@
 import { randomBytes, createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createScanStore } from '../store/index';
 import { createImportService, type NewScanRecord, type ScanRecordPort } from './index';
 
@@ -11,8 +11,12 @@ let counter = 0;
 const actor = { id: 'nurse-1', roles: ['nurse'] };
 const newId = () => `id${Date.now().toString(36)}${(counter++).toString(36)}x`;
 
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 function setup() {
   const rootDir = mkdtempSync(join(tmpdir(), 'cw-import-'));
+  dirs.push(rootDir);
   const store = createScanStore({ rootDir, clinicKey: randomBytes(32) });
   const rows: NewScanRecord[] = [];
   const records: ScanRecordPort = {

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseRange } from '../../shared/http-range';
 import { EncryptedFileError, createScanStore, encryptedSize } from './index';
 
 const key = randomBytes(32);
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const newStore = (k = key) => {
   const rootDir = mkdtempSync(join(tmpdir(), 'cw-store-'));
+  dirs.push(rootDir);
   return { rootDir, store: createScanStore({ rootDir, clinicKey: k }) };
 };
 
