@@ -54,6 +54,19 @@ describe('chunked uploads', () => {
     expect(uploads.take('win-1', id).bytes.toString()).toBe('abcd');
   });
 
+  it('takes parallel requests for the same bytes once (a replayed chunk is out of order, not written twice)', async () => {
+    const uploads = createChunkedUploads<MemorySink>({ idleMs: 1000 });
+    // A sink whose writes take a while, as a file's do.
+    const sink = new MemorySink(4);
+    const slow = Object.assign(sink, { write: async (chunk: Buffer, offset: number) => { await new Promise((r) => setTimeout(r, 20)); chunk.copy(sink.bytes, offset); } });
+    const id = await uploads.begin('win-1', 4, () => slow);
+    const outcomes = await Promise.allSettled([uploads.chunk('win-1', id, 0, Buffer.from('ab')), uploads.chunk('win-1', id, 0, Buffer.from('ab'))]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected']);
+    expect(((outcomes[1] as PromiseRejectedResult).reason as UploadError).code).toBe('UPLOAD_OUT_OF_ORDER');
+    expect(await uploads.chunk('win-1', id, 2, Buffer.from('cd'))).toEqual({ received: 4 });
+    expect(uploads.take('win-1', id).bytes.toString()).toBe('abcd');
+  });
+
   it('drops an upload idle for longer than idleMs (its sink discarded) when the next one begins', async () => {
     let t = 0;
     const uploads = createChunkedUploads<MemorySink>({ idleMs: 1000, now: () => t });

@@ -39,6 +39,8 @@ interface Upload<S> {
   size: number;
   received: number;
   lastTouched: number;
+  /** Chunks of one upload are taken one after another (a write may be async). */
+  queue: Promise<unknown>;
 }
 
 export function createChunkedUploads<S extends UploadSink>(opts: { idleMs: number; now?: () => number }): ChunkedUploads<S> {
@@ -62,18 +64,23 @@ export function createChunkedUploads<S extends UploadSink>(opts: { idleMs: numbe
       }
       const uploadId = randomBytes(16).toString('hex');
       const sink = await makeSink(uploadId);
-      uploads.set(uploadId, { connectionId, sink, size, received: 0, lastTouched: t });
+      uploads.set(uploadId, { connectionId, sink, size, received: 0, lastTouched: t, queue: Promise.resolve() });
       return uploadId;
     },
 
     async chunk(connectionId, uploadId, offset, data) {
       const u = owned(connectionId, uploadId);
-      if (offset !== u.received) throw new UploadError('UPLOAD_OUT_OF_ORDER', `Expected the chunk at byte ${u.received}.`);
-      if (offset + data.length > u.size) throw new UploadError('UPLOAD_TOO_LONG', 'The upload is longer than announced.');
-      await u.sink.write(data, offset);
-      u.received += data.length;
-      u.lastTouched = now();
-      return { received: u.received };
+      // Checked when its turn comes, so two requests for the same bytes cannot both be written.
+      const run = u.queue.then(async () => {
+        if (offset !== u.received) throw new UploadError('UPLOAD_OUT_OF_ORDER', `Expected the chunk at byte ${u.received}.`);
+        if (offset + data.length > u.size) throw new UploadError('UPLOAD_TOO_LONG', 'The upload is longer than announced.');
+        await u.sink.write(data, offset);
+        u.received += data.length;
+        u.lastTouched = now();
+        return { received: u.received };
+      });
+      u.queue = run.catch(() => undefined);
+      return run;
     },
 
     take(connectionId, uploadId) {
