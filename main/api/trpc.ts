@@ -40,7 +40,10 @@ const TRPC_CODE_BY_APP_CODE: Record<string, TRPCError['code']> = {
   ACCOUNT_DISABLED: 'UNAUTHORIZED',
   SESSION_INVALID: 'UNAUTHORIZED',
   SESSION_LOCKED: 'UNAUTHORIZED',
+  SESSION_EXPIRED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
+  SELF_GRANT_REFUSED: 'FORBIDDEN',
+  ENROL_REFUSED: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   RECORD_EXISTS: 'CONFLICT',
   CONFLICT: 'CONFLICT',
@@ -98,7 +101,8 @@ const requireSession = t.middleware(async ({ ctx, next }) => {
     const session = clinic.auth.session(bound.token);
     return next({ ctx: { clinic, token: bound.token, actor: { id: session.staffId, roles: session.roles } } satisfies SignedInContext });
   } catch (error) {
-    if (appCodeOf(error) === 'SESSION_INVALID') ctx.services.workstation.unbind(ctx.connectionId);
+    const code = appCodeOf(error);
+    if (code === 'SESSION_INVALID' || code === 'SESSION_EXPIRED') ctx.services.workstation.unbind(ctx.connectionId);
     throw new TRPCError({ code: 'UNAUTHORIZED', message: error instanceof Error ? error.message : 'Sign in again.', cause: error });
   }
 });
