@@ -69,7 +69,7 @@ describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127
     const patient = await nurse.patients.create({ mrn: MRN, givenName: 'Ada', familyName: 'Lovelace', dateOfBirth: '1950-12-10', sex: 'female' });
     patientId = patient.id;
     woundId = (await nurse.wounds.create({ patientId, bodySite: 'Left heel', etiology: 'pressure_injury' })).id;
-    otherClinicId = (await anon.clinic.enrol({ name: 'Other Clinic', admin: { username: 'admin2', displayName: 'Admin 2', password: PASSWORD } })).id;
+    otherClinicId = (await admin.clinic.enrolAnother({ name: 'Other Clinic', admin: { username: 'admin2', displayName: 'Admin 2', password: PASSWORD } })).id;
     await otherAdmin.auth.login({ clinicId: otherClinicId, username: 'admin2', password: PASSWORD });
   }, 120_000);
 

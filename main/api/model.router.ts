@@ -1,9 +1,11 @@
 /**
- * The wound-segmentation model for IT admins (`settings.manage`): what is in use (name, version,
+ * The wound-segmentation model for IT admins (`settings.manage`), per clinic: what this clinic uses
+ * (name, version,
  * sha256, metrics, licence) and installing another model with its own manifest. The manifest
  * comes first (refused at once when invalid), then the .onnx in base64 chunks — the same on IPC
  * and HTTP, like scan uploads. The chunks go to a staging folder under `<data dir>/models/`; the
- * segmentation service verifies sha256 and that onnxruntime opens it before it becomes active.
+ * segmentation service verifies sha256 and that onnxruntime opens it before it becomes THIS
+ * clinic's active model (other clinics on the workstation keep theirs), audited in this clinic's record.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
@@ -54,7 +56,7 @@ function view(info: ActiveModelInfo): ActiveModel {
 }
 
 export const modelRouter = router({
-  active: manage.output(activeModelSchema).query(({ ctx }) => view(describeActiveModel(ctx.services.workstation.dataDir))),
+  active: manage.output(activeModelSchema).query(({ ctx }) => view(describeActiveModel(ctx.services.workstation.dataDir, ctx.clinic.id))),
 
   /** Checks the manifest and opens an upload for the model file it names. */
   beginInstall: manage
@@ -107,7 +109,7 @@ export const modelRouter = router({
       if (u.received !== u.size) throw new TRPCError({ code: 'BAD_REQUEST', message: `The upload is incomplete (${u.received} of ${u.size} bytes).` });
       uploads.delete(input.uploadId);
       try {
-        const info = await installAndActivateModel(ctx.services.workstation.dataDir, join(u.dir, 'model.json'));
+        const info = await installAndActivateModel(ctx.services.workstation.dataDir, ctx.clinic.id, join(u.dir, 'model.json'));
         appendAudit(ctx.clinic.record, { actorId: ctx.actor.id, actorRole: [...ctx.actor.roles].sort().join(','), action: 'model.install', entity: 'settings', entityId: `${info.manifest.name}-${info.manifest.version}`.slice(0, 64) });
         ctx.services.logger.info('wound model installed', { sha256: info.manifest.sha256.slice(0, 12) });
         return view(info);
@@ -118,7 +120,7 @@ export const modelRouter = router({
 
   /** Back to the bundled reference model. */
   useBundled: manage.output(activeModelSchema).mutation(async ({ ctx }) => {
-    const info = await useBundledModel(ctx.services.workstation.dataDir);
+    const info = await useBundledModel(ctx.services.workstation.dataDir, ctx.clinic.id);
     appendAudit(ctx.clinic.record, { actorId: ctx.actor.id, actorRole: [...ctx.actor.roles].sort().join(','), action: 'model.use_bundled', entity: 'settings', entityId: null });
     return view(info);
   }),

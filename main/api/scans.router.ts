@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { idSchema } from '../../common/records';
@@ -6,26 +5,13 @@ import { importJobSchema, MAX_UPLOAD_BYTES, scanSchema, UPLOAD_CHUNK_BYTES, type
 import { octreePrefixOf, type ImportJobState } from '../scans/index';
 import { eventStream } from './event-stream';
 import { SCAN_FILES_PREFIX } from './scan-files';
-import { permitted, router } from './trpc';
+import { permitted, router, sessionGuard } from './trpc';
 
 /**
  * Uploads travel as base64 chunks over tRPC, so the desktop (IPC) and the browser host (HTTP)
- * carry them the same way. They are held in memory until imported (never written in plaintext).
+ * carry them the same way. They are held in memory until imported (never written in plaintext),
+ * within a per-connection cap (main/scans/import/upload-buffers.ts).
  */
-interface Upload {
-  connectionId: string;
-  fileName: string;
-  bytes: Buffer;
-  received: number;
-  lastTouched: number;
-}
-const uploads = new Map<string, Upload>();
-const UPLOAD_IDLE_MS = 30 * 60_000;
-
-function sweep(now: number): void {
-  for (const [id, u] of uploads) if (now - u.lastTouched > UPLOAD_IDLE_MS) uploads.delete(id);
-}
-
 function toJob(job: ImportJobState): ImportJob {
   return importJobSchema.parse(job);
 }
@@ -59,38 +45,25 @@ export const scansRouter = router({
   beginUpload: permitted('clinical.write')
     .input(z.object({ fileName: z.string().min(1).max(255), size: z.number().int().positive().max(MAX_UPLOAD_BYTES) }))
     .output(z.object({ uploadId: z.string(), chunkBytes: z.number() }))
-    .mutation(({ ctx, input }) => {
-      const now = Date.now();
-      sweep(now);
-      const uploadId = randomBytes(16).toString('hex');
-      uploads.set(uploadId, { connectionId: ctx.connectionId, fileName: input.fileName, bytes: Buffer.alloc(input.size), received: 0, lastTouched: now });
-      return { uploadId, chunkBytes: UPLOAD_CHUNK_BYTES };
-    }),
+    .mutation(({ ctx, input }) => ({ ...ctx.services.scanUploads.begin(ctx.connectionId, input.fileName, input.size), chunkBytes: UPLOAD_CHUNK_BYTES })),
 
   uploadChunk: permitted('clinical.write')
     .input(z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/), offset: z.number().int().nonnegative(), data: z.base64().max(Math.ceil((UPLOAD_CHUNK_BYTES * 4) / 3) + 4) }))
     .output(z.object({ received: z.number() }))
-    .mutation(({ ctx, input }) => {
-      const upload = uploads.get(input.uploadId);
-      if (!upload || upload.connectionId !== ctx.connectionId) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such upload (it may have expired).' });
-      if (input.offset !== upload.received) throw new TRPCError({ code: 'CONFLICT', message: `Expected the chunk at byte ${upload.received}.` });
-      const chunk = Buffer.from(input.data, 'base64');
-      if (input.offset + chunk.length > upload.bytes.length) throw new TRPCError({ code: 'BAD_REQUEST', message: 'The upload is longer than announced.' });
-      chunk.copy(upload.bytes, input.offset);
-      upload.received += chunk.length;
-      upload.lastTouched = Date.now();
-      return { received: upload.received };
-    }),
+    .mutation(({ ctx, input }) => ctx.services.scanUploads.append(ctx.connectionId, input.uploadId, input.offset, Buffer.from(input.data, 'base64'))),
+
+  /** Gives up an upload and frees what it reserved. */
+  cancelUpload: permitted('clinical.write')
+    .input(z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/) }))
+    .output(z.object({ cancelled: z.boolean() }))
+    .mutation(({ ctx, input }) => ({ cancelled: ctx.services.scanUploads.cancel(ctx.connectionId, input.uploadId) })),
 
   /** Starts the import job of a finished upload onto a wound. */
   import: permitted('clinical.write')
     .input(z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/), woundId: idSchema, capturedAt: z.number().int().nonnegative() }))
     .output(importJobSchema)
     .mutation(({ ctx, input }) => {
-      const upload = uploads.get(input.uploadId);
-      if (!upload || upload.connectionId !== ctx.connectionId) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such upload (it may have expired).' });
-      if (upload.received !== upload.bytes.length) throw new TRPCError({ code: 'BAD_REQUEST', message: `The upload is incomplete (${upload.received} of ${upload.bytes.length} bytes).` });
-      uploads.delete(input.uploadId);
+      const upload = ctx.services.scanUploads.take(ctx.connectionId, input.uploadId);
       if (!ctx.clinic.scans.woundExists(input.woundId)) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such wound in this clinic.' });
       return toJob(ctx.clinic.imports.start({ bytes: upload.bytes, fileName: upload.fileName, woundId: input.woundId, capturedAt: input.capturedAt, actor: ctx.actor }));
     }),
@@ -102,8 +75,10 @@ export const scansRouter = router({
 
   jobs: permitted('clinical.read').output(z.array(importJobSchema)).query(({ ctx }) => ctx.clinic.imports.list().map(toJob)),
 
-  /** Import progress, live: every change of every job of this clinic. */
-  onJob: permitted('clinical.read').subscription(({ ctx, signal }) => eventStream<ImportJob>((push) => ctx.clinic.imports.onDidChangeJob((job) => push(toJob(job))), signal)),
+  /** Import progress, live: every change of every job of this clinic, while this session may read clinical data. */
+  onJob: permitted('clinical.read').subscription(({ ctx, signal }) =>
+    eventStream<ImportJob>((push) => ctx.clinic.imports.onDidChangeJob((job) => push(toJob(job))), signal, sessionGuard(ctx, 'clinical.read')),
+  ),
 
   /** Deletes the scan's row (audited) and its encrypted files. */
   delete: permitted('clinical.write')

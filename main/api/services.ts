@@ -3,6 +3,9 @@
  * Services are plain Node objects; nothing here knows which transport is in use.
  */
 import { getSystemInfo, sampleMemory } from '../system/index';
+import { adoptLegacyActiveModel } from '../analysis/segmentation/index';
+import { createUploadBuffers, type UploadBuffers } from '../scans/index';
+import { MAX_UPLOAD_BYTES } from '../../common/scans';
 import { createConsoleLogger, type Logger } from '../shared/logger';
 import { createKeytarKeyStore, type KeyStore } from '../vault/index';
 import { createScanFileGate, type ScanFileGate } from './scan-files';
@@ -22,6 +25,8 @@ export interface Services {
   /** The LAN scan receiver (one per workstation, bound to the clinic whose IT admin starts it). */
   lan: LanService;
   scanFiles: ScanFileGate;
+  /** Scan files uploaded from the app, in memory until imported, capped per connection. */
+  scanUploads: UploadBuffers;
   /** Backups, restore and key rotation (IT admins), and the browser host's backup downloads. */
   backups: BackupService;
   /** "Find wound": one segmenter per workstation, created on first use. */
@@ -51,6 +56,12 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
   });
   const lan = createLanService({ dataDir: opts.dataDir, keyStore, logger, ...lanOptionsFromEnv(), ...opts.lan });
   const woundFinding = createWoundFinding({ dataDir: opts.dataDir, logger });
+  // Before per-clinic models: the workstation's one model becomes each enrolled clinic's choice.
+  try {
+    adoptLegacyActiveModel(opts.dataDir, workstation.listClinics().map((c) => c.id));
+  } catch (error) {
+    logger.warn('the earlier workstation-wide wound model was not adopted', { error: error instanceof Error ? error.name : 'unknown' });
+  }
   return {
     system: {
       info: getSystemInfo,
@@ -59,6 +70,7 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     },
     workstation,
     scanFiles: createScanFileGate(workstation),
+    scanUploads: createUploadBuffers({ maxBytesPerConnection: MAX_UPLOAD_BYTES }),
     backups: createBackupService({ workstation, keyStore, logger }),
     woundFinding,
     logger,

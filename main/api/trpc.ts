@@ -7,6 +7,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Permission } from '../../common/permissions';
 import type { Context } from './context';
+import type { StreamGuard } from './event-stream';
 import type { OpenClinic } from './workstation';
 
 export type Access = 'public' | 'signed-in' | Permission;
@@ -67,6 +68,11 @@ const TRPC_CODE_BY_APP_CODE: Record<string, TRPCError['code']> = {
   INPUT_SHAPE: 'BAD_REQUEST',
   PROVIDER_UNAVAILABLE: 'BAD_REQUEST',
   MODEL_EXISTS: 'CONFLICT',
+  UPLOAD_NOT_FOUND: 'NOT_FOUND',
+  UPLOAD_OFFSET: 'CONFLICT',
+  UPLOAD_TOO_LONG: 'BAD_REQUEST',
+  UPLOAD_INCOMPLETE: 'BAD_REQUEST',
+  UPLOAD_QUOTA: 'TOO_MANY_REQUESTS',
 };
 
 const translateErrors = t.middleware(async ({ next }) => {
@@ -124,4 +130,23 @@ export function permitted(permission: Permission) {
       }
       return next();
     });
+}
+
+/**
+ * The guard of a subscription opened by a signed-in session: it may go on sending only while that
+ * session is live, unlocked, and still holds `permission` (checked without touching the idle
+ * clock). See event-stream.ts: the stream ends at once on lock, sign-out, role change or expiry.
+ */
+export function sessionGuard(ctx: Pick<SignedInContext, 'clinic' | 'token'>, permission: Permission): StreamGuard {
+  return {
+    allowed() {
+      try {
+        ctx.clinic.auth.check(ctx.token, permission);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    onDidChange: (listener) => ctx.clinic.auth.sessions.onDidChange(listener),
+  };
 }

@@ -69,8 +69,9 @@ export interface AuthService {
   resetPassword(staffId: string, newPassword: string, actor: Actor): Promise<void>;
   disableStaff(staffId: string, actor: Actor): StaffMember;
   /**
-   * Name and roles. A change of roles ends the member's sessions at once (as disabling does), so
-   * a demoted member keeps no access the new roles lack. An actor cannot give THEMSELVES a role
+   * Name and roles. A change of roles reaches the member's live sessions at once: from the next
+   * request on they may do exactly what the new roles allow (a demoted doctor is FORBIDDEN clinical
+   * data at once, and their subscriptions end); nothing waits for them to sign in again. An actor cannot give THEMSELVES a role
    * that sees patient data (SelfGrantError, audited as `staff.self_grant_refused`).
    */
   updateStaff(staffId: string, patch: StaffUpdate, actor: Actor): StaffMember;
@@ -228,8 +229,8 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       const member = staff.update(staffId, parsed, actor);
       const changed = before !== null && (before.roles.length !== member.roles.length || before.roles.some((r) => !member.roles.includes(r)));
       if (changed) {
-        const ended = sessions.endAllFor(staffId);
-        logger.info('roles changed: sessions ended', { staffId, sessions: ended });
+        const refreshed = sessions.setRolesFor(staffId, member.roles);
+        logger.info('roles changed: live sessions refreshed', { staffId, sessions: refreshed });
       }
       return member;
     },

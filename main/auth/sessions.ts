@@ -3,7 +3,8 @@
  * session LOCKS (the workstation shows its lock screen; the same member unlocks with the
  * password), `lock()` for "lock now", and an absolute lifetime after which the session ENDS
  * whatever the activity (a stolen or forgotten session does not live for ever). Ending a session
- * forgets it. Every lock, end and role change is announced (`onDidChange`), so that live
+ * forgets it. A change of a member's roles reaches their live sessions at once. Every lock, end
+ * and role change is announced (`onDidChange`), so that live
  * subscriptions can stop at once instead of at their next event.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -28,8 +29,10 @@ export interface SessionStore {
   lock(token: string): boolean;
   unlock(token: string): boolean;
   end(token: string): boolean;
-  /** Ends every session of a member (disabled, password reset, roles changed). */
+  /** Ends every session of a member (disabled, password reset). */
   endAllFor(staffId: string): number;
+  /** Gives every live session of a member its new roles at once (a role change); returns how many. */
+  setRolesFor(staffId: string, roles: StaffRole[]): number;
   lockAll(): void;
   /** A session locked, ended or expired; listeners re-check the sessions they care about. */
   onDidChange(listener: () => void): () => void;
@@ -124,6 +127,16 @@ export function createSessionStore(options: SessionOptions = {}): SessionStore {
     endAllFor(staffId) {
       let n = 0;
       for (const [k, s] of sessions) if (s.staffId === staffId && sessions.delete(k)) n++;
+      if (n) changed();
+      return n;
+    },
+    setRolesFor(staffId, roles) {
+      let n = 0;
+      for (const s of sessions.values()) {
+        if (s.staffId !== staffId) continue;
+        s.roles = [...roles];
+        n++;
+      }
       if (n) changed();
       return n;
     },

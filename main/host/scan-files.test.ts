@@ -85,7 +85,8 @@ describe.skipIf(skipKeyring)('scan files through the browser host (exact ranges,
 
     const other = await browser();
     otherCookie = other.cookie;
-    const otherClinicId = (await other.client.clinic.enrol.mutate({ name: 'Other Clinic', admin: { username: 'admin2', displayName: 'Admin 2', password: PASSWORD } })).id;
+    await other.client.auth.login.mutate({ clinicId, username: 'admin', password: PASSWORD });
+    const otherClinicId = (await other.client.clinic.enrolAnother.mutate({ name: 'Other Clinic', admin: { username: 'admin2', displayName: 'Admin 2', password: PASSWORD } })).id;
     clinicIds.push(otherClinicId);
     await other.client.auth.login.mutate({ clinicId: otherClinicId, username: 'admin2', password: PASSWORD });
     await other.client.staff.create.mutate({ username: 'nurse2', displayName: 'Nurse 2', password: PASSWORD, roles: ['nurse'] });

@@ -19,6 +19,8 @@ export { computeStats, toMillimetres, MILLIMETRES_PER_UNIT, type CloudStats } fr
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_POINTS } from './formats/options';
 export { createScanStore, ScanStoreError, EncryptedFileError, EncryptedFileReader, EncryptedFileWriter, listStoredFiles, reencryptFile, rekeyStoreFiles, whichKeyOpens, type ScanStore, type StoredFile, type RekeyProgress } from './store/index';
 export { createImportService, type ImportService, type ImportJobState, type ImportRequest, type ImportActor } from './import/index';
+export { recoverInterruptedImports, PENDING_NOTE } from './import/interrupted';
+export { createUploadBuffers, UploadBufferError, type UploadBuffers, type UploadBufferErrorCode } from './import/upload-buffers';
 export { writeOctreeGeneration, removeOctreeGeneration, octreePrefixOf, type OctreeAttributeValues } from './import/reindex';
 
 /** Reads and parses a scan file on the calling thread (the CLI; use `parseInWorker` in the app). */
