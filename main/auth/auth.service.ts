@@ -218,17 +218,24 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     updateStaff(staffId, patch, actor) {
       const parsed = staffUpdateSchema.parse(patch);
       const before = staff.get(staffId);
-      if (parsed.roles !== undefined && before && actor.id === staffId) {
-        const added = parsed.roles.filter((r) => !before.roles.includes(r) && seesPatientData(r));
+      if (!before) return staff.update(staffId, parsed, actor); // the repository's NOT_FOUND
+      const sameRoles = (roles: readonly StaffRole[]) => roles.length === before.roles.length && roles.every((r) => before.roles.includes(r));
+      // Only what changes is written (and audited): a repeated save (a double click) is no second change.
+      const effective: StaffUpdate = {
+        ...(parsed.displayName !== undefined && parsed.displayName !== before.displayName ? { displayName: parsed.displayName } : {}),
+        ...(parsed.roles !== undefined && !sameRoles(parsed.roles) ? { roles: parsed.roles } : {}),
+      };
+      if (effective.roles !== undefined && actor.id === staffId) {
+        const added = effective.roles.filter((r) => !before.roles.includes(r) && seesPatientData(r));
         if (added.length) {
           appendAudit(record, { actorId: actor.id, actorRole: [...actor.roles].sort().join(','), action: 'staff.self_grant_refused', entity: 'staff', entityId: staffId });
           logger.warn('self-grant refused', { staffId, roles: added.join(',') });
           throw new SelfGrantError(added);
         }
       }
-      const member = staff.update(staffId, parsed, actor);
-      const changed = before !== null && (before.roles.length !== member.roles.length || before.roles.some((r) => !member.roles.includes(r)));
-      if (changed) {
+      if (effective.displayName === undefined && effective.roles === undefined) return before;
+      const member = staff.update(staffId, effective, actor);
+      if (effective.roles !== undefined) {
         const refreshed = sessions.setRolesFor(staffId, member.roles);
         logger.info('roles changed: live sessions refreshed', { staffId, sessions: refreshed });
       }

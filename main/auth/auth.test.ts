@@ -182,6 +182,10 @@ describe('sessions end with the member’s access', () => {
     // A change of name alone leaves sessions alone.
     auth.updateStaff(dora.staff.id, { displayName: 'Dora D.' }, auth.authorize(ivan.token, 'staff.manage').actor);
     expect(auth.session(dora.token).roles).toEqual(['doctor']);
+    // The same save again (a double click) writes and audits nothing.
+    const rows = listAudit(db.record, { entity: 'staff', limit: 100 }).length;
+    auth.updateStaff(dora.staff.id, { roles: ['doctor'], displayName: 'Dora D.' }, auth.authorize(ivan.token, 'staff.manage').actor);
+    expect(listAudit(db.record, { entity: 'staff', limit: 100 })).toHaveLength(rows);
   });
 
   it('an IT admin cannot give themselves a role that sees patient data; the refusal is audited', async () => {
