@@ -193,6 +193,27 @@ describe.skipIf(skipKeyring)('security: attacks through the API (real record, ke
     }
   }, 60_000);
 
+  it('a session ends after its configured absolute lifetime, however active', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'cw-security-life-'));
+    const other = createServices({ dataDir: fresh, keyStore, logger, sessionMaxAgeMs: 1500, lan: { host: '127.0.0.1', port: 0, advertise: false } });
+    try {
+      const c = createCaller(createContextInner({ services: other, transport: 'http', connectionId: 'y' }));
+      const id = (await c.clinic.enrol({ name: 'Short Day Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
+      enrolled.push(id);
+      await c.auth.login({ clinicId: id, username: 'admin', password: PASSWORD });
+      for (let i = 0; i < 3; i++) {
+        expect(await c.staff.list()).toHaveLength(1); // busy all the while
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      await new Promise((r) => setTimeout(r, 700));
+      expect(await refusal(c.staff.list())).toEqual({ code: 'UNAUTHORIZED', appCode: 'SESSION_EXPIRED' });
+      expect(await c.auth.me()).toBeNull();
+    } finally {
+      await other.dispose();
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('one clinic’s IT admin changes only their clinic’s wound model; clinic B never sees it', async () => {
     const bundled = bundledModelManifest();
     const manifest = JSON.parse(readFileSync(bundled, 'utf8')) as Record<string, unknown> & { file: string };

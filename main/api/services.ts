@@ -41,6 +41,8 @@ export interface ServiceOptions {
   keyStore?: KeyStore;
   logger?: Logger;
   idleTimeoutMs?: number;
+  /** Absolute session lifetime; default `COHERENCY_SESSION_HOURS` hours, else a working day (10 h). */
+  sessionMaxAgeMs?: number;
   /** LAN receiver: interface, default port, DNS-SD; defaults from `COHERENCY_LAN_HOST`/`_PORT`/`_ADVERTISE`. */
   lan?: Partial<Pick<LanServiceOptions, 'host' | 'port' | 'advertise'>>;
 }
@@ -53,6 +55,7 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     keyStore,
     logger,
     ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+    ...sessionLifetime(opts.sessionMaxAgeMs),
   });
   const lan = createLanService({ dataDir: opts.dataDir, keyStore, logger, ...lanOptionsFromEnv(), ...opts.lan });
   const woundFinding = createWoundFinding({ dataDir: opts.dataDir, logger });
@@ -78,4 +81,11 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     // The receiver first: arrivals being filed finish before the clinics close.
     dispose: () => lan.dispose().finally(() => Promise.all([workstation.dispose(), woundFinding.dispose()])).then(() => undefined),
   };
+}
+
+/** `COHERENCY_SESSION_HOURS` (a positive number, at most a week) when no lifetime is given; else the auth default. */
+function sessionLifetime(given: number | undefined, env: NodeJS.ProcessEnv = process.env): { sessionMaxAgeMs?: number } {
+  if (given !== undefined) return { sessionMaxAgeMs: given };
+  const hours = Number(env['COHERENCY_SESSION_HOURS'] ?? '');
+  return Number.isFinite(hours) && hours > 0 && hours <= 168 ? { sessionMaxAgeMs: hours * 3600_000 } : {};
 }

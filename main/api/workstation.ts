@@ -62,6 +62,7 @@ export interface WorkstationOptions {
   keyStore: KeyStore;
   logger: Logger;
   idleTimeoutMs?: number;
+  sessionMaxAgeMs?: number;
 }
 
 export function createWorkstation(opts: WorkstationOptions): Workstation {
@@ -87,7 +88,12 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
     const entry = listClinics(opts.dataDir).find((c) => c.id === clinicId)!;
     const store = createScanStore({ rootDir: join(opts.dataDir, 'clinics', clinicId, 'scans'), clinicKey: key });
     key.fill(0);
-    const auth = createAuthService({ record, logger: opts.logger, ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}) });
+    const auth = createAuthService({
+      record,
+      logger: opts.logger,
+      ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+      ...(opts.sessionMaxAgeMs !== undefined ? { sessionMaxAgeMs: opts.sessionMaxAgeMs } : {}),
+    });
     const scans = createScansRepository(record);
     // What a crash cut off: orphan files go, and the jobs come back as failed (scans/import/interrupted.ts).
     const interrupted = await recoverInterruptedImports(store, (scanId) => scans.files(scanId) !== null);
