@@ -26,9 +26,6 @@ function RolesDialog({ member, isSelf, onClose }: { member: StaffMember; isSelf:
         void queryClient.invalidateQueries(trpc.auth.me.queryFilter());
         onClose();
       },
-      onSettled: () => {
-        submitting.current = false;
-      },
     }),
   );
   const locked = (r: StaffRole) => isSelf && seesPatientData(r) && !member.roles.includes(r);
@@ -40,7 +37,10 @@ function RolesDialog({ member, isSelf, onClose }: { member: StaffMember; isSelf:
           e.preventDefault();
           if (submitting.current) return;
           submitting.current = true;
-          save.mutate({ id: member.id, patch: { roles } });
+          save
+            .mutateAsync({ id: member.id, patch: { roles } })
+            .catch(() => undefined) // shown from save.error
+            .finally(() => (submitting.current = false));
         }}
       >
         <Stack>

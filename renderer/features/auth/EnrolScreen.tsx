@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import { Alert, Button, Card, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { enrolClinicInputSchema } from '../../../common/records';
@@ -22,6 +23,7 @@ export function EnrolScreen({ onDone, onCancel, another = false }: { onDone(clin
   const first = useMutation(trpc.clinic.enrol.mutationOptions(options));
   const further = useMutation(trpc.clinic.enrolAnother.mutationOptions(options));
   const enrol = another ? further : first;
+  const submitting = useRef(false);
   const admin = form.values.admin;
   const setAdmin = (patch: Partial<typeof admin>) => form.set('admin', { ...admin, ...patch });
   return (
@@ -30,8 +32,14 @@ export function EnrolScreen({ onDone, onCancel, another = false }: { onDone(clin
         onSubmit={(e) => {
           e.preventDefault();
           const input = form.validate();
-          // One clinic per submit: a double click while the first is being created does nothing.
-          if (input && !enrol.isPending && !enrol.isSuccess) enrol.mutate(input);
+          // One clinic per submit: a second click while the first is being created does nothing
+          // (the mutation's own pending state reaches the next render too late for a double click).
+          if (!input || submitting.current) return;
+          submitting.current = true;
+          enrol
+            .mutateAsync(input)
+            .catch(() => undefined) // shown from enrol.error
+            .finally(() => (submitting.current = false));
         }}
       >
         <Stack>
