@@ -17,9 +17,13 @@ export interface HostProcess {
 
 const ROOT = join(import.meta.dirname, '..');
 
-/** Starts `out/main/host.js` (built by `npm test` before Playwright runs) with its own data dir. */
-export async function startHost(env: Record<string, string> = {}): Promise<HostProcess & { stop(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cw-e2e-'));
+/**
+ * Starts `out/main/host.js` (built by `npm test` before Playwright runs) with its own data dir, or
+ * with `opts.dataDir` (a restart after `kill()`). `stop()` ends it and removes the data dir;
+ * `kill()` is kill -9 and leaves the data dir as the kill left it.
+ */
+export async function startHost(env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<HostProcess & { stop(): Promise<void>; kill(): Promise<void> }> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cw-e2e-'));
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [join(ROOT, 'out', 'main', 'host.js')], {
     cwd: ROOT,
     env: { ...process.env, COHERENCY_DATA_DIR: dataDir, ...env },
@@ -64,6 +68,13 @@ export async function startHost(env: Record<string, string> = {}): Promise<HostP
       urls.length = 0;
       child.kill('SIGUSR2');
       return nextUrl();
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGKILL');
+        await exited;
+      }
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
