@@ -79,10 +79,10 @@ describe('browser host', () => {
   });
 
   it('a launch URL expires after its time limit', async () => {
-    const quick = await startBrowserHost({ services, rendererDir, launchTtlMs: 150 });
+    const quick = await startBrowserHost({ services, rendererDir, launchTtlMs: 1000 });
     try {
       const url = new URL(quick.launchUrl());
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 1200));
       const res = await raw(quick, `${url.pathname}${url.search}`);
       expect(res.status).toBe(401);
       expect(res.body).toContain('expired');

@@ -543,7 +543,7 @@ describe('LAN receiver: no plaintext of an unfinished upload survives', () => {
   });
 
   it('an upload idle past the limit is removed while the receiver runs; the tablet then starts again', async () => {
-    const h = await startHarness('plain-idle', { unfinishedUploadIdleMs: 400 });
+    const h = await startHarness('plain-idle', { unfinishedUploadIdleMs: 1500 });
     const profile = await pairTablet(h);
     await cutUpload(h, profile);
     await waitForAsync(async () => (await filesHolding(h.dataDir, needles)).length === 0, 10_000, 'the idle upload removed');
