@@ -7,7 +7,7 @@ import { buildLidMesh } from './lid-mesh';
 import { Polygon2 } from './polygon';
 import { Grid2, Grid3 } from './spatial-grid';
 import { ESCHAR, EPITHELIUM, GRANULATION, SLOUGH, classifyRgb } from './tissue';
-import type { MeasureOptions, TissueMix, WoundMeasurement } from './types';
+import type { MeasureOptions, TissueMix, TissuePaintStroke, WoundMeasurement } from './types';
 
 /**
  * Wound measurement from a point cloud and a closed outline drawn on it (both in millimetres).
@@ -28,7 +28,8 @@ import type { MeasureOptions, TissueMix, WoundMeasurement } from './types';
  *      V = ∫∫ (d + H d² + K d³/3) J du dv,  J = √(1 + f_u² + f_v²),
  *    so a cavity laid along a limb (cylinder) integrates exactly, not as if it were flat.
  * 6. Tissue: each grid cell takes the class of the nearest coloured wound point; percentages are
- *    of the opening area, so uneven sampling does not bias them.
+ *    of the opening area, so uneven sampling does not bias them. The automatic mix counts the
+ *    colours' classes; the confirmed mix the classes after the nurse's paint strokes.
  */
 
 /** Outline vertices farther than this from the scanned surface make the outline invalid. */
@@ -237,6 +238,10 @@ export function measureWound(cloud: PointCloud, outline: Float64Array | number[]
     insideMask[ci] = 1;
     if (colors) bedClass[k] = classifyRgb(colors[3 * ci]!, colors[3 * ci + 1]!, colors[3 * ci + 2]!);
   }
+  const bedClassAuto = bedClass.slice();
+  if (colors && opts.tissuePaint && opts.tissuePaint.length > 0) paintTissue(opts.tissuePaint, grid, cand, woundIdx, centroid, bedClass);
+  const perPointTissue = new Int8Array(cloud.count).fill(-1);
+  if (colors) for (let k = 0; k < woundIdx.length; k++) perPointTissue[cand.index[woundIdx[k]!]!] = bedClass[k]!;
   for (let k = 0; k < rim.count; k++) {
     bedU[woundIdx.length + k] = rim.u[k]!;
     bedV[woundIdx.length + k] = rim.v[k]!;
@@ -254,6 +259,7 @@ export function measureWound(cloud: PointCloud, outline: Float64Array | number[]
   const geo = { jac: 1, H: 0, K: 0, f: 0 };
   const coverRadius = Math.max(3 * spacing, 2);
   const tissueArea = [0, 0, 0, 0];
+  const tissueAreaAuto = [0, 0, 0, 0];
   let area = 0;
   let volume = 0;
   let raised = 0;
@@ -320,7 +326,10 @@ export function measureWound(cloud: PointCloud, outline: Float64Array | number[]
       cellIy.push(iy);
       if (colors) {
         const k = nearest >= 0 ? nearest : bedGrid.nearest(qu, qv, Infinity, isWoundSample);
-        if (k >= 0) tissueArea[bedClass[k]!]! += dA;
+        if (k >= 0) {
+          tissueArea[bedClass[k]!]! += dA;
+          tissueAreaAuto[bedClassAuto[k]!]! += dA;
+        }
       }
     }
   }
@@ -360,13 +369,19 @@ export function measureWound(cloud: PointCloud, outline: Float64Array | number[]
 
   // ---- Tissue mix. ----
   let tissue: TissueMix | null = null;
+  let tissueConfirmed: TissueMix | null = null;
   let tissueReason: string | undefined;
+  const mix = (areas: number[]): TissueMix => {
+    const total = areas.reduce((s, x) => s + x, 0);
+    const pct = (k: number): number => (100 * areas[k]!) / total;
+    return { granulation: pct(GRANULATION), slough: pct(SLOUGH), eschar: pct(ESCHAR), epithelium: pct(EPITHELIUM) };
+  };
   if (!colors) tissueReason = 'The scan has no colour, so tissue types cannot be told apart.';
   else {
     const total = tissueArea.reduce((s, x) => s + x, 0);
     if (total > 0) {
-      const pct = (k: number): number => (100 * tissueArea[k]!) / total;
-      tissue = { granulation: pct(GRANULATION), slough: pct(SLOUGH), eschar: pct(ESCHAR), epithelium: pct(EPITHELIUM) };
+      tissue = mix(tissueAreaAuto);
+      tissueConfirmed = mix(tissueArea);
     } else tissueReason = 'No coloured wound-bed points lie inside the outline.';
   }
 
@@ -383,6 +398,8 @@ export function measureWound(cloud: PointCloud, outline: Float64Array | number[]
     volume_cm3: volume / 1000,
     raised_volume_cm3: raised / 1000,
     tissue_pct: tissue,
+    tissue_confirmed_pct: tissueConfirmed,
+    perPointTissue,
     lid: {
       positions: mesh.positions,
       indices: mesh.indices,
@@ -951,5 +968,24 @@ class BedInterpolator {
       x[a] = s / ata[a * 6 + a]!;
     }
     return x[0]!;
+  }
+}
+
+/** Most paint strokes one measurement applies (a long drag makes a few hundred). */
+export const MAX_TISSUE_PAINT_STROKES = 2000;
+
+/** The nurse's tissue paint: wound points within a stroke's radius take its class, later strokes winning. */
+function paintTissue(strokes: TissuePaintStroke[], grid: Grid3, cand: Candidates, woundIdx: number[], centroid: Vec3, bedClass: Int8Array): void {
+  if (strokes.length > MAX_TISSUE_PAINT_STROKES) throw new MeasureError('INVALID_INPUT', `At most ${MAX_TISSUE_PAINT_STROKES} tissue paint strokes can be applied.`);
+  const bedOf = new Int32Array(cand.count).fill(-1);
+  woundIdx.forEach((i, k) => (bedOf[i] = k));
+  for (const s of strokes) {
+    if (!Number.isInteger(s.tissue) || s.tissue < 0 || s.tissue > 3 || !(s.radiusMm > 0) || !Number.isFinite(s.radiusMm) || !s.centre.every(Number.isFinite)) {
+      throw new MeasureError('INVALID_INPUT', 'A tissue paint stroke needs a tissue class, a centre on the scan and a positive radius.');
+    }
+    grid.within(s.centre[0] - centroid[0], s.centre[1] - centroid[1], s.centre[2] - centroid[2], s.radiusMm, (i) => {
+      const k = bedOf[i]!;
+      if (k >= 0) bedClass[k] = s.tissue;
+    });
   }
 }

@@ -19,7 +19,10 @@
  * Photographs and scans are not colour-calibrated, so the split is a guide the nurse confirms on
  * the tissue map, not a histology result.
  */
-export const TISSUE_CLASSES = ['granulation', 'slough', 'eschar', 'epithelium'] as const;
+import { TISSUE_TYPES } from '../../../common/assessments';
+
+/** The classes, in index order (common/assessments.ts TISSUE_TYPES). */
+export const TISSUE_CLASSES = TISSUE_TYPES;
 export type TissueClass = (typeof TISSUE_CLASSES)[number];
 
 export const GRANULATION = 0;
