@@ -10,11 +10,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { PNG } from 'pngjs';
 import { encodePly, makeCavityPhantom } from '../main/analysis/measure/phantoms';
 import { decodeImage } from '../main/analysis/segmentation/image-io';
 import { makeTexturedCylinder } from '../main/analysis/wound-finder/phantom';
 import { test, expect } from './fixtures';
+import { countPixels, heatBlue, mapYellow, outlineCyan, rightmostHandle, woundBox } from './canvas';
 import { clinicWithNurse, mutate, openWoundScans, PASSWORD } from './clinic';
 
 /** Screenshots of each step for a person to look at, when SHOTS=<dir> is set. */
@@ -24,17 +24,6 @@ async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
-
-async function countPixels(canvas: Locator, match: (r: number, g: number, b: number) => boolean): Promise<number> {
-  const png = PNG.sync.read(await canvas.screenshot());
-  let n = 0;
-  for (let i = 0; i < png.data.length; i += 4) if (match(png.data[i]!, png.data[i + 1]!, png.data[i + 2]!)) n++;
-  return n;
-}
-const outlineCyan = (r: number, g: number, b: number) => r < 80 && g > 190 && b > 210;
-const heatBlue = (r: number, g: number, b: number) => r < 90 && g < 130 && b > 190;
-/** The tissue map's slough yellow (255, 220, 0), unlike the phantom's own slough (225, 205, 110). */
-const mapYellow = (r: number, g: number, b: number) => r > 225 && g > 190 && b < 60;
 
 async function importScan(page: Page, name: string, bytes: Uint8Array, captured?: string): Promise<void> {
   const panel = page.getByTestId('wound-scans');
@@ -53,63 +42,6 @@ async function openScan(page: Page): Promise<Locator> {
   await expect(dialog.getByTestId('visible-points')).toHaveText(/^[1-9][\d,]* points shown/, { timeout: 60_000 });
   await page.waitForTimeout(1000);
   return dialog;
-}
-
-/** The wound bed on the canvas (the phantom's red and yellow tissue), CSS pixels: its centre and half extents. */
-async function woundBox(canvas: Locator): Promise<{ cx: number; cy: number; halfW: number; halfH: number }> {
-  const box = (await canvas.boundingBox())!;
-  const png = PNG.sync.read(await canvas.screenshot());
-  const s = png.width / box.width;
-  let x0 = Infinity;
-  let x1 = -Infinity;
-  let y0 = Infinity;
-  let y1 = -Infinity;
-  for (let y = 0; y < png.height; y++) {
-    for (let x = 0; x < png.width; x++) {
-      const i = 4 * (y * png.width + x);
-      const [r, g, b] = [png.data[i]!, png.data[i + 1]!, png.data[i + 2]!];
-      // By ratio, not level: eye-dome lighting darkens the skin's edges (210, 170, 150) but keeps its hue.
-      const red = r > 120 && g < 0.45 * r && b < 0.5 * r;
-      const yellow = r > 150 && g > 0.75 * r && b < 0.6 * r;
-      if (!red && !yellow) continue;
-      x0 = Math.min(x0, x);
-      x1 = Math.max(x1, x);
-      y0 = Math.min(y0, y);
-      y1 = Math.max(y1, y);
-    }
-  }
-  expect(x1 - x0, 'wound bed on the canvas').toBeGreaterThan(40);
-  return { cx: (x0 + x1) / 2 / s, cy: (y0 + y1) / 2 / s, halfW: (x1 - x0) / 2 / s, halfH: (y1 - y0) / 2 / s };
-}
-
-/** The rightmost vertex handle of the outline: a white dot touching the cyan line (CSS pixels in the canvas). */
-async function rightmostHandle(canvas: Locator): Promise<{ x: number; y: number }> {
-  const box = (await canvas.boundingBox())!;
-  const png = PNG.sync.read(await canvas.screenshot());
-  const s = png.width / box.width;
-  const at = (x: number, y: number) => 4 * (y * png.width + x);
-  const cyanNear = (x: number, y: number) => {
-    for (let dy = -6; dy <= 6; dy++) for (let dx = -6; dx <= 6; dx++) {
-      const xx = x + dx;
-      const yy = y + dy;
-      if (xx < 0 || yy < 0 || xx >= png.width || yy >= png.height) continue;
-      const i = at(xx, yy);
-      if (outlineCyan(png.data[i]!, png.data[i + 1]!, png.data[i + 2]!)) return true;
-    }
-    return false;
-  };
-  let best = { x: -1, y: -1 };
-  for (let y = 0; y < png.height; y++) {
-    for (let x = png.width - 1; x > best.x; x--) {
-      const i = at(x, y);
-      if (png.data[i]! > 245 && png.data[i + 1]! > 245 && png.data[i + 2]! > 245 && cyanNear(x, y)) {
-        best = { x, y };
-        break;
-      }
-    }
-  }
-  expect(best.x, 'a vertex handle on the canvas').toBeGreaterThan(0);
-  return { x: best.x / s - 3, y: best.y / s };
 }
 
 const figure = (scope: Locator, key: string) => scope.getByTestId('assessment-figures').locator(`[data-figure="${key}"]`);
@@ -337,7 +269,8 @@ test('a nurse measures, charts and saves a wound once (double-click, Esc, undo a
 });
 
 test('the model’s outline: simplified to editable points, a drag bends it, Find wound again asks before replacing edits, undo restores them, closing asks', async ({ loggedInPage: page }) => {
-  test.setTimeout(420_000);
+  test.setTimeout(Number(process.env['T'] ?? 420_000));
+  page.on('pageerror', (e) => console.log('PAGEERROR', e.message));
   await page.setViewportSize({ width: 1400, height: 900 });
   await clinicWithNurse(page);
   await openWoundScans(page);

@@ -139,14 +139,9 @@ function build(data: OverlayData): Group {
     g.setAttribute('color', new BufferAttribute(colours, 3));
     group.add(new Points(g, new PointsMaterial({ size: 4, sizeAttenuation: false, vertexColors: true, depthTest: false })));
   }
-  if (data.outline.length >= 2) addDottedLine(group, data.outline, OUTLINE_RGB);
-  if (data.head) {
-    const { from, to } = data.head;
-    addDottedLine(group, [from, to], HEAD_RGB);
-    group.add(dots(new Float32Array(to), HEAD_RGB, 11));
-  }
-  // Vertex handles: all of them while the outline is sparse enough for them to be told apart (a
-  // drawn one); on a dense outline (the model's) only the selected one, or they would hide the line.
+  // Vertex handles, drawn under the line so it stays readable: all of them while the outline is
+  // sparse enough for them to be told apart (a drawn one, the model's simplified one); on a dense
+  // outline only the selected one, or they would hide the line.
   if (data.handles !== false && data.outline.length >= 1 && (data.outline.length <= MAX_HANDLES || data.selected !== null)) {
     const handles = new BufferGeometry();
     const shown = data.outline.length <= MAX_HANDLES ? data.outline.map((_, i) => i) : [data.selected!];
@@ -155,7 +150,13 @@ function build(data: OverlayData): Group {
     const colours = new Float32Array(3 * n);
     shown.forEach((i, k) => colours.set(rgb(i === data.selected ? SELECTED_RGB : [255, 255, 255]), 3 * k));
     handles.setAttribute('color', new BufferAttribute(colours, 3));
-    group.add(new Points(handles, new PointsMaterial({ size: 9, sizeAttenuation: false, vertexColors: true, depthTest: false })));
+    group.add(new Points(handles, new PointsMaterial({ size: 8, sizeAttenuation: false, vertexColors: true, depthTest: false })));
+  }
+  if (data.outline.length >= 2) addDottedLine(group, data.outline, OUTLINE_RGB);
+  if (data.head) {
+    const { from, to } = data.head;
+    addDottedLine(group, [from, to], HEAD_RGB);
+    group.add(dots(new Float32Array(to), HEAD_RGB, 11));
   }
   group.traverse((o: Object3D) => {
     o.layers.set(OVERLAY_LAYER);
