@@ -2,6 +2,9 @@
  * Vocabulary of clinic operations (bookings, stock, purchasing, billing) shared by the record's
  * schema, the services, the renderer and the hosted service.
  */
+import { z } from 'zod';
+import { epochMsSchema, idSchema, isoDateSchema } from './records';
+
 export const APPOINTMENT_KINDS = ['clinic', 'home_visit'] as const;
 export type AppointmentKind = (typeof APPOINTMENT_KINDS)[number];
 /** `checked_in` was `arrived` in the placeholder schema (migrated). */
@@ -29,3 +32,69 @@ export const CLAIM_STATUSES = ['ready', 'submitted', 'paid', 'denied'] as const;
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
 
 export const COMMAND_ORIGINS = ['local', 'remote'] as const;
+
+// ---- shared schemas -------------------------------------------------------------------------
+
+/** Money in integer minor units of the clinic's currency (never floating point). */
+export const minorUnitsSchema = z.number({ error: 'Enter an amount' }).int('Whole minor units (cents) only').min(0, 'Cannot be negative').max(1_000_000_000, 'Too large');
+/** Tax rate in basis points: 2000 = 20 %. */
+export const taxRateBpSchema = z.number().int().min(0, 'Cannot be negative').max(10_000, 'At most 100 %');
+export const quantitySchema = z.number({ error: 'Enter a quantity' }).int('Whole units only').min(1, 'At least 1').max(100_000, 'At most 100,000');
+export const reasonSchema = z.string().trim().min(1, 'Give a reason').max(500, 'At most 500 characters');
+const ianaTimeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'Not a time zone (e.g. Europe/Berlin)');
+
+/** The clinic's operations settings (`settings` key `operations`). */
+export const operationsSettingsSchema = z.object({
+  /** ISO 4217 code; amounts are minor units of it. */
+  currency: z.string().regex(/^[A-Z]{3}$/, 'A three-letter currency code, e.g. EUR').default('EUR'),
+  /** The clinic's time zone: recurring series keep their local time in it. */
+  timeZone: ianaTimeZone.default('UTC'),
+  reminderLeadHours: z.number().int().min(1).max(24 * 14).default(24),
+  paymentTermsDays: z.number().int().min(0).max(365).default(30),
+  /** Home visits: average road speed and the travel time used when a visit has no coordinates. */
+  travelSpeedKmh: z.number().min(5).max(150).default(30),
+  defaultTravelMinutes: z.number().int().min(0).max(240).default(20),
+  expiringSoonDays: z.number().int().min(1).max(365).default(30),
+});
+export type OperationsSettings = z.infer<typeof operationsSettingsSchema>;
+export const operationsSettingsUpdateSchema = operationsSettingsSchema.partial();
+
+/** Every command travels as `{ commandId, args }`: the id is made by the client, so a retry is the same command. */
+export function commandInput<S extends z.ZodType>(args: S) {
+  return z.object({ commandId: idSchema, args });
+}
+
+export const dateRangeSchema = z
+  .object({ from: epochMsSchema, to: epochMsSchema })
+  .refine((r) => r.to > r.from && r.to - r.from <= 62 * 86_400_000, { message: 'A range of up to 62 days', path: ['to'] });
+
+export { idSchema, isoDateSchema, epochMsSchema };
+
+export const dashboardSchema = z.object({
+  currency: z.string(),
+  weeks: z.array(
+    z.object({
+      /** Monday of the week (clinic time zone). */
+      week: z.string(),
+      visits: z.number(),
+      noShows: z.number(),
+      /** no-shows / (visits + no-shows); null when nothing was due. */
+      noShowRate: z.number().nullable(),
+      /** Issued invoices minus credit notes, minor units. */
+      revenueCents: z.number(),
+    }),
+  ),
+  stockValueCents: z.number(),
+  belowReorder: z.number(),
+  expiringSoon: z.number(),
+  expiringSoonDays: z.number(),
+  aging: z.array(z.object({ bucket: z.string(), count: z.number(), balanceCents: z.number() })),
+});
+export type Dashboard = z.infer<typeof dashboardSchema>;

@@ -33,3 +33,6 @@ export { createStaffRepository, type StaffRepository, type NewStaff, type StaffC
 export type { RecordDb } from './drizzle';
 export * as tables from './schema';
 export { createAssessmentsRepository, SignOffError, type AssessmentsRepository, type NewAssessment } from './repositories/assessments';
+export { canonicalJson } from './audit';
+export { actorRole } from './repositories/actor';
+export { sqliteCode } from './errors';
