@@ -67,7 +67,7 @@ export function createBilling(deps: BillingDeps): BillingService {
     if (row.status !== 'draft') throw new InvoiceLockedError(row.status);
     return row;
   }
-  const liveLines = (invoiceId: string) => db.select().from(VL).where(and(eq(VL.invoiceId, invoiceId), isNull(VL.removedAt))).orderBy(asc(VL.createdAt), asc(VL.id)).all();
+  const liveLines = (invoiceId: string) => db.select().from(VL).where(and(eq(VL.invoiceId, invoiceId), isNull(VL.removedAt))).orderBy(asc(VL.createdAt), sql`invoice_lines.rowid`).all();
 
   function totals(invoiceId: string): Totals {
     const inv = invoice(invoiceId);
@@ -300,7 +300,7 @@ export function createBilling(deps: BillingDeps): BillingService {
         if (!view) throw new OperationNotFoundError('invoice', invoiceId);
         const credited = db.select({ lineId: CNL.invoiceLineId, q: sql<number>`sum(${CNL.quantity})` }).from(CNL).innerJoin(CN, eq(CN.id, CNL.creditNoteId)).where(eq(CN.invoiceId, invoiceId)).groupBy(CNL.invoiceLineId).all();
         const creditedBy = new Map(credited.map((c) => [c.lineId, c.q]));
-        const lines = db.select().from(VL).where(eq(VL.invoiceId, invoiceId)).orderBy(asc(VL.createdAt), asc(VL.id)).all();
+        const lines = db.select().from(VL).where(eq(VL.invoiceId, invoiceId)).orderBy(asc(VL.createdAt), sql`invoice_lines.rowid`).all();
         const claim = db.select({ id: Cl.id, status: Cl.status }).from(Cl).where(eq(Cl.invoiceId, invoiceId)).get() ?? null;
         audit(actor, 'invoice.read', invoiceId);
         return {

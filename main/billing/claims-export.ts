@@ -57,7 +57,7 @@ export function createClaimsExport(deps: { record: ClinicRecord; timeZone: () =>
         .leftJoin(SC, eq(SC.id, VL.serviceCodeId))
         .leftJoin(I, eq(I.id, VL.itemId))
         .where(and(eq(VL.invoiceId, inv.id), isNull(VL.removedAt)))
-        .orderBy(VL.createdAt, VL.id)
+        .orderBy(VL.createdAt, sql`invoice_lines.rowid`)
         .all()
         .filter((l) => l.line.quantity - l.credited > 0)
         .map(({ line, code, sku, credited }) => {

@@ -3,7 +3,7 @@
  * keeps ordered, received and cancelled quantities; receiving creates lot receipt movements
  * through stock. A short receipt must say whether the rest stays on back-order or is cancelled.
  */
-import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { cancelOrderArgs, createDraftArgs, orderIdArgs, receiveOrderArgs, updateDraftArgs, type PurchaseOrderView } from '../../common/stock';
 import type { PurchaseOrderStatus } from '../../common/operations';
 import { defineCommand, InvalidTransitionError, OperationNotFoundError, type CommandBus, type CommandContext } from '../commands/index';
@@ -116,7 +116,7 @@ export function createPurchasing({ record, bus, stock }: PurchasingDeps): Purcha
   function views(orders: Array<typeof O.$inferSelect>): PurchaseOrderView[] {
     const ids = orders.map((o) => o.id);
     const lines = ids.length
-      ? db.select({ line: OL, sku: I.sku, name: I.name }).from(OL).innerJoin(I, eq(I.id, OL.itemId)).where(and(inArray(OL.orderId, ids), isNull(OL.removedAt))).orderBy(asc(OL.createdAt), asc(OL.id)).all()
+      ? db.select({ line: OL, sku: I.sku, name: I.name }).from(OL).innerJoin(I, eq(I.id, OL.itemId)).where(and(inArray(OL.orderId, ids), isNull(OL.removedAt))).orderBy(asc(OL.createdAt), sql`purchase_order_lines.rowid`).all()
       : [];
     return orders.map((o) => {
       const own = lines.filter((l) => l.line.orderId === o.id);

@@ -261,7 +261,7 @@ export function createStock(deps: StockDeps): StockService {
         .from(M)
         .leftJoin(L, eq(L.id, M.lotId))
         .where(eq(M.itemId, itemId))
-        .orderBy(desc(M.at), desc(M.id))
+        .orderBy(desc(M.at), sql`stock_movements.rowid DESC`)
         .limit(Math.min(Math.max(limit, 1), 1000))
         .all();
     },
@@ -315,7 +315,7 @@ export function createStock(deps: StockDeps): StockService {
           .innerJoin(I, eq(I.id, M.itemId))
           .leftJoin(L, eq(L.id, M.lotId))
           .where(and(eq(M.appointmentId, appointmentId), eq(M.reason, 'usage')))
-          .orderBy(asc(M.at), asc(M.id))
+          .orderBy(asc(M.at), sql`stock_movements.rowid`)
           .all();
         appendAudit(record, { actorId: actor.id, actorRole: actorRole(actor), action: 'appointment.read_supplies', entity: 'appointment', entityId: appointmentId });
         return rows.map(({ delta, ...r }) => ({ ...r, quantity: -delta }));
