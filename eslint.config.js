@@ -16,10 +16,10 @@ const shells = ban(['**/electron/*', '**/host/*', '**/cli/*'], 'Composition root
 const upToCommonOnly = ban(['**/main/**', '**/renderer/**', '**/server/**', '**/preload/**', '../main/*', '../renderer/*', '../server/*', '../preload/*'], 'common/ imports only common/ and packages that run anywhere.');
 
 /** Another service's internals: `../<service>/<file>` — only its index may be imported, and only as types (checked by consistent-type-imports + review). */
-const otherServiceInternals = (self) =>
+const otherServiceInternals = (self, { tests = false } = {}) =>
   ban(
-    SERVICES.filter((s) => s !== self).flatMap((s) => [`../${s}/*`, `../../${s}/*`, `!../${s}/index`, `!../../${s}/index`]),
-    'A service imports another service only through its index.ts.',
+    SERVICES.filter((s) => s !== self).flatMap((s) => [`../${s}/*`, `../../${s}/*`, `!../${s}/index`, `!../../${s}/index`, ...(tests ? [`!../${s}/test-helpers`] : [])]),
+    'A service imports another service only through its index.ts (tests may also use its test-helpers.ts).',
   );
 
 export default tseslint.config(
@@ -62,6 +62,11 @@ export default tseslint.config(
   ...SERVICES.map((s) => ({
     files: [`main/${s}/**`],
     rules: { 'no-restricted-imports': ['error', { patterns: [electron, apiLayer, shells, otherServiceInternals(s)] }] },
+  })),
+  // Tests may build their fixtures with another service's test helpers (a real record, real wiring).
+  ...SERVICES.map((s) => ({
+    files: [`main/${s}/**/*.test.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: [electron, apiLayer, shells, otherServiceInternals(s, { tests: true })] }] },
   })),
   { files: ['main/shared/**'], rules: { 'no-restricted-imports': ['error', { patterns: [electron, apiLayer, shells] }] } },
   { files: ['main/api/**'], rules: { 'no-restricted-imports': ['error', { patterns: [electron, shells] }] } },

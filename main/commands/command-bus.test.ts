@@ -83,7 +83,7 @@ describe('command bus', () => {
     expect(deriveId('cmd-1', 'x')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const { numberPrefix } = f.ops.commands.device();
     expect(numberPrefix).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}$/);
-    f.ops.commands.register(defineCommand('test.number', z.object({}), (ctx) => ({ a: ctx.nextNumber('INV'), b: ctx.nextNumber('INV'), c: ctx.nextNumber('PO') })));
+    f.ops.commands.register(defineCommand('test.number', z.object({}), (ctx) => ({ a: ctx.nextNumber('INV'), b: ctx.nextNumber('INV'), c: ctx.nextNumber('PO') })) as never);
     expect(f.run('test.number', {})).toEqual({ a: `INV-${numberPrefix}-00001`, b: `INV-${numberPrefix}-00002`, c: `PO-${numberPrefix}-00001` });
   });
 });
