@@ -25,7 +25,13 @@ describe.skipIf(skipKeyring)('operations over tRPC (real record, keychain)', () 
   const logger = createMemoryLogger();
   const services = createServices({ dataDir, keyStore, logger, lan: { host: '127.0.0.1', port: 0, advertise: false } });
   const caller = (id: string) => createCaller(createContextInner({ services, transport: 'http', connectionId: id }));
-  const [anon, admin, manager, nurse, doctor, otherAdmin, otherManager] = ['anon', 'admin', 'manager', 'nurse', 'doctor', 'admin2', 'manager2'].map(caller) as [ReturnType<typeof caller>, ...ReturnType<typeof caller>[]];
+  const anon = caller('anon');
+  const admin = caller('admin');
+  const manager = caller('manager');
+  const nurse = caller('nurse');
+  const doctor = caller('doctor');
+  const otherAdmin = caller('admin2');
+  const otherManager = caller('manager2');
   const clinics: string[] = [];
   let patientId = '';
   let nurseId = '';
@@ -36,9 +42,9 @@ describe.skipIf(skipKeyring)('operations over tRPC (real record, keychain)', () 
     for (const [name, a, m] of [['Ops Clinic', admin, manager], ['Other Clinic', otherAdmin, otherManager]] as const) {
       const clinicId = (await anon.clinic.enrol({ name, admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
       clinics.push(clinicId);
-      await a!.auth.login({ clinicId, username: 'admin', password: PASSWORD });
-      await a!.staff.create({ username: 'manager', displayName: 'Mia Manager', password: PASSWORD, roles: ['manager'] });
-      await m!.auth.login({ clinicId, username: 'manager', password: PASSWORD });
+      await a.auth.login({ clinicId, username: 'admin', password: PASSWORD });
+      await a.staff.create({ username: 'manager', displayName: 'Mia Manager', password: PASSWORD, roles: ['manager'] });
+      await m.auth.login({ clinicId, username: 'manager', password: PASSWORD });
     }
     nurseId = (await admin.staff.create({ username: 'nurse', displayName: 'Nora Nurse', password: PASSWORD, roles: ['nurse'] })).id;
     await admin.staff.create({ username: 'doctor', displayName: 'Dan Doctor', password: PASSWORD, roles: ['doctor'] });
@@ -56,7 +62,7 @@ describe.skipIf(skipKeyring)('operations over tRPC (real record, keychain)', () 
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const code = async (p: Promise<unknown>): Promise<string> => p.then(() => 'OK', (e: unknown) => (e instanceof TRPCError ? `${e.code}${(e.cause as { code?: string } | undefined)?.code ? `/${(e.cause as { code: string }).code}` : ''}` : 'THROWN'));
+  const code = async (p: Promise<unknown>): Promise<string> => p.then(() => 'OK', (e: unknown) => (e instanceof TRPCError ? `${e.code}${(e.cause as unknown as { code?: string } | undefined)?.code ? `/${(e.cause as unknown as { code: string }).code}` : ''}` : 'THROWN'));
   const book = (commandId: string, appointmentId: string, local: string, override = false) =>
     manager.bookings.book({ commandId, args: { appointmentId, patientId, typeId: ids.type, staffId: nurseId, roomId: ids.room, startsAt: at(local), override } });
 
