@@ -147,9 +147,9 @@ export function createBookings({ record, bus, settings }: BookingsDeps): Booking
         .all();
     for (const i of q.intervals) {
       const span = `${localTime(i.startsAt, tz)}–${localTime(i.endsAt, tz)} on ${localDate(i.startsAt, tz)}`;
-      for (const o of overlapping(A.staffId, q.staffId, i)) found.push({ kind: 'clinician', withId: o.id, startsAt: i.startsAt, endsAt: i.endsAt, message: `The clinician already has an appointment ${span}.` });
-      if (q.roomId) for (const o of overlapping(A.roomId, q.roomId, i)) found.push({ kind: 'room', withId: o.id, startsAt: i.startsAt, endsAt: i.endsAt, message: `The room is booked ${span}.` });
-      for (const o of overlapping(A.patientId, q.patientId, i)) found.push({ kind: 'patient', withId: o.id, startsAt: i.startsAt, endsAt: i.endsAt, message: `The patient already has an appointment ${span}.` });
+      for (const o of overlapping(A.staffId, q.staffId, i)) found.push({ kind: 'clinician', withId: o.id, startsAt: i.startsAt, endsAt: i.endsAt, message: `The clinician has another appointment overlapping ${span}.` });
+      if (q.roomId) for (const o of overlapping(A.roomId, q.roomId, i)) found.push({ kind: 'room', withId: o.id, startsAt: i.startsAt, endsAt: i.endsAt, message: `The room is booked during ${span}.` });
+      for (const o of overlapping(A.patientId, q.patientId, i)) found.push({ kind: 'patient', withId: o.id, startsAt: i.startsAt, endsAt: i.endsAt, message: `The patient has another appointment overlapping ${span}.` });
       const leave = db
         .select({ id: leaveBlocks.id })
         .from(leaveBlocks)
