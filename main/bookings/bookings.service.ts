@@ -4,7 +4,7 @@
  * Every change is a command on the clinic's bus; every read of appointments is audited (they name
  * patients).
  */
-import { and, asc, eq, gt, gte, inArray, isNull, lt, ne, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
 import {
   addLeaveArgs, appointmentIdArgs, bookArgs, bookSeriesArgs, cancelArgs, cancelLeaveArgs, conflictCheckInput, defineRoomArgs, defineTypeArgs, editFollowingArgs,
@@ -124,39 +124,37 @@ export function createBookings({ record, bus, settings }: BookingsDeps): Booking
 
   // ---- conflicts ----------------------------------------------------------------------------
 
+  // The conflict check runs on every booking: its statements are prepared once (drizzle
+  // placeholders), so a check is index lookups, not query building (bench/operations).
+  const ph = (name: string) => sql.placeholder(name);
+  const overlapBy = (column: typeof A.staffId | typeof A.roomId | typeof A.patientId) =>
+    db
+      .select({ id: A.id })
+      .from(A)
+      // Bounded below by the longest appointment, so the (column, starts_at) index answers it.
+      .where(and(eq(column, ph('key')), gt(A.startsAt, ph('lo')), lt(A.startsAt, ph('end')), gt(A.endsAt, ph('start')), inArray(A.status, ACTIVE)))
+      .prepare();
+  const overlapping = { staff: overlapBy(A.staffId), room: overlapBy(A.roomId), patient: overlapBy(A.patientId) };
+  const leaveOverlapping = db
+    .select({ id: leaveBlocks.id })
+    .from(leaveBlocks)
+    .where(and(eq(leaveBlocks.staffId, ph('staffId')), isNull(leaveBlocks.cancelledAt), lt(leaveBlocks.startsAt, ph('end')), gt(leaveBlocks.endsAt, ph('start'))))
+    .prepare();
+
   function findConflicts(q: ConflictQuery): Conflict[] {
     const tz = settings().timeZone;
-    const exclude = q.excludeIds ?? [];
+    const exclude = new Set(q.excludeIds ?? []);
     const hours = clinician(q.staffId).hours;
     const found: Conflict[] = [];
-    const overlapping = (column: typeof A.staffId | typeof A.roomId | typeof A.patientId, value: string, i: Occurrence) =>
-      db
-        .select({ id: A.id, startsAt: A.startsAt, endsAt: A.endsAt })
-        .from(A)
-        .where(
-          and(
-            eq(column, value),
-            // Bounded below by the longest appointment, so the (column, starts_at) index answers it.
-            gt(A.startsAt, i.startsAt - MAX_MS),
-            lt(A.startsAt, i.endsAt),
-            gt(A.endsAt, i.startsAt),
-            inArray(A.status, ACTIVE),
-            exclude.length ? notInArray(A.id, exclude) : undefined,
-          ),
-        )
-        .all();
+    const others = (which: keyof typeof overlapping, key: string, i: Occurrence) =>
+      overlapping[which].all({ key, lo: i.startsAt - MAX_MS, end: i.endsAt, start: i.startsAt }).filter((o) => !exclude.has(o.id));
     for (const i of q.intervals) {
-      const span = `${localTime(i.startsAt, tz)}–${localTime(i.endsAt, tz)} on ${localDate(i.startsAt, tz)}`;
-      for (const o of overlapping(A.staffId, q.staffId, i)) found.push({ kind: 'clinician', withId: o.id, startsAt: i.startsAt, endsAt: i.endsAt, message: `The clinician has another appointment overlapping ${span}.` });
-      if (q.roomId) for (const o of overlapping(A.roomId, q.roomId, i)) found.push({ kind: 'room', withId: o.id, startsAt: i.startsAt, endsAt: i.endsAt, message: `The room is booked during ${span}.` });
-      for (const o of overlapping(A.patientId, q.patientId, i)) found.push({ kind: 'patient', withId: o.id, startsAt: i.startsAt, endsAt: i.endsAt, message: `The patient has another appointment overlapping ${span}.` });
-      const leave = db
-        .select({ id: leaveBlocks.id })
-        .from(leaveBlocks)
-        .where(and(eq(leaveBlocks.staffId, q.staffId), isNull(leaveBlocks.cancelledAt), lt(leaveBlocks.startsAt, i.endsAt), gt(leaveBlocks.endsAt, i.startsAt)))
-        .all();
-      for (const l of leave) found.push({ kind: 'leave', withId: l.id, startsAt: i.startsAt, endsAt: i.endsAt, message: `The clinician is on leave ${span}.` });
-      if (hours.length > 0 && !withinHours(hours, i, tz)) found.push({ kind: 'hours', withId: null, startsAt: i.startsAt, endsAt: i.endsAt, message: `${span} is outside the clinician's working hours.` });
+      const span = () => `${localTime(i.startsAt, tz)}–${localTime(i.endsAt, tz)} on ${localDate(i.startsAt, tz)}`;
+      for (const o of others('staff', q.staffId, i)) found.push({ kind: 'clinician', withId: o.id, startsAt: i.startsAt, endsAt: i.endsAt, message: `The clinician has another appointment overlapping ${span()}.` });
+      if (q.roomId) for (const o of others('room', q.roomId, i)) found.push({ kind: 'room', withId: o.id, startsAt: i.startsAt, endsAt: i.endsAt, message: `The room is booked during ${span()}.` });
+      for (const o of others('patient', q.patientId, i)) found.push({ kind: 'patient', withId: o.id, startsAt: i.startsAt, endsAt: i.endsAt, message: `The patient has another appointment overlapping ${span()}.` });
+      for (const l of leaveOverlapping.all({ staffId: q.staffId, end: i.endsAt, start: i.startsAt })) found.push({ kind: 'leave', withId: l.id, startsAt: i.startsAt, endsAt: i.endsAt, message: `The clinician is on leave ${span()}.` });
+      if (hours.length > 0 && !withinHours(hours, i, tz)) found.push({ kind: 'hours', withId: null, startsAt: i.startsAt, endsAt: i.endsAt, message: `${span()} is outside the clinician's working hours.` });
     }
     return found;
   }

@@ -101,9 +101,22 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
   const clock = options.now ?? Date.now;
   const logger = options.logger.child({ service: 'commands' });
   const handlers = new Map<string, CommandHandler<never, unknown>>();
+  // Every command runs these: prepared once (drizzle placeholders) instead of built per call.
+  const ph = (name: string) => sql.placeholder(name);
+  const seenQuery = db.select().from(tables.commandLog).where(eq(tables.commandLog.commandId, ph('id'))).prepare();
+  const deviceQuery = db.select().from(tables.syncDevice).where(eq(tables.syncDevice.singleton, 1)).prepare();
+  const logInsert = db
+    .insert(tables.commandLog)
+    .values({ commandId: ph('commandId'), name: ph('name'), argsSha256: ph('argsSha256'), resultJson: ph('resultJson'), actorId: ph('actorId'), origin: ph('origin'), issuedAt: ph('issuedAt'), appliedAt: ph('appliedAt') } as never)
+    .prepare();
+  const counterUpdate = db.update(tables.syncDevice).set({ lastMutationId: sql`${tables.syncDevice.lastMutationId} + 1` }).where(eq(tables.syncDevice.singleton, 1)).returning({ mutationId: tables.syncDevice.lastMutationId }).prepare();
+  const outboxInsert = db
+    .insert(tables.syncOutbox)
+    .values({ mutationId: ph('mutationId'), commandId: ph('commandId'), name: ph('name'), argsJson: ph('argsJson'), actorId: ph('actorId'), issuedAt: ph('issuedAt'), createdAt: ph('createdAt') } as never)
+    .prepare();
 
   function device(): DeviceInfo {
-    const row = db.select().from(tables.syncDevice).where(eq(tables.syncDevice.singleton, 1)).get();
+    const row = deviceQuery.get();
     if (row) return { deviceId: row.deviceId, numberPrefix: row.numberPrefix, lastMutationId: row.lastMutationId };
     const prefix = [...randomBytes(4)].map((b) => CROCKFORD[b & 31]).join('');
     const created = { singleton: 1, deviceId: newId(clock()), numberPrefix: prefix, lastMutationId: 0, createdAt: clock() };
@@ -140,7 +153,7 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
       const started = performance.now();
       const issuedAt = envelope.issuedAt ?? clock();
       const result = record.transaction(() => {
-        const seen = db.select().from(tables.commandLog).where(eq(tables.commandLog.commandId, envelope.id)).get();
+        const seen = seenQuery.get({ id: envelope.id });
         if (seen) {
           if (seen.name !== envelope.name || seen.argsSha256 !== argsSha256) throw new CommandIdReusedError(envelope.id);
           return { replayed: true, value: JSON.parse(seen.resultJson) as R };
@@ -157,15 +170,11 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
         };
         const value = handler.apply(ctx, args as never) as R;
         const appliedAt = clock();
-        db.insert(tables.commandLog)
-          .values({ commandId: envelope.id, name: envelope.name, argsSha256, resultJson: JSON.stringify(value ?? null), actorId: actor.id, origin, issuedAt, appliedAt })
-          .run();
+        logInsert.run({ commandId: envelope.id, name: envelope.name, argsSha256, resultJson: JSON.stringify(value ?? null), actorId: actor.id, origin, issuedAt, appliedAt });
         if (origin === 'local') {
-          const mutationId = device().lastMutationId + 1;
-          db.update(tables.syncDevice).set({ lastMutationId: mutationId }).where(eq(tables.syncDevice.singleton, 1)).run();
-          db.insert(tables.syncOutbox)
-            .values({ mutationId, commandId: envelope.id, name: envelope.name, argsJson: JSON.stringify(args), actorId: actor.id, issuedAt, createdAt: appliedAt })
-            .run();
+          device();
+          const { mutationId } = counterUpdate.get()!;
+          outboxInsert.run({ mutationId, commandId: envelope.id, name: envelope.name, argsJson: JSON.stringify(args), actorId: actor.id, issuedAt, createdAt: appliedAt });
         }
         return { replayed: false, value };
       });
