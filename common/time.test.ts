@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, localDate, localDateTime, localDayRange, localToEpochString, mondayOf, offsetAt, weekdayOf } from './time';
+import { addDays, dayClock, localDate, localDateTime, localDayRange, localToEpochString, mondayOf, offsetAt, weekdayOf } from './time';
 
 describe('wall-clock time in a time zone', () => {
   it('round-trips local times on both sides of a DST change', () => {
@@ -32,5 +32,17 @@ describe('wall-clock time in a time zone', () => {
     expect(weekdayOf('2025-03-04')).toBe(2);
     expect(mondayOf('2025-03-09')).toBe('2025-03-03');
     expect(localDate(Date.UTC(2025, 0, 1, 23, 30), 'Europe/Berlin')).toBe('2025-01-02');
+  });
+});
+
+describe('dayClock', () => {
+  it('gives the same local dates and times as Intl across a week with a DST change', () => {
+    const days = Array.from({ length: 7 }, (_, i) => addDays('2025-03-27', i));
+    const clock = dayClock(days, 'Europe/Berlin');
+    const from = localToEpochString(days[0]!, 'Europe/Berlin');
+    for (let t = from - 3_600_000; t < from + 8 * 86_400_000; t += 7 * 60_000 + 13_000) {
+      expect(clock.timeOf(t)).toBe(localDateTime(t, 'Europe/Berlin').slice(11));
+      expect(clock.dateOf(t)).toBe(localDate(t, 'Europe/Berlin'));
+    }
   });
 });

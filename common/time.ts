@@ -117,3 +117,38 @@ export function localDayRange(date: string, timeZone: string): { from: number; t
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/**
+ * Fast local date and time for instants within the given days (a calendar's visible range): each
+ * day's start is found once; within a day without a DST change the wall time is simple
+ * arithmetic, so drawing thousands of appointments does not call Intl for each one.
+ */
+export function dayClock(days: readonly string[], timeZone: string): { dateOf(ms: number): string; timeOf(ms: number): string; minutesOf(ms: number): number } {
+  const starts = days.map((d) => localToEpochString(d, timeZone));
+  const end = localToEpochString(addDays(days[days.length - 1]!, 1), timeZone);
+  const bounds = [...starts, end];
+  const plain = days.map((_, i) => bounds[i + 1]! - bounds[i]! === 86_400_000);
+  const locate = (ms: number): number => {
+    if (ms < bounds[0]! || ms >= end) return -1;
+    let i = 0;
+    while (ms >= bounds[i + 1]!) i++;
+    return i;
+  };
+  const minutesOf = (ms: number): number => {
+    const i = locate(ms);
+    if (i >= 0 && plain[i]) return Math.floor((ms - bounds[i]!) / 60_000);
+    const p = zonedParts(ms, timeZone);
+    return p.hour * 60 + p.minute;
+  };
+  return {
+    dateOf: (ms) => {
+      const i = locate(ms);
+      return i >= 0 ? days[i]! : localDate(ms, timeZone);
+    },
+    timeOf: (ms) => {
+      const m = minutesOf(ms);
+      return `${pad(Math.floor(m / 60))}:${pad(m % 60)}`;
+    },
+    minutesOf,
+  };
+}

@@ -13,7 +13,7 @@
  *      DOM, through the built browser host; peer: 2,000 absolutely positioned divs set by
  *      innerHTML in the same browser.
  *
- *   npx tsx bench/operations/run.ts [--runs 7] [--skip-browser]      (the browser part needs scripts/with-keyring.sh)
+ *   npx tsx bench/operations/run.ts [--runs 7] [--skip-browser] [--skip-record]   (the browser part needs scripts/with-keyring.sh)
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +29,7 @@ import { weekViewBench } from './week-view';
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 7;
 const skipBrowser = args.includes('--skip-browser');
+const skipRecord = args.includes('--skip-record');
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -145,5 +146,5 @@ function recordBench(): void {
   }
 }
 
-recordBench();
+if (!skipRecord) recordBench();
 if (!skipBrowser) await weekViewBench(runs);

@@ -33,7 +33,7 @@ async function call(page: Page, path: string, input: unknown): Promise<unknown> 
 /** In the page (a string: the node typecheck has no DOM): click, then wait for `count` appointments and one more frame. */
 async function timeClick(page: Page, button: string, count: number): Promise<number> {
   return page.evaluate(`new Promise((resolve, reject) => {
-    const el = [...document.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === ${JSON.stringify(button)} || b.textContent.trim() === ${JSON.stringify(button)});
+    const el = [...document.querySelectorAll('button, label')].find((b) => b.getAttribute('aria-label') === ${JSON.stringify(button)} || b.textContent.trim() === ${JSON.stringify(button)});
     if (!el) return reject(new Error('no button'));
     const t0 = performance.now();
     el.click();

@@ -65,6 +65,8 @@ export function InvoiceModal({ id, onClose, canWrite }: { id: string; onClose():
   const claim = useCommand(trpc.billing.createClaim.mutationOptions({ onSuccess: refresh }));
   const coverages = useQuery({ ...trpc.billing.coverages.queryOptions({ patientId: invoice.data?.patientId ?? '' }), enabled: !!invoice.data });
   const [coverageId, setCoverageId] = useState<string | null>(null);
+  const [payer, setPayer] = useState({ payerName: '', payerIdentifier: '', memberId: '' });
+  const addCoverage = useCommand(trpc.billing.setCoverage.mutationOptions({ onSuccess: (r) => { void queryClient.invalidateQueries(trpc.billing.coverages.pathFilter()); setCoverageId((r as { coverageId: string }).coverageId); setPayer({ payerName: '', payerIdentifier: '', memberId: '' }); } }));
   const v = invoice.data;
   return (
     <Modal opened onClose={onClose} title={v ? `Invoice ${v.finalNumber ?? v.number}` : 'Invoice'} size="xl">
@@ -107,7 +109,17 @@ export function InvoiceModal({ id, onClose, canWrite }: { id: string; onClose():
               {v.claim && <Badge variant="outline">Claim {STATUS_LABELS[v.claim.status]}</Badge>}
             </Group>
           )}
-          {(issue.error ?? claim.error) ? <Alert color="red">{messageOf(issue.error ?? claim.error)}</Alert> : null}
+          {canWrite && v.status === 'draft' && (
+            <form noValidate onSubmit={(e) => { e.preventDefault(); addCoverage.run({ coverageId: newId(), patientId: v.patientId, ...payer, active: true }); }}>
+              <Group align="flex-end" grow>
+                <TextInput size="xs" label="Insurer" value={payer.payerName} onChange={(e) => setPayer({ ...payer, payerName: e.currentTarget.value })} />
+                <TextInput size="xs" label="Insurer id" value={payer.payerIdentifier} onChange={(e) => setPayer({ ...payer, payerIdentifier: e.currentTarget.value })} />
+                <TextInput size="xs" label="Member number" value={payer.memberId} onChange={(e) => setPayer({ ...payer, memberId: e.currentTarget.value })} />
+                <Button size="xs" type="submit" variant="default" loading={addCoverage.isPending} disabled={!payer.payerName.trim() || !payer.payerIdentifier.trim() || !payer.memberId.trim()}>Add insurance</Button>
+              </Group>
+            </form>
+          )}
+          {(issue.error ?? claim.error ?? addCoverage.error) ? <Alert color="red">{messageOf(issue.error ?? claim.error ?? addCoverage.error)}</Alert> : null}
           {panel === 'pay' && <PaymentForm invoice={v} onDone={refresh} onBack={() => setPanel('none')} />}
           {panel === 'credit' && <CreditForm invoice={v} onDone={refresh} onBack={() => setPanel('none')} />}
           {panel === 'void' && <VoidForm invoice={v} onDone={refresh} onBack={() => setPanel('none')} />}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Badge, Button, Drawer, Group, Radio, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { Alert, Badge, Button, Drawer, Group, Radio, Stack, Switch, Text, TextInput, Textarea } from '@mantine/core';
 import { TimeInput } from '@mantine/dates';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Permission } from '../../../common/permissions';
@@ -32,9 +32,14 @@ export function AppointmentDrawer({ id, onClose, permissions, timeZone }: { id: 
   const move = useCommand(trpc.bookings.move.mutationOptions(after));
   const editFollowing = useCommand(trpc.bookings.editFollowing.mutationOptions(after));
   const cancel = useCommand(trpc.bookings.cancel.mutationOptions(after));
-  const error = [checkIn, complete, noShow, move, editFollowing, cancel].find((m) => m.error)?.error;
   const canWrite = permissions.includes('bookings.write');
   const canCheckIn = permissions.includes('bookings.checkin');
+  const canBill = permissions.includes('billing.write');
+  const preference = useQuery({ ...trpc.bookings.reminderPreference.queryOptions({ patientId: appt.data?.patientId ?? '' }), enabled: !!appt.data && canWrite });
+  const setPreference = useCommand(trpc.bookings.setReminderPreference.mutationOptions({ onSuccess: refresh }));
+  const invoices = useQuery({ ...trpc.billing.forVisit.queryOptions({ appointmentId: id ?? '' }), enabled: !!id && canBill });
+  const invoice = useCommand(trpc.billing.createInvoice.mutationOptions({ onSuccess: refresh }));
+  const error = [checkIn, complete, noShow, move, editFollowing, cancel].find((m) => m.error)?.error;
   const close = () => {
     setMode('view');
     onClose();
@@ -110,6 +115,23 @@ export function AppointmentDrawer({ id, onClose, permissions, timeZone }: { id: 
             </form>
           )}
           {error && mode === 'view' ? <Alert color="red">{messageOf(error)}</Alert> : null}
+          {canWrite && preference.data && (
+            <Switch
+              size="xs"
+              label="Patient opts out of reminders"
+              checked={preference.data.optOut}
+              onChange={(e) => setPreference.run({ patientId: a.patientId, optOut: e.currentTarget.checked, channel: preference.data.channel })}
+            />
+          )}
+          {canBill && invoices.data && (
+            <Group gap="xs">
+              {invoices.data.map((v) => <Badge key={v.id} variant="outline">Invoice {v.number} · {STATUS_LABELS[v.status]}</Badge>)}
+              {!invoices.data.some((v) => v.status === 'draft') && a.status !== 'cancelled' && (
+                <Button size="xs" variant="light" loading={invoice.isPending} onClick={() => invoice.run({ invoiceId: newId(), patientId: a.patientId, appointmentId: a.id })}>Invoice this visit</Button>
+              )}
+            </Group>
+          )}
+          {(setPreference.error ?? invoice.error) ? <Alert color="red">{messageOf(setPreference.error ?? invoice.error)}</Alert> : null}
           {reminders.data && reminders.data.length > 0 && (
             <Stack gap={2}>
               <Text size="sm" fw={600}>Reminders</Text>

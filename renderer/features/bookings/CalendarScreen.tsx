@@ -1,14 +1,16 @@
 import { memo, useMemo, useState } from 'react';
-import { Alert, Box, Button, Group, Loader, SegmentedControl, Stack, Text, Title, UnstyledButton } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { Alert, Box, Button, Group, Loader, SegmentedControl, Stack, Text, TextInput, Title } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
 import { useQuery } from '@tanstack/react-query';
 import type { AppointmentView, BookingsSetup } from '../../../common/bookings';
 import type { Permission } from '../../../common/permissions';
-import { addDays, localDate, localDayRange, localTime, mondayOf, zonedParts } from '../../../common/time';
+import { addDays, dayClock, localDate, localDayRange, localTime, mondayOf, zonedParts } from '../../../common/time';
 import { messageOf } from '../../lib/forms';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { download } from '../operations/lib';
 import { AppointmentDrawer } from './AppointmentDrawer';
+import classes from './calendar.module.css';
 import { BookingModal, type BookingDefaults } from './BookingModal';
 
 const DAY_START = 7;
@@ -41,6 +43,9 @@ export function CalendarScreen({ permissions, today }: { permissions: Permission
   const client = useTRPCClient();
   const exportIcs = (r: Resource) => void client.bookings.weekIcs.query({ staffId: r.id, monday: mondayOf(date) }).then((text) => download(`${r.name.replace(/\W+/g, '-')}-week-${mondayOf(date)}.ics`, text, 'text/calendar'));
   const canBook = permissions.includes('bookings.write');
+  const [find, setFind] = useState('');
+  const [findDebounced] = useDebouncedValue(find.trim(), 250);
+  const found = useQuery({ ...trpc.bookings.search.queryOptions({ query: findDebounced }), enabled: findDebounced.length > 0 });
 
   if (setup.isPending) return <Loader aria-label="Loading calendar" />;
   if (setup.isError) return <Alert color="red">{messageOf(setup.error)}</Alert>;
@@ -64,6 +69,16 @@ export function CalendarScreen({ permissions, today }: { permissions: Permission
           {canBook && <Button size="xs" onClick={() => setBooking({ date, time: '09:00' })}>Book</Button>}
         </Group>
       </Group>
+      <TextInput placeholder="Find appointments by patient name or MRN" aria-label="Find appointments" value={find} onChange={(e) => setFind(e.currentTarget.value)} size="xs" />
+      {findDebounced && found.data && (
+        <Stack gap={2} data-testid="appointment-search">
+          {found.data.length === 0 ? <Text size="sm" c="dimmed">No appointments for “{findDebounced}”.</Text> : found.data.slice(0, 20).map((a) => (
+            <Button key={a.id} size="compact-sm" variant="subtle" justify="flex-start" onClick={() => { setDate(localDate(a.startsAt, tz)); setOpenId(a.id); }}>
+              {localDate(a.startsAt, tz)} {localTime(a.startsAt, tz)} · {a.patientName} · {a.typeName ?? ''} · {a.status.replace('_', ' ')}
+            </Button>
+          ))}
+        </Stack>
+      )}
       <Title order={3}>{view === 'week' ? `Week of ${days[0]} – ${days[6]}` : `${WEEKDAY[zonedParts(range.from + 12 * 3_600_000, tz).weekday - 1]} ${date}`}</Title>
       {appts.isError && <Alert color="red">{messageOf(appts.error)}</Alert>}
       {resources.length === 0 ? (
@@ -85,50 +100,55 @@ export function CalendarScreen({ permissions, today }: { permissions: Permission
   );
 }
 
-const Chip = memo(function Chip({ a, tz, onOpen, style }: { a: AppointmentView; tz: string; onOpen(id: string): void; style?: React.CSSProperties }) {
-  const faded = a.status === 'no_show';
+/** One appointment: a plain button (thousands are drawn in a week, so no component library per chip). */
+const Chip = memo(function Chip({ a, time, onOpen, style }: { a: AppointmentView; time: string; onOpen(id: string): void; style?: React.CSSProperties }) {
+  const label = `${time} ${a.patientName}`;
   return (
-    <UnstyledButton
+    <button
+      type="button"
       data-testid="appt"
       data-status={a.status}
-      aria-label={`${localTime(a.startsAt, tz)} ${a.patientName}`}
+      aria-label={label}
       onClick={(e) => { e.stopPropagation(); onOpen(a.id); }}
-      style={{ display: 'block', width: '100%', textAlign: 'left', background: a.colour, color: 'white', opacity: faded ? 0.5 : 1, borderRadius: 4, padding: '1px 4px', fontSize: 11, lineHeight: 1.3, overflow: 'hidden', whiteSpace: 'nowrap', textOverflow: 'ellipsis', outline: a.conflictOverride ? '2px dashed orange' : undefined, ...style }}
+      className={`${classes.chip}${a.status === 'no_show' ? ` ${classes.noShow}` : ''}${a.conflictOverride ? ` ${classes.override}` : ''}`}
+      style={style ? { background: a.colour, ...style } : { background: a.colour }}
     >
-      {localTime(a.startsAt, tz)} {a.patientName}{a.status === 'checked_in' ? ' ✓' : a.status === 'completed' ? ' ✔' : ''}
-    </UnstyledButton>
+      {label}{a.status === 'checked_in' ? ' ✓' : a.status === 'completed' ? ' ✔' : ''}
+    </button>
   );
 });
 
 function WeekGrid({ days, resources, appts, keyOf, tz, onOpen, onEmpty }: { days: string[]; resources: Resource[]; appts: AppointmentView[]; keyOf(a: AppointmentView): string | null; tz: string; onOpen(id: string): void; onEmpty?: ((date: string, resourceId: string) => void) | undefined }) {
   const cells = useMemo(() => {
-    const map = new Map<string, AppointmentView[]>();
+    const clock = dayClock(days, tz);
+    const map = new Map<string, Array<{ a: AppointmentView; time: string }>>();
     for (const a of appts) {
-      const k = `${keyOf(a)}|${localDate(a.startsAt, tz)}`;
+      const k = `${keyOf(a)}|${clock.dateOf(a.startsAt)}`;
+      const entry = { a, time: clock.timeOf(a.startsAt) };
       const list = map.get(k);
-      if (list) list.push(a);
-      else map.set(k, [a]);
+      if (list) list.push(entry);
+      else map.set(k, [entry]);
     }
     return map;
-  }, [appts, keyOf, tz]);
+  }, [appts, keyOf, tz, days]);
   return (
     <Box data-testid="week-grid" style={{ display: 'grid', gridTemplateColumns: `160px repeat(${days.length}, minmax(0, 1fr))`, border: '1px solid var(--mantine-color-default-border)', fontSize: 12 }}>
       <div />
       {days.map((d, i) => <Text key={d} size="xs" fw={600} p={4} style={{ borderLeft: '1px solid var(--mantine-color-default-border)' }}>{WEEKDAY[i]} {d.slice(5)}</Text>)}
       {resources.map((r) => (
-        <WeekRow key={r.id} r={r} days={days} cells={cells} tz={tz} onOpen={onOpen} onEmpty={onEmpty} />
+        <WeekRow key={r.id} r={r} days={days} cells={cells} onOpen={onOpen} onEmpty={onEmpty} />
       ))}
     </Box>
   );
 }
 
-function WeekRow({ r, days, cells, tz, onOpen, onEmpty }: { r: Resource; days: string[]; cells: Map<string, AppointmentView[]>; tz: string; onOpen(id: string): void; onEmpty?: ((date: string, resourceId: string) => void) | undefined }) {
+function WeekRow({ r, days, cells, onOpen, onEmpty }: { r: Resource; days: string[]; cells: Map<string, Array<{ a: AppointmentView; time: string }>>; onOpen(id: string): void; onEmpty?: ((date: string, resourceId: string) => void) | undefined }) {
   return (
     <>
       <Text size="xs" fw={500} p={4} style={{ borderTop: '1px solid var(--mantine-color-default-border)' }}>{r.name}</Text>
       {days.map((d) => (
-        <div key={d} data-testid={`cell-${r.name}-${d}`} onClick={onEmpty ? () => onEmpty(d, r.id) : undefined} style={{ minHeight: 48, padding: 2, display: 'flex', flexDirection: 'column', gap: 2, borderTop: '1px solid var(--mantine-color-default-border)', borderLeft: '1px solid var(--mantine-color-default-border)', cursor: onEmpty ? 'copy' : 'default' }}>
-          {(cells.get(`${r.id}|${d}`) ?? []).map((a) => <Chip key={a.id} a={a} tz={tz} onOpen={onOpen} />)}
+        <div key={d} data-testid={`cell-${r.name}-${d}`} onClick={onEmpty ? () => onEmpty(d, r.id) : undefined} className={classes.cell} style={onEmpty ? { cursor: 'copy' } : undefined}>
+          {(cells.get(`${r.id}|${d}`) ?? []).map(({ a, time }) => <Chip key={a.id} a={a} time={time} onOpen={onOpen} />)}
         </div>
       ))}
     </>
@@ -136,12 +156,10 @@ function WeekRow({ r, days, cells, tz, onOpen, onEmpty }: { r: Resource; days: s
 }
 
 function DayGrid({ date, resources, appts, keyOf, tz, onOpen, onEmpty }: { date: string; resources: Resource[]; appts: AppointmentView[]; keyOf(a: AppointmentView): string | null; tz: string; onOpen(id: string): void; onEmpty?: ((time: string, resourceId: string) => void) | undefined }) {
-  const start = localDayRange(date, tz).from;
+  const { from: start, to: end } = localDayRange(date, tz);
+  const clock = useMemo(() => dayClock([date], tz), [date, tz]);
   const hours = Array.from({ length: DAY_END - DAY_START }, (_, i) => DAY_START + i);
-  const minutesFromStart = (t: number) => {
-    const p = zonedParts(t, tz);
-    return (localDate(t, tz) === date ? p.hour * 60 + p.minute : t < start ? 0 : 24 * 60) - DAY_START * 60;
-  };
+  const minutesFromStart = (t: number) => (t < start ? 0 : t >= end ? 24 * 60 : clock.minutesOf(t)) - DAY_START * 60;
   return (
     <Box data-testid="day-grid" style={{ display: 'grid', gridTemplateColumns: `56px repeat(${resources.length}, minmax(120px, 1fr))`, border: '1px solid var(--mantine-color-default-border)', fontSize: 12 }}>
       <div />
@@ -163,7 +181,7 @@ function DayGrid({ date, resources, appts, keyOf, tz, onOpen, onEmpty }: { date:
           {appts.filter((a) => keyOf(a) === r.id).map((a) => {
             const top = (minutesFromStart(a.startsAt) / 60) * HOUR_PX;
             const height = Math.max(16, ((minutesFromStart(a.endsAt) - minutesFromStart(a.startsAt)) / 60) * HOUR_PX - 2);
-            return <Chip key={a.id} a={a} tz={tz} onOpen={onOpen} style={{ position: 'absolute', top, height, left: 2, right: 2, width: 'auto', whiteSpace: 'normal' }} />;
+            return <Chip key={a.id} a={a} time={clock.timeOf(Math.max(a.startsAt, start))} onOpen={onOpen} style={{ position: 'absolute', top, height, left: 2, right: 2, width: 'auto', whiteSpace: 'normal' }} />;
           })}
         </div>
       ))}

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Alert, Badge, Button, Card, ColorInput, Group, NumberInput, Select, SimpleGrid, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { addDays, localDate, localToEpochString } from '../../../common/time';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { formatMoney, newId, parseMoney, useCommand, useOpsSettings } from '../operations/lib';
@@ -27,6 +28,10 @@ export function SetupScreen() {
   const defineCode = useCommand(trpc.billing.defineServiceCode.mutationOptions({ onSuccess: () => { refresh(); setCode({ code: '', description: '', price: '', tax: 0 }); } }));
   const profile = useCommand(trpc.bookings.setClinicianProfile.mutationOptions({ onSuccess: refresh }));
   const saveSettings = useCommand(trpc.operations.updateSettings.mutationOptions({ onSuccess: refresh }));
+  const [leave, setLeave] = useState({ staffId: null as string | null, from: '', to: '', reason: '' });
+  const addLeave = useCommand(trpc.bookings.addLeave.mutationOptions({ onSuccess: () => { refresh(); setLeave({ staffId: leave.staffId, from: '', to: '', reason: '' }); } }));
+  const cancelLeave = useCommand(trpc.bookings.cancelLeave.mutationOptions({ onSuccess: refresh }));
+  const leaveValid = !!leave.staffId && /^\d{4}-\d{2}-\d{2}$/.test(leave.from) && /^\d{4}-\d{2}-\d{2}$/.test(leave.to) && leave.to >= leave.from && !!leave.reason.trim();
   const price = parseMoney(code.price, settings.currency);
   return (
     <Stack>
@@ -90,6 +95,27 @@ export function SetupScreen() {
               <Switch label="Does home care" checked={c.homeCare} onChange={(e) => profile.run({ staffId: c.id, homeCare: e.currentTarget.checked, hours: c.hours })} />
             </Group>
           ))}
+        </Card>
+        <Card withBorder>
+          <Title order={4} mb="xs">Leave and other absences</Title>
+          {setup.data?.leave.map((l) => (
+            <Group key={l.id} justify="space-between">
+              <Text size="sm">{setup.data.clinicians.find((c) => c.id === l.staffId)?.name ?? '—'}: {localDate(l.startsAt, settings.timeZone)} – {localDate(l.endsAt - 1, settings.timeZone)} · {l.reason}</Text>
+              <Button size="compact-xs" variant="subtle" color="red" onClick={() => cancelLeave.run({ leaveId: l.id })}>Cancel leave</Button>
+            </Group>
+          ))}
+          <form noValidate onSubmit={(e) => { e.preventDefault(); if (leaveValid) addLeave.run({ leaveId: newId(), staffId: leave.staffId!, startsAt: localToEpochString(leave.from, settings.timeZone), endsAt: localToEpochString(addDays(leave.to, 1), settings.timeZone), reason: leave.reason.trim() }); }}>
+            <Group align="flex-end" grow mt="xs">
+              <Select label="Clinician" data={(setup.data?.clinicians ?? []).map((c) => ({ value: c.id, label: c.name }))} value={leave.staffId} onChange={(v) => setLeave({ ...leave, staffId: v })} />
+              <TextInput label="From" type="date" value={leave.from} onChange={(e) => setLeave({ ...leave, from: e.currentTarget.value })} />
+              <TextInput label="To (inclusive)" type="date" value={leave.to} onChange={(e) => setLeave({ ...leave, to: e.currentTarget.value })} error={leave.from && leave.to && leave.to < leave.from ? 'Ends before it starts' : undefined} />
+            </Group>
+            <Group align="flex-end" grow mt="xs">
+              <TextInput label="Reason" value={leave.reason} onChange={(e) => setLeave({ ...leave, reason: e.currentTarget.value })} />
+              <Button type="submit" loading={addLeave.isPending} disabled={!leaveValid}>Add leave</Button>
+            </Group>
+            {(addLeave.error ?? cancelLeave.error) ? <Alert mt="xs" color="red">{messageOf(addLeave.error ?? cancelLeave.error)}</Alert> : null}
+          </form>
         </Card>
       </SimpleGrid>
     </Stack>

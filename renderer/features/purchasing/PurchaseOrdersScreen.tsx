@@ -15,20 +15,22 @@ export function PurchaseOrdersScreen({ permissions }: { permissions: Permission[
   const orders = useQuery(trpc.purchasing.list.queryOptions({ status: null }));
   const [creating, setCreating] = useState(false);
   const [receiving, setReceiving] = useState<PurchaseOrderView | null>(null);
+  const [cancelling, setCancelling] = useState<PurchaseOrderView | null>(null);
+  const [reason, setReason] = useState('');
   const canWrite = permissions.includes('purchasing.write');
   const refresh = () => {
     void queryClient.invalidateQueries(trpc.purchasing.pathFilter());
     void queryClient.invalidateQueries(trpc.stock.pathFilter());
   };
   const send = useCommand(trpc.purchasing.send.mutationOptions({ onSuccess: refresh }));
-  const cancel = useCommand(trpc.purchasing.cancel.mutationOptions({ onSuccess: refresh }));
+  const cancel = useCommand(trpc.purchasing.cancel.mutationOptions({ onSuccess: () => { refresh(); setCancelling(null); setReason(''); } }));
   return (
     <Stack>
       <Group justify="space-between">
         <Title order={2}>Purchase orders</Title>
         {canWrite && <Button onClick={() => setCreating(true)}>New order</Button>}
       </Group>
-      {(send.error ?? cancel.error) ? <Alert color="red">{messageOf(send.error ?? cancel.error)}</Alert> : null}
+      {send.error ? <Alert color="red">{messageOf(send.error)}</Alert> : null}
       {orders.isPending ? <Loader /> : orders.isError ? <Alert color="red">{messageOf(orders.error)}</Alert> : orders.data.length === 0 ? <Text c="dimmed">No purchase orders yet. Items below their reorder level can become a draft in Stock.</Text> : (
         <Stack data-testid="orders">
           {orders.data.map((o) => (
@@ -39,7 +41,7 @@ export function PurchaseOrdersScreen({ permissions }: { permissions: Permission[
                   <Text>{formatMoney(o.totalCents, currency)}</Text>
                   {canWrite && o.status === 'draft' && <Button size="xs" loading={send.isPending} onClick={() => send.run({ orderId: o.id })}>Send</Button>}
                   {canWrite && (o.status === 'sent' || o.status === 'partly_received') && <Button size="xs" onClick={() => setReceiving(o)}>Receive</Button>}
-                  {canWrite && (o.status === 'draft' || o.status === 'sent') && <Button size="xs" variant="default" color="red" loading={cancel.isPending} onClick={() => { const reason = window.prompt('Why is the order cancelled?'); if (reason?.trim()) cancel.run({ orderId: o.id, reason: reason.trim() }); }}>Cancel order</Button>}
+                  {canWrite && (o.status === 'draft' || o.status === 'sent') && <Button size="xs" variant="default" color="red" onClick={() => setCancelling(o)}>Cancel order</Button>}
                 </Group>
               </Group>
               <Table mt="xs">
@@ -50,6 +52,14 @@ export function PurchaseOrdersScreen({ permissions }: { permissions: Permission[
           ))}
         </Stack>
       )}
+      <Modal opened={!!cancelling} onClose={() => setCancelling(null)} title={`Cancel ${cancelling?.number ?? ''}`}>
+        <form noValidate onSubmit={(e) => { e.preventDefault(); if (cancelling && reason.trim()) cancel.run({ orderId: cancelling.id, reason: reason.trim() }); }}>
+          <Stack gap="xs">
+            <TextInput label="Why is the order cancelled? (it is kept)" value={reason} onChange={(e) => setReason(e.currentTarget.value)} error={cancel.isError ? messageOf(cancel.error) : undefined} data-autofocus />
+            <Group justify="flex-end"><Button variant="default" onClick={() => setCancelling(null)}>Back</Button><Button type="submit" color="red" loading={cancel.isPending} disabled={!reason.trim()}>Cancel order</Button></Group>
+          </Stack>
+        </form>
+      </Modal>
       {creating && <NewOrderModal onClose={() => setCreating(false)} onSaved={refresh} />}
       {receiving && <ReceiveModal order={receiving} onClose={() => setReceiving(null)} onSaved={refresh} />}
     </Stack>

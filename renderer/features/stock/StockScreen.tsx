@@ -112,6 +112,9 @@ function ItemModal({ item, onClose, canWrite, timeZone, onChanged }: { item: Ite
   const [cause, setCause] = useState<'expired' | 'damaged'>('expired');
   const receive = useCommand(trpc.stock.receive.mutationOptions({ onSuccess: () => { onChanged(); setLotNumber(''); setExpiry(''); } }));
   const writeOff = useCommand(trpc.stock.writeOff.mutationOptions({ onSuccess: onChanged }));
+  const [delta, setDelta] = useState<number | string>(-1);
+  const [why, setWhy] = useState('');
+  const adjust = useCommand(trpc.stock.adjust.mutationOptions({ onSuccess: () => { onChanged(); setWhy(''); } }));
   return (
     <Modal opened onClose={onClose} title={`${item.sku} · ${item.name}`} size="lg">
       <Stack>
@@ -131,13 +134,20 @@ function ItemModal({ item, onClose, canWrite, timeZone, onChanged }: { item: Ite
             </form>
             <form noValidate onSubmit={(e) => { e.preventDefault(); if (lotId) writeOff.run({ lotId, quantity: Number(writeOffQty), cause, note: null }); }}>
               <Group align="flex-end" grow>
-                <Select label="Write off from lot" data={(lots.data ?? []).filter((l) => l.onHand > 0).map((l) => ({ value: l.id, label: `${l.lotNumber} (${l.onHand})` }))} value={lotId} onChange={setLotId} />
+                <Select label="Lot" data={(lots.data ?? []).filter((l) => l.onHand > 0).map((l) => ({ value: l.id, label: `${l.lotNumber} (${l.onHand})` }))} value={lotId} onChange={setLotId} />
                 <Select label="Because" data={[{ value: 'expired', label: 'Expired' }, { value: 'damaged', label: 'Damaged' }]} value={cause} onChange={(v) => setCause((v as 'expired') ?? 'expired')} allowDeselect={false} />
                 <NumberInput label="Quantity" value={writeOffQty} onChange={setWriteOffQty} min={1} />
                 <Button type="submit" color="red" variant="light" loading={writeOff.isPending} disabled={!lotId}>Write off</Button>
               </Group>
             </form>
-            {writeOff.error ? <Alert color="red">{messageOf(writeOff.error)}</Alert> : null}
+            <form noValidate onSubmit={(e) => { e.preventDefault(); if (lotId && why.trim() && Number(delta) !== 0) adjust.run({ lotId, delta: Number(delta), reason: why.trim() }); }}>
+              <Group align="flex-end" grow>
+                <NumberInput label="Adjust the chosen lot by (±)" value={delta} onChange={setDelta} />
+                <TextInput label="Reason (e.g. counted on the shelf)" value={why} onChange={(e) => setWhy(e.currentTarget.value)} />
+                <Button type="submit" variant="light" loading={adjust.isPending} disabled={!lotId || !why.trim() || Number(delta) === 0}>Adjust</Button>
+              </Group>
+            </form>
+            {(writeOff.error ?? adjust.error) ? <Alert color="red">{messageOf(writeOff.error ?? adjust.error)}</Alert> : null}
           </>
         )}
         <Text fw={600} size="sm">Movements (Σ = on hand)</Text>
