@@ -40,7 +40,6 @@ const tab = (page: Page, name: string) => page.getByRole('tab', { name, exact: t
 
 const today = localDate(Date.now(), TZ);
 const nextWeek = addDays(today, 7);
-const inTwoWeeks = addDays(today, 14);
 const state = { clinicId: '', nurseId: '', doctorId: '', ada: '', grace: '', foam: '', silver: '', dressing: '' };
 
 test.describe.serial('clinic operations', () => {
