@@ -35,3 +35,5 @@ export { createStaffRepository, type StaffRepository, type NewStaff, type StaffC
 export type { RecordDb } from './drizzle';
 export * as tables from './schema';
 export { createAssessmentsRepository, AssessmentError, type AssessmentErrorCode, type AssessmentsRepository, type NewAssessment } from './repositories/assessments';
+export { actorRole } from './repositories/actor';
+export { sqliteCode } from './errors';

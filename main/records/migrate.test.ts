@@ -34,6 +34,9 @@ describe('migrations', () => {
       [
         'annotations', 'appointments', 'assessments', 'audit_head', 'audit_log', 'clinic', 'devices', 'invoice_lines', 'invoices', 'patients', 'payments',
         'purchase_order_lines', 'purchase_orders', 'scans', 'settings', 'staff', 'staff_roles', 'stock_items', 'stock_movements', 'sync_outbox', 'sync_state', 'wounds',
+        // clinic operations
+        'appointment_series', 'appointment_types', 'claims', 'clinician_profiles', 'command_log', 'coverages', 'credit_note_lines', 'credit_notes', 'leave_blocks',
+        'number_sequences', 'prescription_orders', 'reminder_preferences', 'reminders', 'rooms', 'service_codes', 'stock_lot_balances', 'stock_lots', 'sync_device',
       ].sort(),
     );
     expect(db.raw.pragma('foreign_key_check')).toEqual([]);
