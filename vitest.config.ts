@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{main,common,server,renderer,tools,bench}/**/*.test.ts'],
+    include: ['{main,common,server,renderer,tools,bench,scripts}/**/*.test.ts'],
     exclude: ['node_modules/**', 'out/**', 'e2e/**'],
     environment: 'node',
     testTimeout: 30_000,
