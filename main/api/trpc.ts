@@ -107,9 +107,16 @@ const TRPC_CODE_BY_APP_CODE: Record<string, TRPCError['code']> = {
   CLAIM_EXISTS: 'CONFLICT',
   UNKNOWN_CURRENCY: 'BAD_REQUEST',
   CODE_TAKEN: 'CONFLICT',
+  // self-update (main/updates)
+  UPDATE_NOT_SUPPORTED: 'PRECONDITION_FAILED',
+  UPDATE_FEED_UNREACHABLE: 'PRECONDITION_FAILED',
+  UPDATE_FILE_HASH_MISMATCH: 'PRECONDITION_FAILED',
+  UPDATE_FILE_INCOMPLETE: 'PRECONDITION_FAILED',
 };
 
-const translateErrors = t.middleware(async ({ next }) => {
+const translateErrors = t.middleware(async ({ ctx, next }) => {
+  // A call the transport did not trust never reaches a procedure (main/electron/ipc-sender.ts).
+  if (ctx.senderRefused) throw new TRPCError({ code: 'FORBIDDEN', message: `Refused: ${ctx.senderRefused}` });
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause;

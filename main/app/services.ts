@@ -2,7 +2,8 @@
  * The service container both composition roots (main/electron, main/host) build the same way.
  * Services are plain Node objects; nothing here knows which transport is in use.
  */
-import { getSystemInfo, sampleMemory } from '../system/index';
+import { appVersion, getSystemInfo, sampleMemory } from '../system/index';
+import { createUpdateService, nodeFetchBytes, TRUSTED_RELEASE_KEYS, type FetchBytes, type UpdateDriver, type UpdateService, type UpdateSink } from '../updates/index';
 import { adoptLegacyActiveModel } from '../analysis/segmentation/index';
 import { createConsoleLogger, type Logger } from '../shared/logger';
 import { createKeytarKeyStore, type KeyStore } from '../vault/index';
@@ -32,6 +33,8 @@ export interface Services {
   models: ModelInstaller;
   /** Scan files uploaded from the renderer in chunks, held in memory until imported, capped per connection. */
   scanUploads: ScanUploads;
+  /** Self-update: the channel, what the feed offers (verified), why an update was refused. */
+  updates: UpdateService;
   logger: Logger;
 }
 
@@ -46,6 +49,12 @@ export interface ServiceOptions {
   sessionMaxAgeMs?: number;
   /** LAN receiver: interface, default port, DNS-SD; defaults from `COHERENCY_LAN_HOST`/`_PORT`/`_ADVERTISE`. */
   lan?: Partial<Pick<LanServiceOptions, 'host' | 'port' | 'advertise'>>;
+  /**
+   * Self-update. The desktop shell passes its electron-updater driver and the packaged feed URL;
+   * without a driver (browser host) a check only verifies what the feed offers. The feed defaults
+   * to `COHERENCY_UPDATE_FEED`.
+   */
+  updates?: { feedUrl?: string | null; createDriver?: (sink: UpdateSink) => UpdateDriver; fetchBytes?: FetchBytes; noDriverReason?: string };
 }
 
 export function createServices(opts: ServiceOptions): Services & { dispose(): Promise<void> } {
@@ -78,6 +87,18 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     woundFinding,
     models: createModelInstaller({ dataDir: opts.dataDir, logger }),
     scanUploads: createScanUploads(),
+    updates: createUpdateService({
+      dataDir: opts.dataDir,
+      installed: appVersion(),
+      platform: process.platform === 'darwin' || process.platform === 'win32' ? process.platform : 'linux',
+      arch: process.arch,
+      feedUrl: opts.updates?.feedUrl !== undefined ? opts.updates.feedUrl : (process.env['COHERENCY_UPDATE_FEED'] || null),
+      trustedKeys: TRUSTED_RELEASE_KEYS,
+      fetchBytes: opts.updates?.fetchBytes ?? nodeFetchBytes,
+      logger,
+      ...(opts.updates?.createDriver ? { createDriver: opts.updates.createDriver } : {}),
+      noDriverReason: opts.updates?.noDriverReason ?? 'The browser host does not install updates (the desktop app installs signed builds itself); it checks what the feed offers, verified the same way.',
+    }),
     logger,
     lan,
     // The receiver first: arrivals being filed finish before the clinics close.

@@ -26,6 +26,11 @@ function findPackageJson(): { version: string; productName?: string } {
   }
 }
 
+/** The app's version (package.json), as the updater compares it. */
+export function appVersion(): string {
+  return findPackageJson().version;
+}
+
 let cachedProviders: Promise<SystemInfo['onnxRuntime']> | undefined;
 
 /** onnxruntime-node's own list; a provider compiled in but whose library is absent is marked so. */

@@ -3,7 +3,7 @@
  * downloaded, files checked against the signed SHA-512 before install, no downgrades on stable.
  * Plain Node; main/electron wires electron-updater to it (VerifiedProvider).
  */
-export { createUpdateService, type UpdateDriver, type UpdateService, type UpdateServiceOptions } from './service';
+export { createUpdateService, type UpdateDriver, type UpdateService, type UpdateServiceOptions, type UpdateSink } from './service';
 export { checkForUpdate, decide, fetchVerifiedMetadata, inRollout, refuseDowngrade, type FeedOptions, type UpdateCheck, type VerifiedUpdate } from './feed';
 export { downloadUpdateFile, verifyDownloadedFile } from './download';
 export { VerifiedProvider, type VerifiedFeedOptions, type VerifiedProviderConfig } from './provider';

@@ -28,6 +28,9 @@ export interface UpdateDriver {
   install(): Promise<void>;
 }
 
+/** Where a driver reports to (the service's own report methods). */
+export type UpdateSink = Pick<UpdateService, 'report' | 'reportError' | 'reportVerified'>;
+
 export interface UpdateServiceOptions {
   dataDir: string;
   installed: string;
@@ -38,7 +41,8 @@ export interface UpdateServiceOptions {
   trustedKeys: readonly TrustedKey[];
   fetchBytes: FetchBytes;
   logger: Logger;
-  driver?: UpdateDriver;
+  /** The desktop shell's driver, built with the service's sink. */
+  createDriver?: (sink: UpdateSink) => UpdateDriver;
   /** Why there is no driver, for the screen (e.g. "the browser host does not install updates"). */
   noDriverReason?: string;
   now?: () => number;
@@ -85,10 +89,11 @@ export function createUpdateService(opts: UpdateServiceOptions): UpdateService {
   let settings = readSettings(file, logger);
   if (!existsSync(file)) writeSettings(file, settings);
   const listeners = new Set<(s: UpdateStatus) => void>();
+  let driver: UpdateDriver | undefined = undefined; // built once the service (its sink) exists, below
   let running: Promise<UpdateStatus> | null = null;
   let status: UpdateStatus = {
-    installs: Boolean(opts.driver),
-    note: opts.driver ? null : (opts.noDriverReason ?? 'This copy of the app does not install updates; it only checks what the feed offers.'),
+    installs: Boolean(driver),
+    note: driver ? null : (opts.noDriverReason ?? 'This copy of the app does not install updates; it only checks what the feed offers.'),
     channel: settings.channel,
     feedUrl: opts.feedUrl,
     installed: opts.installed,
@@ -132,8 +137,8 @@ export function createUpdateService(opts: UpdateServiceOptions): UpdateService {
     }
     set({ state: 'checking', error: null, progress: null, offered: null, signedBy: null, stagingPercentage: null });
     try {
-      if (opts.driver) {
-        await opts.driver.check(feed());
+      if (driver) {
+        await driver.check(feed());
       } else {
         const update = await fetchVerifiedMetadata(feed());
         reportVerified(update);
@@ -146,7 +151,7 @@ export function createUpdateService(opts: UpdateServiceOptions): UpdateService {
     return status;
   }
 
-  return {
+  const service: UpdateService = {
     status: () => status,
     check() {
       // One check at a time: a second press while one runs gets the same result.
@@ -164,8 +169,8 @@ export function createUpdateService(opts: UpdateServiceOptions): UpdateService {
       return status;
     },
     async install() {
-      if (!opts.driver) throw new UpdatesNotSupportedError(status.note ?? 'This copy of the app does not install updates.');
-      await opts.driver.install();
+      if (!driver) throw new UpdatesNotSupportedError(status.note ?? 'This copy of the app does not install updates.');
+      await driver.install();
     },
     report: (patch) => set({ ...patch, ...(patch.state && patch.state !== 'downloading' ? { checkedAt: now() } : {}) }),
     reportError,
@@ -175,4 +180,7 @@ export function createUpdateService(opts: UpdateServiceOptions): UpdateService {
       return () => void listeners.delete(listener);
     },
   };
+  driver = opts.createDriver?.(service);
+  status = { ...status, installs: Boolean(driver), note: driver ? null : status.note };
+  return service;
 }
