@@ -61,6 +61,9 @@ export const PERMISSION_MATRIX: Readonly<Record<StaffRole, readonly Permission[]
   'it-admin': ['staff.manage', 'clinics.enrol', 'devices.manage', 'settings.manage', 'backup.manage', 'audit.read'],
 };
 
+/** Roles that sign in with a second factor unless the clinic's IT admins decide otherwise. */
+export const DEFAULT_TWO_FACTOR_ROLES: readonly StaffRole[] = ['doctor', 'it-admin'];
+
 /** Permissions that reach patient data (demographics, clinical, or records that name a patient). */
 export const PATIENT_DATA_PERMISSIONS: readonly Permission[] = [
   'patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'assessments.signoff',

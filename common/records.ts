@@ -158,5 +158,7 @@ export type ClinicSummary = z.infer<typeof clinicSummarySchema>;
 export const enrolClinicInputSchema = z.object({
   name: z.string().trim().min(1, 'Enter the clinic name').max(200, 'At most 200 characters'),
   admin: z.object({ username: usernameSchema, displayName: z.string().trim().min(1, 'Enter the name').max(200, 'At most 200 characters'), password: passwordSchema }),
+  /** Roles that must sign in with an authenticator code (the clinic's policy; IT admins change it later). Absent: IT admins and doctors. */
+  twoFactorRoles: z.array(staffRoleSchema).max(4).optional(),
 });
 export type EnrolClinicInput = z.input<typeof enrolClinicInputSchema>;

@@ -29,14 +29,14 @@ export async function query(page: Page, path: string, input?: unknown): Promise<
 }
 
 /** The first clinic of a test host: set up at first run by these helpers, whose admin then sets up every further clinic. */
-const BOOTSTRAP = { name: 'E2E Workstation', admin: { username: 'e2e-admin', displayName: 'E2E Admin', password: PASSWORD } };
+const BOOTSTRAP = { name: 'E2E Workstation', admin: { username: 'e2e-admin', displayName: 'E2E Admin', password: PASSWORD }, twoFactorRoles: [] };
 
 /**
  * Enrols a clinic as the app allows it: at first run with `clinic.enrol`; once a clinic exists,
  * only a signed-in IT admin may (`clinic.enrolAnother`), so the helpers' own first clinic's admin
  * signs in on this page and sets it up. Leaves that admin signed in: sign in as whom you need next.
  */
-export async function enrolClinic(page: Page, input: { name: string; admin: { username: string; displayName: string; password: string } }): Promise<{ id: string }> {
+export async function enrolClinic(page: Page, input: { name: string; admin: { username: string; displayName: string; password: string }; twoFactorRoles?: string[] }): Promise<{ id: string }> {
   let clinics = (await query(page, 'clinic.list')) as Array<{ id: string; name: string }>;
   if (clinics.length === 0) {
     await mutate(page, 'clinic.enrol', BOOTSTRAP);
@@ -45,7 +45,8 @@ export async function enrolClinic(page: Page, input: { name: string; admin: { us
   const boot = clinics.find((c) => c.name === BOOTSTRAP.name);
   if (!boot) throw new Error('this host was set up by something else than the e2e helpers');
   await mutate(page, 'auth.login', { clinicId: boot.id, username: BOOTSTRAP.admin.username, password: PASSWORD });
-  return (await mutate(page, 'clinic.enrolAnother', input)) as { id: string };
+  // Specs about other things sign in with passwords only unless they set a two-factor policy themselves.
+  return (await mutate(page, 'clinic.enrolAnother', { twoFactorRoles: [], ...input })) as { id: string };
 }
 
 /**

@@ -39,7 +39,7 @@ describe.skipIf(skipKeyring)('assessments (real record, keychain, workers)', () 
   const capturedAt = Date.now() - 30 * 86_400_000;
 
   beforeAll(async () => {
-    clinicId = (await anon.clinic.enrol({ name: 'Assessment Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
+    clinicId = (await anon.clinic.enrol({ name: 'Assessment Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD }, twoFactorRoles: [] })).id;
     await admin.auth.login({ clinicId, username: 'admin', password: PASSWORD });
     await admin.staff.create({ username: 'nurse', displayName: 'Nora Nurse', password: PASSWORD, roles: ['nurse'] });
     await admin.staff.create({ username: 'doctor', displayName: 'Dan Doctor', password: PASSWORD, roles: ['doctor'] });

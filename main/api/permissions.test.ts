@@ -45,7 +45,7 @@ describe.skipIf(skipKeyring)('every procedure × every role (real record, real k
   beforeAll(async () => {
     const anon = createCaller(createContextInner({ services, transport: 'http', connectionId: 'anon' }));
     callers.set('anonymous', anon);
-    clinicId = (await anon.clinic.enrol({ name: 'Permission Test Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
+    clinicId = (await anon.clinic.enrol({ name: 'Permission Test Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD }, twoFactorRoles: [] })).id;
     const admin = createCaller(createContextInner({ services, transport: 'http', connectionId: 'admin' }));
     await admin.auth.login({ clinicId, username: 'admin', password: PASSWORD });
     callers.set('it-admin', admin);

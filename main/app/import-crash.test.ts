@@ -43,7 +43,7 @@ describe.skipIf(skipKeyring)('an import killed mid-way (kill -9)', () => {
   it('leaves no encrypted orphans after the next start, and the job is listed as failed', { timeout: 180_000 }, async () => {
     let services = createServices({ dataDir, keyStore, logger: silentLogger, lan: { host: '127.0.0.1', port: 0, advertise: false } });
     const caller = (id: string) => createCaller(createContextInner({ services, transport: 'http', connectionId: id }));
-    clinicId = (await caller('anon').clinic.enrol({ name: 'Crash Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
+    clinicId = (await caller('anon').clinic.enrol({ name: 'Crash Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD }, twoFactorRoles: [] })).id;
     await caller('admin').auth.login({ clinicId, username: 'admin', password: PASSWORD });
     await caller('admin').staff.create({ username: 'nurse', displayName: 'Nurse', password: PASSWORD, roles: ['nurse'] });
     await caller('nurse').auth.login({ clinicId, username: 'nurse', password: PASSWORD });

@@ -72,7 +72,7 @@ describe.skipIf(skipKeyring)('security: attacks through the API (real record, ke
   }
 
   beforeAll(async () => {
-    clinicId = (await anon.clinic.enrol({ name: 'North Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
+    clinicId = (await anon.clinic.enrol({ name: 'North Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD }, twoFactorRoles: [] })).id;
     enrolled.push(clinicId);
     await admin.auth.login({ clinicId, username: 'admin', password: PASSWORD });
     for (const [username, roles] of [['nurse', ['nurse']], ['doctor', ['doctor']], ['victim', ['nurse']]] as const) {
@@ -165,13 +165,13 @@ describe.skipIf(skipKeyring)('security: attacks through the API (real record, ke
   });
 
   it('enrolling needs no sign-in only on first run; after that only a signed-in IT admin can add a clinic, audited in both records', async () => {
-    const input = { name: 'Sneaky Clinic', admin: { username: 'mallory', displayName: 'Mallory', password: PASSWORD } };
+    const input = { name: 'Sneaky Clinic', admin: { username: 'mallory', displayName: 'Mallory', password: PASSWORD }, twoFactorRoles: [] };
     expect(await refusal(anon.clinic.enrol(input))).toEqual({ code: 'FORBIDDEN', appCode: 'ENROL_REFUSED' });
     expect((await refusal(anon.clinic.enrolAnother(input))).code).toBe('UNAUTHORIZED');
     expect((await refusal(nurse.clinic.enrolAnother(input))).code).toBe('FORBIDDEN');
     expect(services.workstation.listClinics().map((c) => c.name)).toEqual(['North Clinic']);
 
-    clinicB = (await admin.clinic.enrolAnother({ name: 'South Clinic', admin: { username: 'admin-b', displayName: 'Admin B', password: PASSWORD } })).id;
+    clinicB = (await admin.clinic.enrolAnother({ name: 'South Clinic', admin: { username: 'admin-b', displayName: 'Admin B', password: PASSWORD }, twoFactorRoles: [] })).id;
     enrolled.push(clinicB);
     expect((await admin.audit.list({ entity: 'clinic' })).map((r) => [r.action, r.entityId])).toEqual([['clinic.enrol', clinicB]]);
     await adminB.auth.login({ clinicId: clinicB, username: 'admin-b', password: PASSWORD });
@@ -183,7 +183,7 @@ describe.skipIf(skipKeyring)('security: attacks through the API (real record, ke
     const other = createServices({ dataDir: fresh, keyStore, logger, lan: { host: '127.0.0.1', port: 0, advertise: false } });
     try {
       const c = createCaller(createContextInner({ services: other, transport: 'http', connectionId: 'x' }));
-      const results = await Promise.allSettled([1, 2, 3].map((i) => c.clinic.enrol({ name: `Race ${i}`, admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })));
+      const results = await Promise.allSettled([1, 2, 3].map((i) => c.clinic.enrol({ name: `Race ${i}`, admin: { username: 'admin', displayName: 'Admin', password: PASSWORD }, twoFactorRoles: [] })));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results) if (r.status === 'rejected') expect(appCode(r.reason)).toBe('ENROL_REFUSED');
       for (const cl of other.workstation.listClinics()) enrolled.push(cl.id);
@@ -199,7 +199,7 @@ describe.skipIf(skipKeyring)('security: attacks through the API (real record, ke
     const other = createServices({ dataDir: fresh, keyStore, logger, sessionMaxAgeMs: 4000, lan: { host: '127.0.0.1', port: 0, advertise: false } });
     try {
       const c = createCaller(createContextInner({ services: other, transport: 'http', connectionId: 'y' }));
-      const id = (await c.clinic.enrol({ name: 'Short Day Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
+      const id = (await c.clinic.enrol({ name: 'Short Day Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD }, twoFactorRoles: [] })).id;
       enrolled.push(id);
       await c.auth.login({ clinicId: id, username: 'admin', password: PASSWORD });
       const signedInAt = Date.now();

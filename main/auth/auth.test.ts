@@ -19,6 +19,8 @@ beforeEach(async () => {
   await auth.createStaff({ username: 'nina', displayName: 'Nina Nurse', password: PW, roles: ['nurse'] }, SYSTEM_ACTOR);
   await auth.createStaff({ username: 'dora', displayName: 'Dora Doctor', password: PW, roles: ['doctor', 'manager'] }, SYSTEM_ACTOR);
   await auth.createStaff({ username: 'ivan', displayName: 'Ivan IT', password: PW, roles: ['it-admin'] }, SYSTEM_ACTOR);
+  // These tests are about the password; two-factor sign-in has its own (two-factor.test.ts).
+  auth.setTwoFactorPolicy([], SYSTEM_ACTOR);
 });
 afterEach(() => {
   auth.dispose();

@@ -67,7 +67,9 @@ describe.skipIf(skipKeyring)(`clinics on a workstation${skipKeyring ? ` — skip
     if (!opened.ok) throw opened.error;
     expect(opened.record.clinicName).toBe('North Wound Clinic');
     const auth = createAuthService({ record: opened.record, logger, scrypt: FAST });
-    await expect(auth.login('it.admin', admin.password)).resolves.toMatchObject({ permissions: expect.arrayContaining(['staff.manage']) });
+    // A new clinic's IT admin signs in with a second factor (the default policy), set up at first sign-in.
+    await expect(auth.signIn('it.admin', admin.password)).resolves.toMatchObject({ status: 'enrol-second-factor', enrolment: { uri: expect.stringMatching(/^otpauth:\/\/totp\//) } });
+    expect(auth.twoFactorPolicy()).toEqual(['doctor', 'it-admin']);
     opened.record.dispose();
   });
 

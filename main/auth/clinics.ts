@@ -11,8 +11,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { clinicSummarySchema, enrolClinicInputSchema, type ClinicSummary, type EnrolClinicInput, type StaffMember } from '../../common/records';
+import { DEFAULT_TWO_FACTOR_ROLES } from '../../common/permissions';
 import type { Logger } from '../shared/logger';
-import { appendAudit, createClinicRecord, createStaffRepository, newId, openClinicRecord, RECORD_KEY_BYTES, SYSTEM_ACTOR, type Actor, type ClinicRecord, type OpenResult } from '../records/index';
+import { appendAudit, createClinicRecord, createStaffRepository, createTwoFactorRepository, newId, openClinicRecord, RECORD_KEY_BYTES, SYSTEM_ACTOR, type Actor, type ClinicRecord, type OpenResult } from '../records/index';
 import type { KeyStore } from '../vault/index';
 import { ClinicIndexInvalidError, ClinicKeyMissingError, ClinicNotEnrolledError, EnrolRefusedError } from './errors';
 import { DEFAULT_SCRYPT, hashPassword, type ScryptParams } from './password';
@@ -123,6 +124,7 @@ async function enrolNow(input: EnrolClinicInput, deps: ClinicDeps): Promise<Enro
         { username: parsed.admin.username, displayName: parsed.admin.displayName, passwordHash, roles: ['it-admin'] },
         SYSTEM_ACTOR,
       );
+      createTwoFactorRepository(record).setPolicy(parsed.twoFactorRoles ?? DEFAULT_TWO_FACTOR_ROLES, SYSTEM_ACTOR);
       const index = readIndex(deps.dataDir);
       writeIndex(deps.dataDir, { version: 1, clinics: [...index.clinics, { id: clinicId, name: parsed.name, file: relative(deps.dataDir, file) }] });
       logger.info('clinic enrolled');

@@ -8,6 +8,13 @@ export type AuthErrorCode =
   | 'SESSION_EXPIRED'
   | 'FORBIDDEN'
   | 'SELF_GRANT_REFUSED'
+  | 'SECOND_FACTOR_INVALID'
+  | 'SECOND_FACTOR_REPLAYED'
+  | 'SECOND_FACTOR_REQUIRED'
+  | 'SIGN_IN_EXPIRED'
+  | 'TWO_FACTOR_NOT_ENROLLED'
+  | 'TWO_FACTOR_ENROLMENT_NOT_STARTED'
+  | 'TWO_FACTOR_SELF_RESET_REFUSED'
   | 'ENROL_REFUSED'
   | 'CLINIC_NOT_ENROLLED'
   | 'CLINIC_KEY_MISSING'
@@ -80,6 +87,60 @@ export class SelfGrantError extends AuthError {
   readonly code = 'SELF_GRANT_REFUSED';
   constructor(readonly roles: readonly string[]) {
     super(`You cannot give your own account a role that sees patient data (${roles.join(', ')}); another IT administrator must do it.`);
+  }
+}
+
+/** A wrong authenticator or recovery code (counts towards the lockout like a wrong password). */
+export class SecondFactorInvalidError extends AuthError {
+  readonly code = 'SECOND_FACTOR_INVALID';
+  constructor() {
+    super('Wrong code. Enter the 6-digit code your authenticator app shows now, or one of your recovery codes.');
+  }
+}
+
+/** A code whose time step was used already (each code works once). */
+export class SecondFactorReplayedError extends AuthError {
+  readonly code = 'SECOND_FACTOR_REPLAYED';
+  constructor() {
+    super('This code was used already. Wait for the next one (your authenticator app shows a new code every 30 seconds).');
+  }
+}
+
+/** The member must finish signing in with a second factor (`login` is only for members who need none). */
+export class SecondFactorRequiredError extends AuthError {
+  readonly code = 'SECOND_FACTOR_REQUIRED';
+  constructor() {
+    super('This account signs in with an authenticator code too.');
+  }
+}
+
+/** The password step was too long ago, replaced by another sign-in, or its account changed: start again. */
+export class SignInExpiredError extends AuthError {
+  readonly code = 'SIGN_IN_EXPIRED';
+  constructor() {
+    super('This sign-in has expired. Enter your user name and password again.');
+  }
+}
+
+export class TwoFactorNotEnrolledError extends AuthError {
+  readonly code = 'TWO_FACTOR_NOT_ENROLLED';
+  constructor() {
+    super('This account has no authenticator set up.');
+  }
+}
+
+export class TwoFactorEnrolmentNotStartedError extends AuthError {
+  readonly code = 'TWO_FACTOR_ENROLMENT_NOT_STARTED';
+  constructor() {
+    super('Setting up the authenticator was not started or has expired: start again and scan the new QR code.');
+  }
+}
+
+/** Separation of duties, as for roles: another IT administrator resets a member's authenticator. */
+export class TwoFactorSelfResetError extends AuthError {
+  readonly code = 'TWO_FACTOR_SELF_RESET_REFUSED';
+  constructor() {
+    super('You cannot reset your own two-factor sign-in; another IT administrator must. To change your own authenticator, use "Set up a new authenticator" under My account.');
   }
 }
 

@@ -63,14 +63,14 @@ describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127
   let fingerprint = '';
 
   beforeAll(async () => {
-    clinicId = (await anon.clinic.enrol({ name: 'LAN Test Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
+    clinicId = (await anon.clinic.enrol({ name: 'LAN Test Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD }, twoFactorRoles: [] })).id;
     await admin.auth.login({ clinicId, username: 'admin', password: PASSWORD });
     await admin.staff.create({ username: 'nurse', displayName: 'Nurse', password: PASSWORD, roles: ['nurse'] });
     await nurse.auth.login({ clinicId, username: 'nurse', password: PASSWORD });
     const patient = await nurse.patients.create({ mrn: MRN, givenName: 'Ada', familyName: 'Lovelace', dateOfBirth: '1950-12-10', sex: 'female' });
     patientId = patient.id;
     woundId = (await nurse.wounds.create({ patientId, bodySite: 'Left heel', etiology: 'pressure_injury' })).id;
-    otherClinicId = (await admin.clinic.enrolAnother({ name: 'Other Clinic', admin: { username: 'admin2', displayName: 'Admin 2', password: PASSWORD } })).id;
+    otherClinicId = (await admin.clinic.enrolAnother({ name: 'Other Clinic', admin: { username: 'admin2', displayName: 'Admin 2', password: PASSWORD }, twoFactorRoles: [] })).id;
     await otherAdmin.auth.login({ clinicId: otherClinicId, username: 'admin2', password: PASSWORD });
   }, 120_000);
 

@@ -39,7 +39,7 @@ describe.skipIf(skipKeyring)('operations over tRPC (real record, keychain)', () 
 
   beforeAll(async () => {
     for (const [name, a, m] of [['Ops Clinic', admin, manager], ['Other Clinic', otherAdmin, otherManager]] as const) {
-      const clinicId = (await anon.clinic.enrol({ name, admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
+      const clinicId = (await anon.clinic.enrol({ name, admin: { username: 'admin', displayName: 'Admin', password: PASSWORD }, twoFactorRoles: [] })).id;
       clinics.push(clinicId);
       await a.auth.login({ clinicId, username: 'admin', password: PASSWORD });
       await a.staff.create({ username: 'manager', displayName: 'Mia Manager', password: PASSWORD, roles: ['manager'] });

@@ -32,6 +32,7 @@ export { createPatientsRepository, type PatientsRepository } from './repositorie
 export { createWoundsRepository, type WoundsRepository } from './repositories/wounds';
 export { createScansRepository, ScanInUseError, type ScansRepository, type NewScan } from './repositories/scans';
 export { createStaffRepository, type StaffRepository, type NewStaff, type StaffCredentials } from './repositories/staff';
+export { createTwoFactorRepository, TWO_FACTOR_POLICY_KEY, type Authenticator, type TwoFactorRepository } from './repositories/two-factor';
 export type { RecordDb } from './drizzle';
 export * as tables from './schema';
 export { createAssessmentsRepository, AssessmentError, type AssessmentErrorCode, type AssessmentsRepository, type NewAssessment } from './repositories/assessments';

@@ -52,6 +52,12 @@ export interface StaffRepository {
      * password was being checked still holds. Clears the failure count and audits the sign-in.
      */
     recordSuccess(id: string, at: number): { ok: true } | { ok: false; reason: 'disabled' } | { ok: false; reason: 'locked'; lockedUntil: number } | { ok: false; reason: 'missing' };
+    /**
+     * Whether the account may sign in NOW, without touching the failure count: checked after a
+     * right password when a second factor is still to come (the count is cleared only once the
+     * second factor is right, so knowing the password does not reset the lockout for code guesses).
+     */
+    usable(id: string, at: number): { ok: true } | { ok: false; reason: 'disabled' } | { ok: false; reason: 'locked'; lockedUntil: number } | { ok: false; reason: 'missing' };
     setPasswordHash(id: string, passwordHash: string, actor: Actor): void;
     /** Clears failed attempts and a lockout (IT admin). */
     clearLockout(id: string, actor: Actor): void;
@@ -199,6 +205,13 @@ export function createStaffRepository(record: ClinicRecord): StaffRepository {
           if (row.disabledAt !== null) return { ok: false, reason: 'disabled' } as const;
           return { ok: false, reason: 'locked', lockedUntil: row.lockedUntil ?? at } as const;
         });
+      },
+      usable(id, at) {
+        const row = db.select({ disabledAt: staff.disabledAt, lockedUntil: staff.lockedUntil }).from(staff).where(eq(staff.id, id)).get();
+        if (!row) return { ok: false, reason: 'missing' } as const;
+        if (row.disabledAt !== null) return { ok: false, reason: 'disabled' } as const;
+        if (row.lockedUntil !== null && row.lockedUntil > at) return { ok: false, reason: 'locked', lockedUntil: row.lockedUntil } as const;
+        return { ok: true } as const;
       },
       setPasswordHash(id, passwordHash, actor) {
         record.transaction(() => {

@@ -1,6 +1,7 @@
 /** The clinic record's tables, one file per domain (drizzle-kit reads this folder). */
 export * from './clinic';
 export * from './staff';
+export * from './two-factor';
 export * from './patients';
 export * from './wounds';
 export * from './devices';
