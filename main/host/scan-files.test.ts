@@ -51,7 +51,7 @@ describe.skipIf(skipKeyring)('scan files through the browser host (exact ranges,
     host = await startBrowserHost({ services, rendererDir });
 
     const admin = await browser();
-    const clinicId = (await admin.client.clinic.enrol.mutate({ name: 'Range Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
+    const clinicId = (await admin.client.clinic.enrol.mutate({ name: 'Range Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD }, twoFactorRoles: [] })).id;
     clinicIds.push(clinicId);
     await admin.client.auth.login.mutate({ clinicId, username: 'admin', password: PASSWORD });
     await admin.client.staff.create.mutate({ username: 'nurse', displayName: 'Nurse', password: PASSWORD, roles: ['nurse'] });
@@ -86,7 +86,7 @@ describe.skipIf(skipKeyring)('scan files through the browser host (exact ranges,
     const other = await browser();
     otherCookie = other.cookie;
     await other.client.auth.login.mutate({ clinicId, username: 'admin', password: PASSWORD });
-    const otherClinicId = (await other.client.clinic.enrolAnother.mutate({ name: 'Other Clinic', admin: { username: 'admin2', displayName: 'Admin 2', password: PASSWORD } })).id;
+    const otherClinicId = (await other.client.clinic.enrolAnother.mutate({ name: 'Other Clinic', admin: { username: 'admin2', displayName: 'Admin 2', password: PASSWORD }, twoFactorRoles: [] })).id;
     clinicIds.push(otherClinicId);
     await other.client.auth.login.mutate({ clinicId: otherClinicId, username: 'admin2', password: PASSWORD });
     await other.client.staff.create.mutate({ username: 'nurse2', displayName: 'Nurse 2', password: PASSWORD, roles: ['nurse'] });
