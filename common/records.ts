@@ -162,3 +162,15 @@ export const enrolClinicInputSchema = z.object({
   twoFactorRoles: z.array(staffRoleSchema).max(4).optional(),
 });
 export type EnrolClinicInput = z.input<typeof enrolClinicInputSchema>;
+
+// ---- two-factor sign-in ------------------------------------------------------------------------
+
+/** A new authenticator to scan: the QR code (PNG data URL) of the `otpauth://` URI, and the secret for typing in. */
+export const enrolmentOfferSchema = z.object({ secret: z.string(), uri: z.string(), qrDataUrl: z.string() });
+export type EnrolmentOffer = z.infer<typeof enrolmentOfferSchema>;
+
+/** A 6-digit authenticator code or a recovery code (`ABCD-EFGH-JKLM-NPQR`), as typed. */
+export const secondFactorCodeSchema = z.string().trim().min(6, 'Enter the 6-digit code').max(40, 'At most 40 characters');
+
+export const twoFactorStateSchema = z.object({ enrolled: z.boolean(), required: z.boolean(), recoveryCodesLeft: z.number().int() });
+export type TwoFactorState = z.infer<typeof twoFactorStateSchema>;

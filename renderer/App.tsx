@@ -6,6 +6,7 @@ import {
   Button,
   Group,
   Loader,
+  Modal,
   MantineProvider,
   NavLink,
   Text,
@@ -20,7 +21,7 @@ import { MutationCache, QueryCache, QueryClient, QueryClientProvider, useMutatio
 import type { Permission } from '../common/permissions';
 import { TRPCProvider, createClient, useTRPC } from './lib/trpc';
 import { SystemScreen } from './features/system/SystemScreen';
-import { SignInScreen } from './features/auth/SignInScreen';
+import { RecoveryCodesNotice, SignInScreen } from './features/auth/SignInScreen';
 import { LockScreen } from './features/auth/LockScreen';
 import { PatientsScreen } from './features/patients/PatientsScreen';
 import { StaffScreen } from './features/admin/StaffScreen';
@@ -93,6 +94,8 @@ function Shell({ transport }: { transport: string }) {
   const lock = useMutation(trpc.auth.lock.mutationOptions({ onSettled: () => void queryClient.invalidateQueries(trpc.auth.me.queryFilter()) }));
   const [areaId, setAreaId] = useState<string | null>(null);
   const [showSystem, setShowSystem] = useState(false);
+  /** Recovery codes of an authenticator just set up at sign-in: shown once, over the app, until confirmed. */
+  const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
 
   if (me.isPending) return <Loader m="xl" aria-label="Starting" />;
   const session = me.data ?? null;
@@ -107,7 +110,7 @@ function Shell({ transport }: { transport: string }) {
             </Button>
           </Header>
         </AppShell.Header>
-        <AppShell.Main>{showSystem ? <SystemScreen /> : session ? <LockScreen name={session.staff.displayName} /> : <SignInScreen />}</AppShell.Main>
+        <AppShell.Main>{showSystem ? <SystemScreen /> : session ? <LockScreen name={session.staff.displayName} /> : <SignInScreen onRecoveryCodes={setRecoveryCodes} />}</AppShell.Main>
       </AppShell>
     );
   }
@@ -135,6 +138,9 @@ function Shell({ transport }: { transport: string }) {
         ))}
       </AppShell.Navbar>
       <AppShell.Main key={session.staff.id}>{area.render(permissions, { clinicId: session.clinic.id, staffId: session.staff.id })}</AppShell.Main>
+      <Modal opened={recoveryCodes !== null} onClose={() => undefined} withCloseButton={false} closeOnEscape={false} closeOnClickOutside={false} title="Your recovery codes">
+        {recoveryCodes && <RecoveryCodesNotice codes={recoveryCodes} onDone={() => setRecoveryCodes(null)} />}
+      </Modal>
     </AppShell>
   );
 }

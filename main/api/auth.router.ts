@@ -1,8 +1,18 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { permissionSchema } from '../../common/permissions';
-import { idSchema, passwordSchema, staffMemberSchema } from '../../common/records';
+import { enrolmentOfferSchema, idSchema, passwordSchema, secondFactorCodeSchema, staffMemberSchema, twoFactorStateSchema } from '../../common/records';
+import { SignInExpiredError, type AuthService } from '../auth/index';
+import type { Context } from './context';
 import { publicProcedure, router, signedInProcedure } from './trpc';
+
+/** Binds a new session to this connection, ending the one it had (another member's, or the same). */
+async function bindSession(ctx: Context, clinic: { id: string; auth: AuthService }, signedIn: Awaited<ReturnType<AuthService['completeSignIn']>>) {
+  const previous = ctx.services.workstation.connection(ctx.connectionId);
+  if (previous) (await ctx.services.workstation.clinic(previous.clinicId)).auth.logout(previous.token);
+  ctx.services.workstation.bind(ctx.connectionId, { clinicId: clinic.id, token: signedIn.token });
+  return { staff: signedIn.staff, permissions: signedIn.permissions };
+}
 
 const meSchema = z
   .object({
@@ -31,20 +41,57 @@ export const authRouter = router({
     return { clinic: { id: clinic.id, name: clinic.name }, staff, permissions: permissionsOf(session.roles), locked: session.locked };
   }),
 
+  /**
+   * The password step. Signed in at once, or (two-factor) the UI asks for a code next — or, for a
+   * member the policy requires it of who has no authenticator yet, shows the QR code to set one up.
+   * The challenge stays in the main process, bound to this connection.
+   */
   login: publicProcedure
     .input(z.object({ clinicId: idSchema, username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }))
-    .output(z.object({ staff: staffMemberSchema, permissions: z.array(permissionSchema) }))
+    .output(
+      z.discriminatedUnion('status', [
+        z.object({ status: z.literal('signed-in'), staff: staffMemberSchema, permissions: z.array(permissionSchema) }),
+        z.object({ status: z.literal('second-factor') }),
+        z.object({ status: z.literal('enrol-second-factor'), enrolment: enrolmentOfferSchema }),
+      ]),
+    )
     .mutation(async ({ ctx, input }) => {
       const clinic = await ctx.services.workstation.clinic(input.clinicId);
-      const previous = ctx.services.workstation.connection(ctx.connectionId);
-      const signedIn = await clinic.auth.login(input.username, input.password);
-      if (previous) {
-        const prevClinic = await ctx.services.workstation.clinic(previous.clinicId);
-        prevClinic.auth.logout(previous.token);
-      }
-      ctx.services.workstation.bind(ctx.connectionId, { clinicId: clinic.id, token: signedIn.token });
-      return { staff: signedIn.staff, permissions: signedIn.permissions };
+      ctx.services.workstation.setPendingSignIn(ctx.connectionId, null);
+      const step = await clinic.auth.signIn(input.username, input.password);
+      if (step.status === 'signed-in') return { status: 'signed-in' as const, ...(await bindSession(ctx, clinic, step.signedIn)) };
+      ctx.services.workstation.setPendingSignIn(ctx.connectionId, { clinicId: clinic.id, challenge: step.challenge });
+      return step.status === 'second-factor' ? { status: step.status } : { status: step.status, enrolment: step.enrolment };
     }),
+
+  /** The second step: a code from the authenticator (or a recovery code); when enrolling, the new recovery codes come back once. */
+  completeSignIn: publicProcedure
+    .input(z.object({ code: secondFactorCodeSchema }))
+    .output(z.object({ staff: staffMemberSchema, permissions: z.array(permissionSchema), recoveryCodes: z.array(z.string()).optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const pending = ctx.services.workstation.pendingSignIn(ctx.connectionId);
+      if (!pending) throw new SignInExpiredError();
+      const clinic = await ctx.services.workstation.clinic(pending.clinicId);
+      const done = await clinic.auth.completeSignIn(pending.challenge, input.code);
+      ctx.services.workstation.setPendingSignIn(ctx.connectionId, null);
+      return { ...(await bindSession(ctx, clinic, done)), ...(done.recoveryCodes ? { recoveryCodes: done.recoveryCodes } : {}) };
+    }),
+
+  /** The signed-in member's own two-factor state (My account). */
+  twoFactor: signedInProcedure.output(twoFactorStateSchema).query(({ ctx }) => ctx.clinic.auth.twoFactorState(ctx.token)),
+  /** Starts setting up a (new) authenticator; replacing one needs a current code from it. */
+  beginTwoFactor: signedInProcedure
+    .input(z.object({ currentCode: secondFactorCodeSchema.optional() }))
+    .output(enrolmentOfferSchema)
+    .mutation(({ ctx, input }) => ctx.clinic.auth.beginEnrolment(ctx.token, input.currentCode)),
+  confirmTwoFactor: signedInProcedure
+    .input(z.object({ code: secondFactorCodeSchema }))
+    .output(z.object({ recoveryCodes: z.array(z.string()) }))
+    .mutation(({ ctx, input }) => ctx.clinic.auth.confirmEnrolment(ctx.token, input.code)),
+  renewRecoveryCodes: signedInProcedure
+    .input(z.object({ code: secondFactorCodeSchema }))
+    .output(z.object({ recoveryCodes: z.array(z.string()) }))
+    .mutation(({ ctx, input }) => ctx.clinic.auth.renewRecoveryCodes(ctx.token, input.code)),
 
   /** Ends this window's session, locked or not (the lock screen offers "Sign out"). */
   logout: publicProcedure.mutation(async ({ ctx }) => {

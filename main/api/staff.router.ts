@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { staffRoleSchema } from '../../common/permissions';
 import { idSchema, passwordSchema, staffInputSchema, staffMemberSchema, staffUpdateSchema } from '../../common/records';
 import { permitted, router } from './trpc';
+
+const settings = permitted('settings.manage');
 
 const manage = permitted('staff.manage');
 
@@ -19,4 +22,14 @@ export const staffRouter = router({
   resetPassword: manage
     .input(z.object({ id: idSchema, newPassword: passwordSchema }))
     .mutation(({ ctx, input }) => ctx.clinic.auth.resetPassword(input.id, input.newPassword, ctx.actor)),
+  /** Ids of members with an authenticator (the Staff screen's "Two-factor" column). */
+  twoFactorEnrolled: manage.output(z.array(z.string())).query(({ ctx }) => ctx.clinic.auth.twoFactorEnrolled()),
+  /** A lost phone: removes another member's authenticator and recovery codes; they set up a new one at next sign-in. */
+  resetTwoFactor: manage.input(z.object({ id: idSchema })).mutation(({ ctx, input }) => ctx.clinic.auth.resetTwoFactor(input.id, ctx.actor)),
+  /** Roles that must sign in with an authenticator code (the clinic's policy). */
+  twoFactorPolicy: settings.output(z.array(staffRoleSchema)).query(({ ctx }) => ctx.clinic.auth.twoFactorPolicy()),
+  setTwoFactorPolicy: settings
+    .input(z.object({ roles: z.array(staffRoleSchema).max(4) }))
+    .output(z.array(staffRoleSchema))
+    .mutation(({ ctx, input }) => ctx.clinic.auth.setTwoFactorPolicy(input.roles, ctx.actor)),
 });

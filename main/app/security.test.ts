@@ -232,8 +232,9 @@ describe.skipIf(skipKeyring)('security: attacks through the API (real record, ke
     expect(modelManifestFor(dataDir, clinicB)).toBe(bundled);
     expect(modelManifestFor(dataDir, clinicId)).not.toBe(bundled);
     // Audited in the clinic that changed it, and nowhere else.
-    expect((await admin.audit.list({ entity: 'settings' })).map((r) => r.action)).toEqual(['model.install']);
-    expect(await adminB.audit.list({ entity: 'settings' })).toEqual([]);
+    // (each clinic's two-factor policy was set, and audited, at its enrolment)
+    expect((await admin.audit.list({ entity: 'settings' })).map((r) => r.action)).toEqual(['model.install', 'settings.two_factor_policy']);
+    expect((await adminB.audit.list({ entity: 'settings' })).map((r) => r.action)).toEqual(['settings.two_factor_policy']);
     // B going back to the bundled model (already its own) leaves A's alone.
     await adminB.model.useBundled();
     expect(await admin.model.active()).toMatchObject({ source: 'installed', version: '9.9.9-north' });

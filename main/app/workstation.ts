@@ -42,6 +42,11 @@ export interface ConnectionSession {
   token: string;
 }
 
+export interface PendingSignIn {
+  clinicId: string;
+  challenge: string;
+}
+
 export interface Workstation {
   readonly dataDir: string;
   listClinics(): ClinicEntry[];
@@ -55,6 +60,9 @@ export interface Workstation {
   connection(connectionId: string): ConnectionSession | null;
   bind(connectionId: string, session: ConnectionSession): void;
   unbind(connectionId: string): void;
+  /** A sign-in waiting for its second factor on this connection (the challenge never leaves the main process). */
+  pendingSignIn(connectionId: string): PendingSignIn | null;
+  setPendingSignIn(connectionId: string, pending: PendingSignIn | null): void;
   /** OS lock / suspend: every session locks. */
   lockAll(): void;
   dispose(): Promise<void>;
@@ -72,6 +80,7 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
   ensureDataDir(opts.dataDir);
   const clinics = new Map<string, Promise<OpenClinic>>();
   const connections = new Map<string, ConnectionSession>();
+  const pendingSignIns = new Map<string, PendingSignIn>();
   const deps = { dataDir: opts.dataDir, keyStore: opts.keyStore, logger: opts.logger };
   /** One measure worker for the workstation, started on first use. */
   const measureRunner = createMeasureRunner();
@@ -161,6 +170,8 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
     connection: (id) => connections.get(id) ?? null,
     bind: (id, session) => void connections.set(id, session),
     unbind: (id) => void connections.delete(id),
+    pendingSignIn: (id) => pendingSignIns.get(id) ?? null,
+    setPendingSignIn: (id, pending) => void (pending ? pendingSignIns.set(id, pending) : pendingSignIns.delete(id)),
     lockAll() {
       for (const p of clinics.values()) void p.then((c) => c.auth.sessions.lockAll(), () => undefined);
     },
@@ -170,6 +181,7 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
       clinics.clear();
       await measureRunner.dispose();
       connections.clear();
+      pendingSignIns.clear();
     },
   };
 }

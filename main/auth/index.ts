@@ -2,7 +2,7 @@
  * Staff, roles, sessions and clinics on this workstation. Plain Node: the record, the KeyStore,
  * the data dir and a logger come in as arguments.
  */
-export { createAuthService, DEFAULT_LOCKOUT, type AuthService, type AuthServiceOptions, type LockoutPolicy, type SignedIn } from './auth.service';
+export { createAuthService, DEFAULT_LOCKOUT, type AuthService, type AuthServiceOptions, type LockoutPolicy, type SignedIn, type SignInStep, type EnrolmentOffer, type TwoFactorState } from './auth.service';
 export { enrolClinic, auditEnrolment, openClinic, listClinics, registerClinic, ensureDataDir, type ClinicDeps, type ClinicEntry, type Enrolment, type EnrolOptions } from './clinics';
 export { hashPassword, verifyPassword, needsRehash, DEFAULT_SCRYPT, type ScryptParams } from './password';
 export { createSessionStore, DEFAULT_SESSION_MAX_AGE_MS, type Session, type SessionStore, type SessionOptions } from './sessions';
@@ -16,6 +16,13 @@ export {
   SessionExpiredError,
   ForbiddenError,
   SelfGrantError,
+  SecondFactorInvalidError,
+  SecondFactorReplayedError,
+  SecondFactorRequiredError,
+  SignInExpiredError,
+  TwoFactorNotEnrolledError,
+  TwoFactorEnrolmentNotStartedError,
+  TwoFactorSelfResetError,
   EnrolRefusedError,
   ClinicNotEnrolledError,
   ClinicKeyMissingError,

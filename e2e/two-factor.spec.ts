@@ -1,0 +1,115 @@
+import jsQR from 'jsqr';
+import { Secret, TOTP } from 'otpauth';
+import { PNG } from 'pngjs';
+import type { Page } from '@playwright/test';
+import { enrolClinic, mutate, PASSWORD } from './clinic';
+import { expect, test } from './fixtures';
+
+const shot = (name: string) => `test-results/screens/${name}.png`;
+const CLINIC = 'Two-Step Clinic';
+
+/** What an authenticator app computes from the scanned secret (RFC 6238, the otpauth URI's parameters). */
+const authenticatorCode = (uri: string, at = Date.now()) => {
+  const secret = new URL(uri).searchParams.get('secret')!;
+  return new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: at });
+};
+
+/** Reads the QR code image on the page as a phone would: its pixels, decoded by jsQR. */
+async function scanQr(page: Page): Promise<string> {
+  const img = page.getByRole('img', { name: 'QR code for your authenticator app' });
+  await expect(img).toBeVisible();
+  // A screenshot of what the screen shows, as a phone's camera sees it.
+  const png = PNG.sync.read(await img.screenshot());
+  const found = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height);
+  if (!found) throw new Error('no QR code in the image');
+  return found.data;
+}
+
+async function signIn(page: Page, username: string) {
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await page.getByRole('combobox', { name: 'Clinic' }).click();
+  await page.getByRole('option', { name: CLINIC }).click();
+  await page.getByLabel('User name').fill(username);
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('a doctor sets up two-step sign-in by QR code, then signs in with a code; a used code is refused; the lock screen asks for the password only', async ({ loggedInPage: page }) => {
+  test.setTimeout(150_000);
+  const clinic = await enrolClinic(page, { name: CLINIC, admin: { username: 'tadmin', displayName: 'Tess Admin', password: PASSWORD }, twoFactorRoles: ['doctor'] });
+  await mutate(page, 'auth.login', { clinicId: clinic.id, username: 'tadmin', password: PASSWORD });
+  await mutate(page, 'staff.create', { username: 'dee', displayName: 'Dee Doctor', password: PASSWORD, roles: ['doctor'] });
+  await mutate(page, 'auth.logout', {});
+  await page.reload();
+
+  // Password first: the policy names doctors, and Dee has no authenticator yet.
+  await signIn(page, 'dee');
+  await expect(page.getByRole('heading', { name: 'Set up two-step sign-in' })).toBeVisible();
+  // Esc goes back to the password step (nothing set up); signing in again shows a new QR code.
+  await page.getByLabel('Code from the app').press('Escape');
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await signIn(page, 'dee');
+  await expect(page.getByRole('heading', { name: 'Set up two-step sign-in' })).toBeVisible();
+  await page.screenshot({ path: shot('two-factor-enrol') });
+
+  const uri = await scanQr(page);
+  const parsed = new URL(uri);
+  expect(parsed.protocol).toBe('otpauth:');
+  expect(parsed.host).toBe('totp');
+  expect(decodeURIComponent(parsed.pathname)).toContain('dee');
+  expect(parsed.searchParams.get('issuer')).toContain(CLINIC);
+  expect(parsed.searchParams.get('secret')).toBe(await page.getByTestId('totp-secret').textContent());
+
+  // A wrong code is refused in words; the right one signs in and shows the recovery codes once.
+  await page.getByLabel('Code from the app').fill('000000');
+  await page.getByRole('button', { name: 'Confirm and sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('Wrong code');
+  const code = authenticatorCode(uri);
+  await page.getByLabel('Code from the app').fill(code);
+  await page.getByRole('button', { name: 'Confirm and sign in' }).dblclick();
+  const notice = page.getByRole('dialog', { name: 'Your recovery codes' });
+  await expect(notice).toBeVisible();
+  const recovery = (await notice.getByTestId('recovery-codes').textContent())!.split('\n').filter(Boolean);
+  expect(recovery).toHaveLength(10);
+  await page.screenshot({ path: shot('two-factor-recovery-codes') });
+  await page.keyboard.press('Escape'); // not dismissed by Esc: the codes are shown once
+  await expect(notice).toBeVisible();
+  await notice.getByRole('button', { name: 'I have saved these codes' }).click();
+  await expect(page.getByTestId('signed-in-as')).toContainText('Dee Doctor');
+
+  // The lock screen asks for the password only.
+  await page.getByRole('button', { name: 'Lock' }).click();
+  await expect(page.getByRole('heading', { name: 'Locked' })).toBeVisible();
+  await expect(page.getByRole('textbox')).toHaveCount(1); // no code field
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByTestId('signed-in-as')).toContainText('Dee Doctor');
+
+  // Next sign-in: password, then a code. The enrolment's code was used: refused as a replay.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, 'dee');
+  await expect(page.getByRole('heading', { name: 'Two-step sign-in' })).toBeVisible();
+  await page.getByLabel('Authenticator or recovery code').fill(code);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByRole('alert')).toContainText('used already');
+  await page.screenshot({ path: shot('two-factor-replay') });
+
+  // The authenticator's next code (next 30-second step) signs in.
+  const nextStep = (Math.floor(Date.now() / 30_000) + 1) * 30_000;
+  await page.waitForTimeout(nextStep - Date.now() + 200);
+  await page.getByLabel('Authenticator or recovery code').fill(authenticatorCode(uri));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByTestId('signed-in-as')).toContainText('Dee Doctor');
+
+  // A recovery code signs in once.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, 'dee');
+  await page.getByLabel('Authenticator or recovery code').fill(recovery[0]!);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByTestId('signed-in-as')).toContainText('Dee Doctor');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, 'dee');
+  await page.getByLabel('Authenticator or recovery code').fill(recovery[0]!);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByRole('alert')).toContainText('Wrong code');
+});
