@@ -1,4 +1,7 @@
-import type { Page } from '@playwright/test';
+import { expect, type Page } from '@playwright/test';
+import jsQR from 'jsqr';
+import { Secret, TOTP } from 'otpauth';
+import { PNG } from 'pngjs';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -70,4 +73,35 @@ export async function openWoundScans(page: Page): Promise<void> {
   await page.getByLabel('Find a patient').fill('hopper');
   await page.getByRole('button', { name: 'Open Hopper, Grace' }).click();
   await page.getByRole('button', { name: 'Scans', exact: true }).click();
+}
+
+// ---- two-step sign-in: what a phone with an authenticator app does ---------------------------
+
+/** What an authenticator app computes from the scanned secret (RFC 6238, the otpauth URI's parameters). */
+export const authenticatorCode = (uri: string, at = Date.now()) => {
+  const secret = new URL(uri).searchParams.get('secret')!;
+  return new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: at });
+};
+
+/** Reads the QR code image on the page as a phone would: its pixels, decoded by jsQR. */
+export async function scanQr(page: Page): Promise<string> {
+  const img = page.getByRole('img', { name: 'QR code for your authenticator app' });
+  await expect(img).toBeVisible();
+  // A screenshot of what the screen shows, as a phone's camera sees it.
+  const png = PNG.sync.read(await img.screenshot());
+  const found = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height);
+  if (!found) throw new Error('no QR code in the image');
+  return found.data;
+}
+
+/** On the 'Set up two-step sign-in' step: scans the QR code, confirms with the app's code, saves the recovery codes. */
+export async function setUpAuthenticator(page: Page): Promise<{ uri: string; recoveryCodes: string[] }> {
+  await expect(page.getByRole('heading', { name: 'Set up two-step sign-in' })).toBeVisible();
+  const uri = await scanQr(page);
+  await page.getByLabel('Code from the app').fill(authenticatorCode(uri));
+  await page.getByRole('button', { name: 'Confirm and sign in' }).click();
+  const notice = page.getByRole('dialog', { name: 'Your recovery codes' });
+  const recoveryCodes = (await notice.getByTestId('recovery-codes').textContent())!.split('\n').filter(Boolean);
+  await notice.getByRole('button', { name: 'I have saved these codes' }).click();
+  return { uri, recoveryCodes };
 }

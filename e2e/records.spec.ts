@@ -1,4 +1,5 @@
 import { expect, hostRequest, startHost, test as base, type HostProcess } from './fixtures';
+import { setUpAuthenticator } from './clinic';
 
 /** This story starts at first run, so its host has a data dir of its own that no other spec enrols into. */
 const test = base.extend<object, { host: HostProcess }>({
@@ -43,6 +44,8 @@ test('enrol, staff, patient and wound; a manager sees demographics but not the w
   };
 
   await signIn('itadmin');
+  // A new clinic asks IT admins and doctors for a second factor: the admin sets up an authenticator now.
+  await setUpAuthenticator(page);
   await expect(page.getByTestId('signed-in-as')).toContainText('Ira Admin');
   // IT admins see no patient data: no Patients area.
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Patients & wounds' })).toHaveCount(0);

@@ -1,29 +1,9 @@
-import jsQR from 'jsqr';
-import { Secret, TOTP } from 'otpauth';
-import { PNG } from 'pngjs';
 import type { Page } from '@playwright/test';
-import { enrolClinic, mutate, PASSWORD } from './clinic';
+import { authenticatorCode, enrolClinic, mutate, PASSWORD, scanQr } from './clinic';
 import { expect, test } from './fixtures';
 
 const shot = (name: string) => `test-results/screens/${name}.png`;
 const CLINIC = 'Two-Step Clinic';
-
-/** What an authenticator app computes from the scanned secret (RFC 6238, the otpauth URI's parameters). */
-const authenticatorCode = (uri: string, at = Date.now()) => {
-  const secret = new URL(uri).searchParams.get('secret')!;
-  return new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: at });
-};
-
-/** Reads the QR code image on the page as a phone would: its pixels, decoded by jsQR. */
-async function scanQr(page: Page): Promise<string> {
-  const img = page.getByRole('img', { name: 'QR code for your authenticator app' });
-  await expect(img).toBeVisible();
-  // A screenshot of what the screen shows, as a phone's camera sees it.
-  const png = PNG.sync.read(await img.screenshot());
-  const found = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height);
-  if (!found) throw new Error('no QR code in the image');
-  return found.data;
-}
 
 async function signIn(page: Page, username: string) {
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
