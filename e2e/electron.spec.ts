@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { _electron as electron, test, expect } from '@playwright/test';
-// @ts-expect-error plain ESM helper shared with scripts/start.mjs
 import { electronBinary } from '../scripts/electron-path.mjs';
 
-const binary = (electronBinary as () => string | null)();
+const binary = electronBinary();
 const SKIP_REASON = 'Electron binary not installed (its download is unreachable on this machine); the browser-host specs cover the same renderer and router';
 if (!binary) console.log(`[electron e2e] skipped: ${SKIP_REASON}`);
 

@@ -51,6 +51,8 @@ if (want('unit')) {
 if (want('e2e')) {
   if (!run('build (electron-vite)', bin('electron-vite'), ['build'])) failures.push('build');
   else {
+    // SBOM, licences, Electronegativity and the CSP over the build; packaging where Electron exists (scripts/release/check.ts).
+    if (!run('release checks (npm run release:check)', bin('tsx'), [join(root, 'scripts', 'release', 'check.ts')])) failures.push('release:check');
     const pwJson = join(results, 'playwright.json');
     // The browser host keeps clinic keys in the OS keychain: run it inside the same keyring session.
     const keyring = join(root, 'scripts', 'with-keyring.sh');
