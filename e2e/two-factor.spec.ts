@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { authenticatorCode, enrolClinic, mutate, PASSWORD, scanQr } from './clinic';
+import { authenticatorCode, enrolClinic, mutate, PASSWORD, scanQr, setUpAuthenticator } from './clinic';
 import { expect, test } from './fixtures';
 
 const shot = (name: string) => `test-results/screens/${name}.png`;
@@ -92,4 +92,32 @@ test('a doctor sets up two-step sign-in by QR code, then signs in with a code; a
   await page.getByLabel('Authenticator or recovery code').fill(recovery[0]!);
   await page.getByRole('button', { name: 'Verify' }).click();
   await expect(page.getByRole('alert')).toContainText('Wrong code');
+
+  await page.getByRole('button', { name: 'Back' }).click();
+
+  // Dee lost her phone: the IT admin (password only under this policy) resets her two-step sign-in on the Staff screen.
+  await signIn(page, 'tadmin');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Staff' }).click();
+  const row = page.getByTestId('staff-list').getByRole('row').filter({ hasText: 'Dee Doctor' });
+  await expect(row).toContainText('set up');
+  await expect(page.getByRole('button', { name: 'Reset two-step sign-in of Tess Admin' })).toHaveCount(0); // never one's own
+  await page.getByRole('button', { name: 'Reset two-step sign-in of Dee Doctor' }).click();
+  await page.getByRole('dialog', { name: 'Reset two-step sign-in of Dee Doctor' }).getByRole('button', { name: 'Reset' }).dblclick();
+  await expect(row).toContainText('not set up');
+  // The policy: doctors ticked (as enrolled), nurses added.
+  const policy = page.getByRole('group', { name: 'Roles that sign in with two steps' });
+  await expect(policy.getByLabel('Doctor')).toBeChecked();
+  await policy.getByLabel('Nurse').check();
+  await page.getByRole('button', { name: 'Save policy' }).click();
+  await expect(page.getByRole('button', { name: 'Save policy' })).toBeDisabled();
+  await page.screenshot({ path: shot('two-factor-staff') });
+  await page.reload();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Staff' }).click();
+  await expect(page.getByRole('group', { name: 'Roles that sign in with two steps' }).getByLabel('Nurse')).toBeChecked();
+
+  // Dee sets up a new authenticator at her next sign-in.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, 'dee');
+  await setUpAuthenticator(page);
+  await expect(page.getByTestId('signed-in-as')).toContainText('Dee Doctor');
 });

@@ -6,8 +6,11 @@ import type { StaffMember } from '../../../common/records';
 import { staffInputSchema } from '../../../common/records';
 import { messageOf, useZodForm } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
+import { ROLE_LABELS } from './roles';
+import { ResetTwoFactorDialog, TwoFactorPolicyCard } from './TwoFactorPanel';
 
-export const ROLE_LABELS: Record<StaffRole, string> = { nurse: 'Nurse', doctor: 'Doctor', manager: 'Clinic manager', 'it-admin': 'IT administrator' };
+export { ROLE_LABELS };
+
 
 /**
  * A member's roles. On one's OWN account, a role that sees patient data (nurse, doctor, clinic
@@ -71,6 +74,8 @@ export function StaffScreen({ meId }: { meId: string }) {
   const staff = useQuery(trpc.staff.list.queryOptions());
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<StaffMember | null>(null);
+  const [resetting, setResetting] = useState<StaffMember | null>(null);
+  const enrolled = useQuery(trpc.staff.twoFactorEnrolled.queryOptions());
   const [now] = useState(() => Date.now());
   const form = useZodForm(staffInputSchema, { username: '', displayName: '', password: '', roles: ['nurse'] });
   const invalidate = () => void queryClient.invalidateQueries(trpc.staff.pathFilter());
@@ -86,7 +91,7 @@ export function StaffScreen({ meId }: { meId: string }) {
       </Group>
       {staff.isPending ? <Loader /> : staff.isError ? <Alert color="red">{messageOf(staff.error)}</Alert> : (
         <Table data-testid="staff-list">
-          <Table.Thead><Table.Tr><Table.Th>Name</Table.Th><Table.Th>User name</Table.Th><Table.Th>Roles</Table.Th><Table.Th>Status</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+          <Table.Thead><Table.Tr><Table.Th>Name</Table.Th><Table.Th>User name</Table.Th><Table.Th>Roles</Table.Th><Table.Th>Status</Table.Th><Table.Th>Two-step sign-in</Table.Th><Table.Th /></Table.Tr></Table.Thead>
           <Table.Tbody>
             {staff.data.map((s) => (
               <Table.Tr key={s.id}>
@@ -94,9 +99,13 @@ export function StaffScreen({ meId }: { meId: string }) {
                 <Table.Td>{s.username}</Table.Td>
                 <Table.Td><Group gap={4}>{s.roles.map((r) => <Badge key={r} variant="light">{ROLE_LABELS[r]}</Badge>)}</Group></Table.Td>
                 <Table.Td>{s.disabled ? 'disabled' : s.lockedUntil && s.lockedUntil > now ? 'locked out' : 'active'}</Table.Td>
+                <Table.Td>{enrolled.data?.includes(s.id) ? 'set up' : 'not set up'}</Table.Td>
                 <Table.Td>
                   <Group gap={4}>
                     <Button size="xs" variant="default" onClick={() => setEditing(s)} aria-label={`Edit roles of ${s.displayName}`}>Roles</Button>
+                    {enrolled.data?.includes(s.id) && s.id !== meId && (
+                      <Button size="xs" variant="default" onClick={() => setResetting(s)} aria-label={`Reset two-step sign-in of ${s.displayName}`}>Reset two-step</Button>
+                    )}
                     {s.disabled ? <Button size="xs" variant="default" onClick={() => enable.mutate({ id: s.id })}>Enable</Button> : <Button size="xs" variant="default" color="red" onClick={() => disable.mutate({ id: s.id })}>Disable</Button>}
                   </Group>
                 </Table.Td>
@@ -105,6 +114,8 @@ export function StaffScreen({ meId }: { meId: string }) {
           </Table.Tbody>
         </Table>
       )}
+      <TwoFactorPolicyCard />
+      {resetting && <ResetTwoFactorDialog key={resetting.id} member={resetting} onClose={() => setResetting(null)} />}
       {editing && <RolesDialog key={editing.id} member={editing} isSelf={editing.id === meId} onClose={() => setEditing(null)} />}
       <Modal opened={creating} onClose={() => setCreating(false)} title="Add staff member">
         <form noValidate onSubmit={(e) => { e.preventDefault(); const input = form.validate(); if (input) create.mutate(input); }}>
