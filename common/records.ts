@@ -66,7 +66,7 @@ export const patientSchema = patientFields.extend({
 export type Patient = z.infer<typeof patientSchema>;
 
 export const patientSearchSchema = z.object({
-  /** Prefix of family name, given name ("family given" also works) or MRN; case and accents ignored for names. */
+  /** Any part of the family or given name, the displayed "Family, Given", or any part of the MRN; case and accents ignored. */
   query: z.string().trim().min(1).max(200),
   limit: z.number().int().min(1).max(100).default(25),
   /** Opaque cursor from the previous page. */

@@ -122,7 +122,7 @@ function AssignDialog({ item, onClose }: { item: InboxItem; onClose: () => void 
           </Group>
         ) : (
           <>
-            <TextInput label="Patient" placeholder="Family name, given name or MRN" value={query} onChange={(e) => setQuery(e.currentTarget.value)} data-autofocus />
+            <TextInput label="Patient" placeholder="Any part of a name or MRN" value={query} onChange={(e) => setQuery(e.currentTarget.value)} data-autofocus />
             {debounced.length > 0 && (results.isPending ? <Loader size="sm" /> : results.isError ? <Alert color="red">{messageOf(results.error)}</Alert> : results.data.items.length === 0 ? (
               <Text c="dimmed" size="sm">No patient matches “{debounced}”.</Text>
             ) : (

@@ -39,7 +39,7 @@ export function PatientsScreen({ permissions }: { permissions: Permission[] }) {
         <Title order={2}>Patients</Title>
         {canWrite && <Button onClick={() => setCreating(true)}>New patient</Button>}
       </Group>
-      <TextInput label="Find a patient" placeholder="Family name, given name or MRN" value={query} onChange={(e) => setQuery(e.currentTarget.value)} data-autofocus aria-label="Find a patient" />
+      <TextInput label="Find a patient" placeholder="Any part of a name or MRN" value={query} onChange={(e) => setQuery(e.currentTarget.value)} data-autofocus aria-label="Find a patient" />
       <Card withBorder>
         {debounced.length === 0 ? (
           <Text c="dimmed">Type a name or MRN to search.</Text>
