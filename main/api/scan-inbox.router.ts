@@ -5,7 +5,8 @@
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { epochMsSchema, idSchema } from '../../common/records';
+import { idSchema } from '../../common/records';
+import { capturedAtSchema } from '../../common/scan-checks';
 import { importJobSchema } from '../../common/scans';
 import { auditInbox, inboxEntrySchema, scanInboxOf } from './scan-inbox';
 import { permitted, router } from './trpc';
@@ -27,7 +28,7 @@ export const scanInboxRouter = router({
    * the error, when the import fails). Progress: `scans.onJob` / `scans.jobs`.
    */
   assignInbox: permitted('clinical.write')
-    .input(z.object({ inboxId: idSchema, woundId: idSchema, capturedAt: epochMsSchema.optional() }))
+    .input(z.object({ inboxId: idSchema, woundId: idSchema, capturedAt: capturedAtSchema.optional(), acceptImplausibleExtent: z.boolean().default(false) }))
     .output(importJobSchema)
     .mutation(async ({ ctx, input }) => {
       const inbox = scanInboxOf(ctx.clinic.store);
@@ -46,6 +47,8 @@ export const scanInboxRouter = router({
           capturedAt: input.capturedAt ?? (Number.isFinite(captured) ? captured : entry.receivedAt),
           sourceDeviceId: entry.deviceId,
           actor: ctx.actor,
+          // The nurse confirmed an extent that does not fit the wound (she saw the warning on the last try).
+          extentCheck: input.acceptImplausibleExtent ? 'accept' : 'refuse',
         });
       } catch (error) {
         inbox.release(entry.id);
@@ -57,7 +60,7 @@ export const scanInboxRouter = router({
         .wait(job.id)
         .then(async (finished) => {
           if (finished.phase === 'done') await inbox.remove(entry.id);
-          else if (finished.phase === 'failed') await inbox.update(entry.id, { reason: 'import_failed', error: { code: finished.error?.code ?? 'IMPORT_FAILED', message: finished.error?.message ?? 'the import failed' } });
+          else if (finished.phase === 'failed') await inbox.update(entry.id, { reason: 'import_failed', error: { code: finished.error?.code ?? 'IMPORT_FAILED', message: finished.error?.message ?? 'the import failed', ...(finished.error?.detected ? { detected: finished.error.detected } : {}) } });
         })
         .catch((error: unknown) => logger.error('scans.inbox.settle_failed', { inboxId: entry.id, error: error instanceof Error ? error.name : 'unknown' }))
         .finally(() => inbox.release(entry.id));

@@ -41,8 +41,8 @@ export const inboxEntrySchema = z.object({
   captureDevice: z.string(),
   captureApp: z.string(),
   reason: z.enum(INBOX_REASONS),
-  /** The last import attempt's failure, if any (codes and positions only, no patient data). */
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** The last import attempt's failure, if any (codes and positions only, no patient data; `detected`: what a non-scan file is). */
+  error: z.object({ code: z.string(), message: z.string(), detected: z.string().optional() }).nullable(),
 });
 export type InboxEntry = z.infer<typeof inboxEntrySchema>;
 

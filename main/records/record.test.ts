@@ -26,7 +26,7 @@ afterEach(() => {
 /** A record with one patient, closed (so the WAL is checkpointed and removed), ready to reopen. */
 function closedRecord(): TestDb {
   db = createDb();
-  createPatientsRepository(db.record).create({ mrn: 'MRN-0001', givenName: 'Ada', familyName: 'Lovelace', dateOfBirth: '1815-12-10', sex: 'female' }, nurse);
+  createPatientsRepository(db.record).create({ mrn: 'MRN-0001', givenName: 'Ada', familyName: 'Lovelace', dateOfBirth: '1915-12-10', sex: 'female' }, nurse);
   db.record.dispose();
   return db;
 }

@@ -13,7 +13,7 @@ import { ScanFormatError } from './formats/errors';
 import { parseReplySchema, type ParseRequest } from './formats/parse-worker.schema';
 import { readPointCloud, type ReadPointCloudOptions } from './formats/read';
 
-export { ScanFormatError, isScanFormatError, SCAN_ERROR_CODES, type ScanErrorCode, type ScanErrorFormat } from './formats/errors';
+export { ScanFormatError, isScanFormatError, SCAN_ERROR_CODES, DETECTED_KINDS, type DetectedKind, type ScanErrorCode, type ScanErrorFormat } from './formats/errors';
 export { readPointCloud, sniffFormat, type ReadPointCloudOptions } from './formats/read';
 export { computeStats, toMillimetres, MILLIMETRES_PER_UNIT, type CloudStats } from './formats/stats';
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_POINTS } from './formats/options';
@@ -83,7 +83,7 @@ export function parseInWorker(bytes: Uint8Array | ArrayBuffer, options: ParseInW
         const e = reply.error;
         const code = e.code;
         if (code === 'INTERNAL') finish(() => reject(new Error(`scan parse worker: ${e.message}`)));
-        else finish(() => reject(new ScanFormatError(code, e.format, e.offset, e.reason ?? e.message)));
+        else finish(() => reject(new ScanFormatError(code, e.format, e.offset, e.reason ?? e.message, e.detected)));
       }
     });
     worker.on('error', (error) => finish(() => reject(error)));

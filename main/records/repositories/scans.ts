@@ -4,7 +4,7 @@ import { scanSchema, type Scan } from '../../../common/scans';
 import { appendAudit } from '../audit';
 import { EntityNotFoundError, RecordError } from '../errors';
 import type { ClinicRecord } from '../record';
-import { assessments, scans, wounds } from '../schema';
+import { assessments, patients, scans, wounds } from '../schema';
 import { actorRole, type Actor } from './actor';
 
 export interface NewScan {
@@ -24,6 +24,11 @@ export interface NewScan {
 
 export interface ScansRepository {
   woundExists(woundId: string): boolean;
+  /**
+   * The body site of a wound and its patient's date of birth, for the import's plausibility
+   * checks (never returned to a client, so not audited as a read); null when no such wound.
+   */
+  woundContext(woundId: string): { bodySite: string; dateOfBirth: string | null } | null;
   insert(scan: NewScan, actor: Actor): Scan;
   get(id: string, actor: Actor): Scan | null;
   listByWound(woundId: string, actor: Actor): Scan[];
@@ -72,6 +77,8 @@ export function createScansRepository(record: ClinicRecord): ScansRepository {
   };
   return {
     woundExists: (woundId) => db.select({ id: wounds.id }).from(wounds).where(eq(wounds.id, woundId)).get() !== undefined,
+    woundContext: (woundId) =>
+      db.select({ bodySite: wounds.bodySite, dateOfBirth: patients.dateOfBirth }).from(wounds).innerJoin(patients, eq(patients.id, wounds.patientId)).where(eq(wounds.id, woundId)).get() ?? null,
     insert(scan, actor) {
       const now = Date.now();
       record.transaction(() => {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Alert, Badge, Button, Card, Code, Group, Image, Loader, Modal, NumberInput, Progress, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
@@ -7,6 +7,7 @@ import type { AppRouter } from '../../lib/trpc';
 import { formatBytes } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
+import { useNow } from '../../lib/useNow';
 
 type LanView = inferRouterOutputs<AppRouter>['lan']['state'];
 type PairingOffer = inferRouterOutputs<AppRouter>['lan']['createPairingOffer'];
@@ -18,15 +19,6 @@ export function svgDataUrl(svg: string): string {
   let binary = '';
   for (const b of bytes) binary += String.fromCharCode(b);
   return `data:image/svg+xml;base64,${btoa(binary)}`;
-}
-
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(t);
-  }, [intervalMs]);
-  return now;
 }
 
 const OUTCOME: Record<LanView['recent'][number]['outcome'], { label: string; color: string }> = {

@@ -4,17 +4,22 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import type { Assessment } from '../../../common/assessments';
 import type { Wound } from '../../../common/records';
+import { captureTimeProblem } from '../../../common/scan-checks';
 import type { ImportJob, Scan } from '../../../common/scans';
-import { messageOf } from '../../lib/forms';
+import { formatDateTime, fromDateTimeInput, toDateTimeInput } from '../../lib/format';
+import { messageOf, serverFieldErrors } from '../../lib/forms';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
+import { useNow } from '../../lib/useNow';
 import { AssessmentHistory } from '../assessments/AssessmentHistory';
 import { AssessPanel } from '../assessments/AssessPanel';
+import { ImportErrorAlert } from './ImportErrorAlert';
 import { sliceToBase64 } from './upload';
 
 const PHASE_LABELS: Record<ImportJob['phase'], string> = {
   queued: 'Queued',
   hashing: 'Checking the file',
   parsing: 'Reading points',
+  confirming: 'Waiting for you to confirm',
   storing: 'Storing the original (encrypted)',
   indexing: 'Building the 3D view',
   saving: 'Saving',
@@ -22,11 +27,6 @@ const PHASE_LABELS: Record<ImportJob['phase'], string> = {
   failed: 'Import failed',
   cancelled: 'Cancelled',
 };
-
-function localDateTime(ms: number): string {
-  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
-  return d.toISOString().slice(0, 16);
-}
 
 function extentCm(scan: Scan): string {
   const [x0, y0, z0] = scan.bbox.min;
@@ -41,7 +41,15 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
   const queryClient = useQueryClient();
   const scans = useQuery(trpc.scans.listByWound.queryOptions({ woundId: wound.id }));
   const [file, setFile] = useState<File | null>(null);
-  const [capturedAt, setCapturedAt] = useState(() => localDateTime(Date.now()));
+  /**
+   * Captured: the chosen file's own time, or what was typed; null means "now". Back to null after
+   * every import, so that no date carries over to the next file.
+   */
+  const [captured, setCaptured] = useState<{ value: string; from: 'file' | 'typed' } | null>(null);
+  const now = useNow(30_000);
+  const [capturedError, setCapturedError] = useState<string | null>(null);
+  /** A scan waiting for Delete to be confirmed (and the reason a delete failed, in words). */
+  const [deleting, setDeleting] = useState<Scan | null>(null);
   const [uploadFraction, setUploadFraction] = useState<number | null>(null);
   const [job, setJob] = useState<ImportJob | null>(null);
   const [uploadError, setUploadError] = useState<string | null>(null);
@@ -68,14 +76,56 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
   useEffect(() => {
     if (doneId) void queryClient.invalidateQueries(trpc.scans.listByWound.queryFilter({ woundId: wound.id }));
   }, [doneId, queryClient, trpc, wound.id]);
+  // Each import ends with Captured back at "now": the next file must not inherit this one's date.
+  const finishedId = shownJob && shownJob.finishedAt !== null ? shownJob.id : null;
+  const [resetFor, setResetFor] = useState<string | null>(null);
+  if (finishedId && finishedId !== resetFor) {
+    setResetFor(finishedId);
+    setCaptured(null);
+  }
 
-  const remove = useMutation(trpc.scans.delete.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries(trpc.scans.pathFilter()) }));
+  const remove = useMutation(
+    trpc.scans.delete.mutationOptions({
+      onSuccess: () => {
+        setDeleting(null);
+        // The banner of the last import no longer describes the list.
+        setJob(null);
+        void queryClient.invalidateQueries(trpc.scans.pathFilter());
+      },
+    }),
+  );
   const cancel = useMutation(trpc.scans.cancelImport.mutationOptions());
+  const confirmImport = useMutation(trpc.scans.confirmImport.mutationOptions());
 
-  async function startImport(chosen: File) {
+  /** A chosen file sets Captured to its own time (when the tablet wrote it), never later than now. */
+  function choose(chosen: File | null): number {
+    setFile(chosen);
+    setCapturedError(null);
+    const t = Date.now();
+    if (!chosen || !Number.isFinite(chosen.lastModified) || chosen.lastModified <= 0 || chosen.lastModified > t) {
+      setCaptured(null);
+      return t;
+    }
+    setCaptured({ value: toDateTimeInput(chosen.lastModified), from: 'file' });
+    return chosen.lastModified;
+  }
+  const capturedMs = (): number => (captured ? fromDateTimeInput(captured.value) : Date.now());
+
+  /** One import at a time: a double-click on Import scan must not upload the file twice. */
+  const starting = useRef(false);
+
+  async function startImport(chosen: File, at: number) {
+    if (starting.current) return;
+    const problem = captureTimeProblem(at, null);
+    if (problem) {
+      setCapturedError(problem);
+      return;
+    }
+    setCapturedError(null);
     setUploadError(null);
     setJob(null);
     setUploadFraction(0);
+    starting.current = true;
     try {
       const { uploadId, chunkBytes } = await client.scans.beginUpload.mutate({ fileName: chosen.name, size: chosen.size });
       for (let offset = 0; offset < chosen.size; offset += chunkBytes) {
@@ -83,11 +133,14 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
         await client.scans.uploadChunk.mutate({ uploadId, offset, data });
         setUploadFraction(Math.min(1, (offset + chunkBytes) / chosen.size));
       }
-      const started = await client.scans.import.mutate({ uploadId, woundId: wound.id, capturedAt: new Date(capturedAt).getTime() });
+      const started = await client.scans.import.mutate({ uploadId, woundId: wound.id, capturedAt: at });
       setJob(started);
     } catch (error) {
-      setUploadError(messageOf(error));
+      const refused = serverFieldErrors(error)?.['capturedAt'];
+      if (refused) setCapturedError(refused);
+      else setUploadError(messageOf(error));
     } finally {
+      starting.current = false;
       setUploadFraction(null);
       setFile(null);
       if (fileInput.current) fileInput.current.value = '';
@@ -104,7 +157,10 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
         if (!canWrite) return;
         e.preventDefault();
         const dropped = e.dataTransfer.files[0];
-        if (dropped && !busy) void startImport(dropped);
+        if (!dropped || busy) return;
+        const typed = captured?.from === 'typed' ? fromDateTimeInput(captured.value) : null;
+        const own = choose(dropped);
+        void startImport(dropped, typed ?? own);
       }}
     >
       <Stack>
@@ -113,10 +169,21 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
           <Group align="flex-end">
             <div>
               <Text size="sm" fw={500} mb={4}>Scan file (PLY, LAS, LAZ, E57, XYZ, PTS, OBJ) — or drop it here</Text>
-              <input ref={fileInput} type="file" aria-label="Scan file" accept=".ply,.las,.laz,.e57,.xyz,.pts,.txt,.csv,.obj" onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)} disabled={busy} />
+              <input ref={fileInput} type="file" aria-label="Scan file" accept=".ply,.las,.laz,.e57,.xyz,.pts,.txt,.csv,.obj" onChange={(e) => choose(e.currentTarget.files?.[0] ?? null)} disabled={busy} />
             </div>
-            <TextInput label="Captured" type="datetime-local" value={capturedAt} onChange={(e) => setCapturedAt(e.currentTarget.value)} disabled={busy} />
-            <Button onClick={() => file && void startImport(file)} disabled={!file || busy}>Import scan</Button>
+            <TextInput
+              label="Captured"
+              type="datetime-local"
+              value={captured?.value ?? toDateTimeInput(now)}
+              onChange={(e) => {
+                setCaptured({ value: e.currentTarget.value, from: 'typed' });
+                setCapturedError(null);
+              }}
+              description={captured === null ? 'Now' : captured.from === 'file' ? 'From the file' : 'As entered'}
+              error={capturedError}
+              disabled={busy}
+            />
+            <Button onClick={() => file && void startImport(file, capturedMs())} disabled={!file || busy}>Import scan</Button>
           </Group>
         )}
         {uploadFraction !== null && (
@@ -129,14 +196,23 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
           <Stack gap={4} data-testid="import-progress">
             <Group justify="space-between">
               <Text size="sm" data-testid="import-phase">{PHASE_LABELS[shownJob.phase]} {shownJob.finishedAt === null ? `· ${Math.round(shownJob.progress * 100)} %` : ''}</Text>
-              {shownJob.finishedAt === null && <Button size="xs" variant="default" onClick={() => cancel.mutate({ jobId: shownJob.id })}>Cancel</Button>}
+              {shownJob.finishedAt === null && shownJob.phase !== 'confirming' && <Button size="xs" variant="default" onClick={() => cancel.mutate({ jobId: shownJob.id })}>Cancel</Button>}
             </Group>
             <Progress value={shownJob.progress * 100} color={shownJob.phase === 'failed' ? 'red' : undefined} />
-            {shownJob.error && shownJob.phase === 'failed' && (
-              <Alert color="red" title="The file was not imported" data-testid="import-error">
-                {shownJob.error.message}
+            {shownJob.phase === 'confirming' && shownJob.warning && (
+              <Alert color="yellow" title="Is this the right scan?" data-testid="import-warning">
+                <Stack gap="xs">
+                  <Text size="sm">{shownJob.warning.message}</Text>
+                  <Text size="sm">Nothing has been saved yet.</Text>
+                  <Group gap="xs">
+                    <Button size="xs" color="yellow" loading={confirmImport.isPending} disabled={cancel.isPending} onClick={() => confirmImport.mutate({ jobId: shownJob.id })}>Import anyway</Button>
+                    <Button size="xs" variant="default" loading={cancel.isPending} disabled={confirmImport.isPending} onClick={() => cancel.mutate({ jobId: shownJob.id })}>Cancel import</Button>
+                  </Group>
+                  {(confirmImport.isError || cancel.isError) && <Text size="sm" c="red">{messageOf(confirmImport.error ?? cancel.error)}</Text>}
+                </Stack>
               </Alert>
             )}
+            {shownJob.error && shownJob.phase === 'failed' && <ImportErrorAlert error={shownJob.error} />}
           </Stack>
         )}
         {uploadError && <Alert color="red" title="The file could not be uploaded">{uploadError}</Alert>}
@@ -154,7 +230,7 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
             <Table.Tbody>
               {scans.data.map((s) => (
                 <Table.Tr key={s.id}>
-                  <Table.Td>{new Date(s.capturedAt).toLocaleString()}</Table.Td>
+                  <Table.Td>{formatDateTime(s.capturedAt)}</Table.Td>
                   <Table.Td>{s.format.toUpperCase()}</Table.Td>
                   <Table.Td>{s.pointCount.toLocaleString()}</Table.Td>
                   <Table.Td>{extentCm(s)}</Table.Td>
@@ -163,7 +239,7 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
                   <Table.Td>
                     <Group gap="xs" justify="flex-end" wrap="nowrap">
                       <Button size="xs" onClick={() => { setShown(null); setOpenScan(s); }}>Open</Button>
-                      {canWrite && <Button size="xs" variant="default" color="red" loading={remove.isPending} onClick={() => { if (confirm('Delete this scan and its files?')) remove.mutate({ id: s.id }); }}>Delete</Button>}
+                      {canWrite && <Button size="xs" variant="default" color="red" onClick={() => { remove.reset(); setDeleting(s); }}>Delete</Button>}
                     </Group>
                   </Table.Td>
                 </Table.Tr>
@@ -182,7 +258,19 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
           }}
         />
       </Stack>
-      <Modal opened={openScan !== null} onClose={() => setOpenScan(null)} title={openScan ? `Scan of ${new Date(openScan.capturedAt).toLocaleString()}` : ''} size="95%">
+      <Modal opened={deleting !== null} onClose={() => setDeleting(null)} title="Delete this scan?">
+        <Stack>
+          <Text size="sm">The scan captured {deleting ? formatDateTime(deleting.capturedAt) : ''} and its encrypted files are removed from this workstation. This cannot be undone.</Text>
+          {remove.isError && (
+            <Alert color="red" title="The scan was not deleted" data-testid="delete-error">{messageOf(remove.error)}</Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setDeleting(null)}>{remove.isError ? 'Close' : 'Keep'}</Button>
+            {!remove.isError && <Button color="red" loading={remove.isPending} onClick={() => deleting && !remove.isPending && remove.mutate({ id: deleting.id })}>Delete scan</Button>}
+          </Group>
+        </Stack>
+      </Modal>
+      <Modal opened={openScan !== null} onClose={() => setOpenScan(null)} title={openScan ? `Scan of ${formatDateTime(openScan.capturedAt)}` : ''} size="95%">
         {openScan && <ScanView key={`${openScan.id}:${shown?.id ?? ''}`} scan={openScan} canWrite={canWrite} initial={shown} />}
       </Modal>
     </Card>
