@@ -6,7 +6,7 @@ import { can, permissionsOf, type Permission, type StaffRole } from '../../commo
 import { passwordSchema, staffInputSchema, type StaffInput, type StaffMember } from '../../common/records';
 import type { Logger } from '../shared/logger';
 import { createStaffRepository, type Actor, type ClinicRecord, type StaffRepository } from '../records/index';
-import { AccountDisabledError, AccountLockedError, ForbiddenError, InvalidCredentialsError, SessionInvalidError, SessionLockedError } from './errors';
+import { AccountDisabledError, AccountLockedError, ForbiddenError, InvalidCredentialsError, SelfChangeUnconfirmedError, SessionInvalidError, SessionLockedError } from './errors';
 import { DEFAULT_SCRYPT, dummyHash, hashPassword, needsRehash, verifyPassword, type ScryptParams } from './password';
 import { createSessionStore, type Session, type SessionStore } from './sessions';
 
@@ -29,6 +29,11 @@ export interface AuthServiceOptions {
   now?: () => number;
 }
 
+export interface SelfChangeOptions {
+  /** The person confirmed that this change is to their own account. */
+  confirmedSelf?: boolean;
+}
+
 export interface SignedIn {
   token: string;
   staff: StaffMember;
@@ -48,9 +53,15 @@ export interface AuthService {
   unlock(token: string, password: string): Promise<void>;
   logout(token: string): void;
   changePassword(token: string, currentPassword: string, newPassword: string): Promise<void>;
-  /** IT admin: new password for someone else; ends that member's sessions and clears a lockout. */
-  resetPassword(staffId: string, newPassword: string, actor: Actor): Promise<void>;
-  disableStaff(staffId: string, actor: Actor): StaffMember;
+  /**
+   * IT admin: new password for someone else; ends that member's sessions and clears a lockout.
+   * On one's own account each of these changes needs `confirmedSelf` (SelfChangeUnconfirmedError);
+   * disabling or demoting the last active IT admin is refused (LastAdminError).
+   */
+  resetPassword(staffId: string, newPassword: string, actor: Actor, opts?: SelfChangeOptions): Promise<void>;
+  disableStaff(staffId: string, actor: Actor, opts?: SelfChangeOptions): StaffMember;
+  /** Name and roles; a change of roles ends the member's sessions (they sign in again with the new ones). */
+  updateStaff(staffId: string, patch: { displayName?: string; roles?: StaffRole[] }, actor: Actor, opts?: SelfChangeOptions): StaffMember;
   readonly staff: StaffRepository;
   readonly sessions: SessionStore;
   dispose(): void;
@@ -85,6 +96,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     if (lockedUntil !== null) throw new AccountLockedError(lockedUntil);
     throw new InvalidCredentialsError();
   }
+
+  const confirmSelf = (staffId: string, actor: Actor, opts: SelfChangeOptions): void => {
+    if (staffId === actor.id && !opts.confirmedSelf) throw new SelfChangeUnconfirmedError();
+  };
 
   const live = (token: string): Session => {
     const s = sessions.get(token);
@@ -150,16 +165,26 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       staff.credentials.setPasswordHash(s.staffId, await hashPassword(newPassword, params), { id: s.staffId, roles: s.roles });
     },
 
-    async resetPassword(staffId, newPassword, actor) {
+    async resetPassword(staffId, newPassword, actor, opts = {}) {
+      confirmSelf(staffId, actor, opts);
       passwordSchema.parse(newPassword);
       staff.credentials.setPasswordHash(staffId, await hashPassword(newPassword, params), actor);
       staff.credentials.clearLockout(staffId, actor);
       sessions.endAllFor(staffId);
     },
 
-    disableStaff(staffId, actor) {
+    disableStaff(staffId, actor, opts = {}) {
+      confirmSelf(staffId, actor, opts);
       const member = staff.disable(staffId, actor);
       sessions.endAllFor(staffId);
+      return member;
+    },
+
+    updateStaff(staffId, patch, actor, opts = {}) {
+      confirmSelf(staffId, actor, opts);
+      const before = staff.get(staffId);
+      const member = staff.update(staffId, patch, actor);
+      if (before && patch.roles !== undefined && before.roles.join() !== member.roles.join()) sessions.endAllFor(staffId);
       return member;
     },
 

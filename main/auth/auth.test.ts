@@ -116,3 +116,46 @@ describe('sessions', () => {
     await auth.login('nina', 'reset by it admin 1');
   });
 });
+
+describe('keeping the clinic manageable (issue 21 point 7)', () => {
+  const ivanId = () => auth.staff.credentials.byUsername('ivan')!.id;
+
+  it('refuses disabling or demoting the last active IT admin, by anyone, and changes nothing', async () => {
+    const ivan = ivanId();
+    const other = { id: 'another-admin', roles: ['it-admin'] as const };
+    expect(() => auth.disableStaff(ivan, other)).toThrow(expect.objectContaining({ code: 'LAST_ADMIN', change: 'disable' }));
+    expect(() => auth.updateStaff(ivan, { roles: ['nurse'] }, other)).toThrow(expect.objectContaining({ code: 'LAST_ADMIN', change: 'demote' }));
+    expect(auth.staff.get(ivan)).toMatchObject({ disabled: false, roles: ['it-admin'] });
+    // Adding a role, or renaming, is fine.
+    expect(auth.updateStaff(ivan, { roles: ['it-admin', 'manager'] }, other).roles).toEqual(['it-admin', 'manager']);
+    expect(auth.updateStaff(ivan, { displayName: 'Ivan I. T.' }, other).displayName).toBe('Ivan I. T.');
+    // A disabled admin does not count: with a second one disabled, Ivan is still the last.
+    const second = await auth.createStaff({ username: 'ida', displayName: 'Ida IT', password: PW, roles: ['it-admin'] }, SYSTEM_ACTOR);
+    auth.disableStaff(second.id, other);
+    expect(() => auth.disableStaff(ivan, other)).toThrow(expect.objectContaining({ code: 'LAST_ADMIN' }));
+    // With another active admin, Ivan can go; then she is the last one.
+    auth.staff.enable(second.id, other);
+    expect(auth.updateStaff(ivan, { roles: ['manager'] }, other).roles).toEqual(['manager']);
+    expect(() => auth.disableStaff(second.id, other)).toThrow(expect.objectContaining({ code: 'LAST_ADMIN' }));
+    // Refusals are not audited as changes; the chain is intact.
+    expect(listAudit(db.record, { entity: 'staff', limit: 100 }).filter((r) => r.entityId === second.id).map((r) => r.action)).toEqual(['staff.enable', 'staff.disable', 'staff.create']);
+    expect(verifyAuditChain(db.record).ok).toBe(true);
+  });
+
+  it('a change to your own account must be confirmed as such; a change of roles signs the member out', async () => {
+    const signedIn = await auth.login('ivan', PW);
+    const me = { id: signedIn.staff.id, roles: signedIn.staff.roles };
+    await auth.createStaff({ username: 'ida', displayName: 'Ida IT', password: PW, roles: ['it-admin'] }, SYSTEM_ACTOR);
+    expect(() => auth.updateStaff(me.id, { roles: ['it-admin', 'nurse'] }, me)).toThrow(expect.objectContaining({ code: 'SELF_CHANGE_UNCONFIRMED' }));
+    expect(() => auth.disableStaff(me.id, me)).toThrow(expect.objectContaining({ code: 'SELF_CHANGE_UNCONFIRMED' }));
+    await expect(auth.resetPassword(me.id, 'another long passphrase', me)).rejects.toMatchObject({ code: 'SELF_CHANGE_UNCONFIRMED' });
+    expect(auth.staff.get(me.id)).toMatchObject({ roles: ['it-admin'], disabled: false });
+    expect(auth.session(signedIn.token)).toBeTruthy();
+    // Confirmed: the roles change and the session (which carried the old roles) ends.
+    expect(auth.updateStaff(me.id, { roles: ['it-admin', 'nurse'] }, me, { confirmedSelf: true }).roles).toEqual(['it-admin', 'nurse']);
+    expect(() => auth.session(signedIn.token)).toThrow(SessionInvalidError);
+    // Someone else's account needs no such confirmation.
+    const nina = auth.staff.credentials.byUsername('nina')!.id;
+    expect(auth.updateStaff(nina, { roles: ['nurse', 'doctor'] }, me).roles).toEqual(['doctor', 'nurse']);
+  });
+});

@@ -6,6 +6,7 @@ export type AuthErrorCode =
   | 'SESSION_INVALID'
   | 'SESSION_LOCKED'
   | 'FORBIDDEN'
+  | 'SELF_CHANGE_UNCONFIRMED'
   | 'CLINIC_NOT_ENROLLED'
   | 'CLINIC_KEY_MISSING'
   | 'CLINIC_INDEX_INVALID';
@@ -58,6 +59,14 @@ export class ForbiddenError extends AuthError {
   readonly code = 'FORBIDDEN';
   constructor(readonly permission: string) {
     super(`Your role does not allow ${permission}.`);
+  }
+}
+
+/** A change to one's own account (roles, disabling, a password reset) must be confirmed as such. */
+export class SelfChangeUnconfirmedError extends AuthError {
+  readonly code = 'SELF_CHANGE_UNCONFIRMED';
+  constructor() {
+    super('This is your own account: confirm the change first (you may lose access with it).');
   }
 }
 

@@ -14,6 +14,7 @@ export {
   SessionInvalidError,
   SessionLockedError,
   ForbiddenError,
+  SelfChangeUnconfirmedError,
   ClinicNotEnrolledError,
   ClinicKeyMissingError,
   ClinicIndexInvalidError,

@@ -18,6 +18,7 @@ export {
   BackupPasswordError,
   EntityNotFoundError,
   ConflictError,
+  LastAdminError,
   type RecordErrorCode,
 } from './errors';
 export { RECORD_KEY_BYTES } from './cipher';
