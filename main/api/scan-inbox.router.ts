@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { idSchema } from '../../common/records';
 import { capturedAtSchema } from '../../common/scan-checks';
 import { importJobSchema } from '../../common/scans';
-import { auditInbox, inboxEntrySchema, scanInboxOf } from './scan-inbox';
+import { auditInbox, auditInboxList, inboxEntrySchema, scanInboxOf } from './scan-inbox';
 import { permitted, router } from './trpc';
 
 const inboxItemSchema = inboxEntrySchema.omit({ storedName: true }).extend({ importing: z.boolean() });
@@ -19,7 +19,8 @@ export const scanInboxRouter = router({
     .query(async ({ ctx }) => {
       const inbox = scanInboxOf(ctx.clinic.store);
       const entries = await inbox.list();
-      auditInbox(ctx.clinic.record, ctx.actor, 'list', null);
+      // Polled every 5 s by the screen: only a read that shows this person something new is audited.
+      auditInboxList(ctx.clinic.record, ctx.actor, entries.map((e) => e.id));
       return entries.map(({ storedName: _omit, ...e }) => ({ ...e, importing: inbox.isClaimed(e.id) })).sort((a, b) => b.receivedAt - a.receivedAt);
     }),
 

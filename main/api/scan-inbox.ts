@@ -76,6 +76,27 @@ export function auditInbox(record: ClinicRecord, actor: Actor, action: 'list' | 
   appendAudit(record, { actorId: actor.id, actorRole: actor.roles.length ? [...actor.roles].sort().join(',') : 'none', action: `scan_inbox.${action}`, entity: 'scan_inbox', entityId });
 }
 
+/**
+ * The Incoming scans screen reads the list every few seconds. Audit what a person did, not a
+ * poll (issue 21, point 13): a read is audited when this staff member has not been shown this
+ * same set of entries in the last `INBOX_READ_AUDIT_MS` (first look, new arrivals, or a while
+ * later); identical polls in between add no row. Kept per record in memory: after a restart the
+ * first read is audited again.
+ */
+export const INBOX_READ_AUDIT_MS = 15 * 60_000;
+const lastInboxRead = new WeakMap<ClinicRecord, Map<string, { ids: string; at: number }>>();
+
+export function auditInboxList(record: ClinicRecord, actor: Actor, entryIds: readonly string[], now = Date.now()): boolean {
+  let seen = lastInboxRead.get(record);
+  if (!seen) lastInboxRead.set(record, (seen = new Map()));
+  const ids = [...entryIds].sort().join(',');
+  const last = seen.get(actor.id);
+  if (last && last.ids === ids && now - last.at < INBOX_READ_AUDIT_MS) return false;
+  auditInbox(record, actor, 'list', null);
+  seen.set(actor.id, { ids, at: now });
+  return true;
+}
+
 const dirOf = (id: string) => `inbox-${id}`;
 
 const inboxes = new WeakMap<ScanStore, ScanInbox>();

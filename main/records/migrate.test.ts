@@ -127,6 +127,17 @@ describe('migrations', () => {
     expect(db.raw.prepare("SELECT count(*) FROM patient_search").pluck().get()).toBe(2);
   });
 
+  it('audit-actor-and-time-indexes: existing audit rows stay; the staff and date filters get their indexes', () => {
+    const n = migrations.findIndex((m) => m.tag.endsWith('_audit-actor-and-time-indexes')) + 1;
+    expect(n).toBeGreaterThan(1);
+    db = createDb({ version: n - 1 });
+    insertRows(db, 'audit_log', [{ seq: 1, actor_id: 'a', actor_role: 'nurse', action: 'patient.read', entity: 'patient', entity_id: 'p1', at: 1_700_000_000_000, prev_hash: '0', hash: '1' }]);
+    expect(indexes(db, 'audit_log')).not.toContain('audit_log_actor_idx');
+    expect(migrateTo(db, n)).toEqual([n]);
+    expect(indexes(db, 'audit_log')).toEqual(expect.arrayContaining(['audit_log_actor_idx', 'audit_log_at_idx', 'audit_log_entity_idx']));
+    expect(tableRows(db, 'audit_log')).toEqual([expect.objectContaining({ seq: 1, actor_id: 'a', at: 1_700_000_000_000 })]);
+  });
+
   it('each migration N applies on top of a populated N−1', () => {
     // Generic guard for every migration (including future ones): a clinic at N−1 with rows in
     // every table migrates to N without losing a row.
