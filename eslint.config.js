@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
-const SERVICES = ['records', 'vault', 'auth', 'scans', 'lan', 'analysis', 'sync', 'reports', 'system', 'clinic'];
+const SERVICES = ['records', 'vault', 'auth', 'scans', 'lan', 'analysis', 'sync', 'reports', 'system', 'clinic', 'backup', 'home'];
 
 /** Patterns, relative to any importing file, that reach into a layer. */
 const ban = (group, message) => ({ group, message });

@@ -24,10 +24,12 @@ import {
   restoreAsNewClinic,
   writeBackup,
   type BackupListing,
+  type HeldKind,
   type BackupProgress,
   type BackupSummary,
 } from './backup-archive';
 import { rotateClinicKey } from './key-rotation';
+import { scanInboxOf } from './scan-inbox';
 import type { OpenClinic, Workstation } from './workstation';
 
 export const BACKUP_FILES_PREFIX = '/backup-files/';
@@ -58,14 +60,20 @@ export interface DownloadResponse {
 
 export interface BackupService {
   readonly dir: string;
-  exportBackup(clinic: OpenClinic, actor: Actor, input: { password: string; destination?: string | undefined }): Promise<BackupSummary>;
+  /**
+   * Writes a backup into the backups folder, to `destination` (a desktop Save dialog's path), or
+   * into `folder` (the automatic backups' folder) under its usual name.
+   */
+  exportBackup(clinic: OpenClinic, actor: Actor, input: { password: string; destination?: string | undefined; folder?: string | undefined }): Promise<BackupSummary>;
   list(clinicId: string): Promise<BackupListing[]>;
-  restore(clinic: OpenClinic, actor: Actor, input: { connectionId: string; password: string; newClinicName: string; fileName?: string | undefined; uploadId?: string | undefined }): Promise<{ clinicId: string; name: string; scanFiles: number }>;
+  restore(clinic: OpenClinic, actor: Actor, input: { connectionId: string; password: string; newClinicName: string; fileName?: string | undefined; uploadId?: string | undefined }): Promise<{ clinicId: string; name: string; scanFiles: number; scans: number; incoming: number; unlinkedFiles: number }>;
   rotateKey(clinic: OpenClinic, actor: Actor): Promise<{ scanFiles: number }>;
   onDidProgress(listener: (p: OperationProgress) => void): () => void;
   beginUpload(connectionId: string, size: number): Promise<{ uploadId: string; chunkBytes: number }>;
   uploadChunk(connectionId: string, uploadId: string, offset: number, data: Buffer): Promise<{ received: number }>;
   mintDownload(connectionId: string, clinicId: string, name: string): string;
+  /** When the newest backup of the clinic in the backups folder was made, or null. */
+  lastBackupAt(clinicId: string): Promise<number | null>;
   serveDownload(connectionId: string, pathAfterPrefix: string): Promise<DownloadResponse>;
   /**
    * The desktop app's form: its app:// protocol cannot tell which window asked, so the link's own
@@ -84,6 +92,17 @@ interface Upload {
 }
 
 const auditRole = (actor: Actor) => [...actor.roles].sort().join(',');
+
+/**
+ * What each directory of the clinic's scan store is, so a backup counts scans as the clinic does
+ * (issue 21 point 14: "4 scan files" for one scan, "1 scan file" for none — the files of each
+ * scan and the inbox's index were counted).
+ */
+async function heldKinds(clinic: OpenClinic): Promise<(scanId: string) => HeldKind> {
+  const scans = new Set(clinic.scans.ids());
+  const incoming = new Set((await scanInboxOf(clinic.store).list()).map((e) => `inbox-${e.id}`));
+  return (id) => (scans.has(id) ? 'scan' : incoming.has(id) ? 'incoming' : 'other');
+}
 
 export function createBackupService(deps: { workstation: Workstation; keyStore: KeyStore; logger: Logger; now?: () => number }): BackupService {
   const now = deps.now ?? Date.now;
@@ -138,13 +157,15 @@ export function createBackupService(deps: { workstation: Workstation; keyStore: 
           if (!isAbsolute(input.destination) || !input.destination.endsWith(BACKUP_EXTENSION)) throw new BackupError('BACKUP_NOT_FOUND', `The destination must be an absolute path ending in ${BACKUP_EXTENSION}.`);
           file = input.destination;
         } else {
-          await ensureDirs();
+          const into = input.folder ?? dir;
+          if (input.folder === undefined) await ensureDirs();
           const at = now();
           let n = 0;
-          while (existsSync(join(dir, backupFileName(clinic.id, at, n)))) n++;
-          file = join(dir, backupFileName(clinic.id, at, n));
+          while (existsSync(join(into, backupFileName(clinic.name, at, n)))) n++;
+          file = join(into, backupFileName(clinic.name, at, n));
         }
         const summary = await writeBackup({
+          classify: await heldKinds(clinic),
           record: clinic.record,
           store: clinic.store,
           password: input.password,
@@ -158,6 +179,10 @@ export function createBackupService(deps: { workstation: Workstation; keyStore: 
 
     async list(clinicId) {
       return (await listBackupFiles(dir)).filter((b) => b.clinicId === clinicId);
+    },
+
+    async lastBackupAt(clinicId) {
+      return (await service.list(clinicId))[0]?.createdAt ?? null;
     },
 
     restore: (clinic, actor, input) =>
@@ -188,7 +213,7 @@ export function createBackupService(deps: { workstation: Workstation; keyStore: 
             onProgress: (p) => emit({ clinicId: clinic.id, operation: 'restore', ...p }),
           });
           appendAudit(clinic.record, { actorId: actor.id, actorRole: auditRole(actor), action: 'backup.restore', entity: 'clinic', entityId: result.clinicId });
-          return { clinicId: result.clinicId, name: result.name, scanFiles: result.scanFiles };
+          return { clinicId: result.clinicId, name: result.name, scanFiles: result.scanFiles, scans: result.scans, incoming: result.incoming, unlinkedFiles: result.unlinkedFiles };
         } finally {
           if (upload) {
             uploads.delete(input.uploadId!);

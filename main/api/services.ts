@@ -10,6 +10,10 @@ import { createWorkstation, type Workstation } from './workstation';
 import { createBackupService, type BackupService } from './backups';
 import { createWoundFinding, type WoundFinding } from './wound-finding';
 import { createLanService, lanOptionsFromEnv, type LanService, type LanServiceOptions } from './lan-wiring';
+import { createBackupScheduler, type BackupScheduler } from '../backup/index';
+import { appendAudit } from '../records/index';
+import { listBackupFiles } from './backup-archive';
+import type { OpenClinic } from './workstation';
 
 export interface Services {
   system: {
@@ -24,6 +28,8 @@ export interface Services {
   scanFiles: ScanFileGate;
   /** Backups, restore and key rotation (IT admins), and the browser host's backup downloads. */
   backups: BackupService;
+  /** Automatic backups into a folder IT chose, with retention (runs while the app runs). */
+  backupSchedule: BackupScheduler<OpenClinic>;
   /** "Find wound": one segmenter per workstation, created on first use. */
   woundFinding: WoundFinding;
   logger: Logger;
@@ -38,6 +44,10 @@ export interface ServiceOptions {
   idleTimeoutMs?: number;
   /** LAN receiver: interface, default port, DNS-SD; defaults from `COHERENCY_LAN_HOST`/`_PORT`/`_ADVERTISE`. */
   lan?: Partial<Pick<LanServiceOptions, 'host' | 'port' | 'advertise'>>;
+  /** How often due automatic backups are looked for (default a minute; `COHERENCY_BACKUP_TICK_MS`); 0 = never (tests call tick()). */
+  backupTickMs?: number;
+  /** The scheduler's clock (tests). */
+  now?: () => number;
 }
 
 export function createServices(opts: ServiceOptions): Services & { dispose(): Promise<void> } {
@@ -51,6 +61,22 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
   });
   const lan = createLanService({ dataDir: opts.dataDir, keyStore, logger, ...lanOptionsFromEnv(), ...opts.lan });
   const woundFinding = createWoundFinding({ dataDir: opts.dataDir, logger });
+  const backups = createBackupService({ workstation, keyStore, logger });
+  const tickMs = opts.backupTickMs ?? (Number(process.env['COHERENCY_BACKUP_TICK_MS']) || 60_000);
+  const backupSchedule = createBackupScheduler<OpenClinic>({
+    dataDir: opts.dataDir,
+    keyStore,
+    logger,
+    tickMs,
+    ...(opts.now ? { now: opts.now } : {}),
+    clinicIds: () => workstation.listClinics().map((c) => c.id),
+    openClinic: (id) => workstation.clinic(id),
+    writeBackup: (clinic, password, folder) => backups.exportBackup(clinic, { id: 'system', roles: ['system'] }, { password, folder }),
+    listBackups: async (folder, clinicId) => (await listBackupFiles(folder)).filter((b) => b.clinicId === clinicId),
+    lastManualBackupAt: (clinicId) => backups.lastBackupAt(clinicId),
+    audit: (clinic, actor, action) => void appendAudit(clinic.record, { actorId: actor.id, actorRole: [...actor.roles].sort().join(','), action: `backup.${action}`, entity: 'clinic', entityId: clinic.id }),
+  });
+  if (tickMs > 0) backupSchedule.start();
   return {
     system: {
       info: getSystemInfo,
@@ -59,11 +85,17 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     },
     workstation,
     scanFiles: createScanFileGate(workstation),
-    backups: createBackupService({ workstation, keyStore, logger }),
+    backups,
+    backupSchedule,
     woundFinding,
     logger,
     lan,
     // The receiver first: arrivals being filed finish before the clinics close.
-    dispose: () => lan.dispose().finally(() => Promise.all([workstation.dispose(), woundFinding.dispose()])).then(() => undefined),
+    dispose: () =>
+      backupSchedule
+        .dispose()
+        .then(() => lan.dispose())
+        .finally(() => Promise.all([workstation.dispose(), woundFinding.dispose()]))
+        .then(() => undefined),
   };
 }

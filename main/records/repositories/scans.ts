@@ -34,6 +34,8 @@ export interface ScansRepository {
   listByWound(woundId: string, actor: Actor): Scan[];
   /** Deletes the row (audited). The caller then removes the encrypted files (see api/scans). */
   remove(id: string, actor: Actor): void;
+  /** Every scan id of the clinic (ids only, for backups: unaudited). */
+  ids(): string[];
   /** Store ids of the original and the octree's metadata file (ids, not clinical values: unaudited). */
   files(id: string): { rawFileId: string | null; octreeFileId: string | null } | null;
   /** Points the scan at a rebuilt octree (e.g. with wound labels and depth filled in); audited. */
@@ -120,6 +122,7 @@ export function createScansRepository(record: ClinicRecord): ScansRepository {
         return rows.map(toScan);
       });
     },
+    ids: () => db.select({ id: scans.id }).from(scans).all().map((r) => r.id),
     files(id) {
       return db.select({ rawFileId: scans.rawFileId, octreeFileId: scans.octreeFileId }).from(scans).where(eq(scans.id, id)).get() ?? null;
     },
