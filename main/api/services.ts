@@ -14,6 +14,10 @@ import { createBackupScheduler, type BackupScheduler } from '../backup/index';
 import { appendAudit } from '../records/index';
 import { listBackupFiles } from './backup-archive';
 import type { OpenClinic } from './workstation';
+import { createHomeService, workstationHealth, type HomeService } from '../home/index';
+import { describeActiveModel } from '../analysis/segmentation/index';
+import type { WorkstationHealth } from '../../common/home';
+import { dirname, join } from 'node:path';
 
 export interface Services {
   system: {
@@ -30,6 +34,8 @@ export interface Services {
   backups: BackupService;
   /** Automatic backups into a folder IT chose, with retention (runs while the app runs). */
   backupSchedule: BackupScheduler<OpenClinic>;
+  /** Each role's home screen; `health` is IT's view of this workstation for one clinic. */
+  home: HomeService & { health(clinic: OpenClinic): Promise<WorkstationHealth> };
   /** "Find wound": one segmenter per workstation, created on first use. */
   woundFinding: WoundFinding;
   logger: Logger;
@@ -77,6 +83,18 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     audit: (clinic, actor, action) => void appendAudit(clinic.record, { actorId: actor.id, actorRole: [...actor.roles].sort().join(','), action: `backup.${action}`, entity: 'clinic', entityId: clinic.id }),
   });
   if (tickMs > 0) backupSchedule.start();
+  const home = Object.assign(createHomeService(), {
+    health: (clinic: OpenClinic) =>
+      workstationHealth({
+        dataDir: opts.dataDir,
+        receiver: () => lan.view(clinic.id),
+        backups: () => backupSchedule.view(clinic.id),
+        model: () => {
+          const info = describeActiveModel(opts.dataDir);
+          return { name: info.manifest.name, version: info.manifest.version, source: info.source, file: join(dirname(info.manifestPath), info.manifest.file), bytes: info.manifest.bytes ?? null };
+        },
+      }),
+  });
   return {
     system: {
       info: getSystemInfo,
@@ -87,6 +105,7 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     scanFiles: createScanFileGate(workstation),
     backups,
     backupSchedule,
+    home,
     woundFinding,
     logger,
     lan,

@@ -13,7 +13,7 @@ export interface WoundPanelRenderer {
 }
 
 /** Demographics (everyone with access), and the wounds (clinical roles only). */
-export function PatientDetail({ id, permissions, onBack, woundPanel }: { id: string; permissions: Permission[]; onBack(): void; woundPanel?: WoundPanelRenderer }) {
+export function PatientDetail({ id, permissions, onBack, woundPanel, initialWoundId }: { id: string; permissions: Permission[]; onBack(): void; woundPanel?: WoundPanelRenderer; initialWoundId?: string | undefined }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const patient = useQuery(trpc.patients.get.queryOptions({ id }));
@@ -21,7 +21,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel }: { id: str
   const wounds = useQuery({ ...trpc.wounds.listByPatient.queryOptions({ patientId: id }), enabled: clinical });
   const [editing, setEditing] = useState(false);
   const [woundForm, setWoundForm] = useState<{ mode: 'create' } | { mode: 'edit'; wound: Wound } | null>(null);
-  const [openWound, setOpenWound] = useState<string | null>(null);
+  const [openWound, setOpenWound] = useState<string | null>(initialWoundId ?? null);
   const update = useMutation(trpc.patients.update.mutationOptions({ onSuccess: () => { setEditing(false); void queryClient.invalidateQueries(trpc.patients.pathFilter()); } }));
   const invalidateWounds = () => void queryClient.invalidateQueries(trpc.wounds.pathFilter());
   const createWound = useMutation(trpc.wounds.create.mutationOptions({ onSuccess: () => { setWoundForm(null); invalidateWounds(); } }));

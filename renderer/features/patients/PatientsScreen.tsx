@@ -10,13 +10,13 @@ import { PatientForm } from './PatientForm';
 import { WoundScans } from '../scans/WoundScans';
 
 /** Search by name or MRN, create a patient, open one. */
-export function PatientsScreen({ permissions }: { permissions: Permission[] }) {
+export function PatientsScreen({ permissions, initial = {} }: { permissions: Permission[]; initial?: { patientId?: string; woundId?: string } }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [query, setQuery] = useState('');
   const [debounced] = useDebouncedValue(query.trim(), 250);
   const [creating, setCreating] = useState(false);
-  const [openId, setOpenId] = useState<string | null>(null);
+  const [openId, setOpenId] = useState<string | null>(initial.patientId ?? null);
   const canWrite = permissions.includes('patients.demographics.write');
   const results = useQuery({ ...trpc.patients.search.queryOptions({ query: debounced, limit: 50 }), enabled: debounced.length > 0, placeholderData: keepPreviousData });
   const create = useMutation(
@@ -31,7 +31,7 @@ export function PatientsScreen({ permissions }: { permissions: Permission[] }) {
   const formApi = useRef<{ showServerError(e: unknown): boolean } | null>(null);
 
   if (openId) {
-    return <PatientDetail id={openId} permissions={permissions} onBack={() => setOpenId(null)} woundPanel={(w) => <WoundScans key={w.id} wound={w} canWrite={permissions.includes('clinical.write')} canSignOff={permissions.includes('assessments.signoff')} />} />;
+    return <PatientDetail id={openId} permissions={permissions} initialWoundId={openId === initial.patientId ? initial.woundId : undefined} onBack={() => setOpenId(null)} woundPanel={(w) => <WoundScans key={w.id} wound={w} canWrite={permissions.includes('clinical.write')} canSignOff={permissions.includes('assessments.signoff')} />} />;
   }
   return (
     <Stack>
