@@ -34,7 +34,8 @@ export function BackupsScreen() {
   const queryClient = useQueryClient();
   const list = useQuery(trpc.backup.list.queryOptions());
   const [progress, setProgress] = useState<OperationProgress | null>(null);
-  useSubscription(trpc.backup.onProgress.subscriptionOptions(undefined, { onData: (p) => setProgress(p) }));
+  // Automatic backups report here too: the bar goes when an operation has finished.
+  useSubscription(trpc.backup.onProgress.subscriptionOptions(undefined, { onData: (p) => setProgress(p.phase === 'finishing' && p.total > 0 && p.done === p.total ? null : p) }));
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
   const [formError, setFormError] = useState<string | null>(null);
@@ -232,8 +233,8 @@ function AutomaticBackups() {
           </Group>
           {values.enabled && (
             <>
-              <PasswordInput label={view.passwordStored ? 'New backup password (leave empty to keep the stored one)' : `Backup password (at least ${MIN_BACKUP_PASSWORD_LENGTH} characters)`} value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
-              <PasswordInput label="Backup password again" value={again} onChange={(e) => setAgain(e.currentTarget.value)} />
+              <PasswordInput label={view.passwordStored ? 'New password for automatic backups (leave empty to keep it)' : `Password for automatic backups (at least ${MIN_BACKUP_PASSWORD_LENGTH} characters)`} value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
+              <PasswordInput label="Password for automatic backups again" value={again} onChange={(e) => setAgain(e.currentTarget.value)} />
               <Text size="xs" c="dimmed">The password is kept in this workstation's keychain so backups can run unattended. Keep a copy somewhere safe: without it no backup can be restored.</Text>
             </>
           )}

@@ -129,8 +129,8 @@ function EditStaffDialog({ member, self, onClose, onSaved }: { member: StaffMemb
           if (!displayName.trim()) return setFieldError('Enter the name');
           if (roles.length === 0) return setFieldError('Choose at least one role');
           setFieldError(null);
-          if (self && !confirming) return setConfirming(true);
-          save(self);
+          if (self) return setConfirming(true);
+          save(false);
         }}
       >
         <Stack>
@@ -138,18 +138,28 @@ function EditStaffDialog({ member, self, onClose, onSaved }: { member: StaffMemb
           <Checkbox.Group label="Roles" value={roles} onChange={(v) => { setRoles(v as StaffRole[]); setConfirming(false); }} error={fieldError}>
             <Group mt="xs">{STAFF_ROLES.map((r) => <Checkbox key={r} value={r} label={ROLE_LABELS[r]} disabled={confirming} />)}</Group>
           </Checkbox.Group>
-          {confirming && (
-            <Alert color="orange" title="This is your own account" data-testid="self-change-warning">
-              {[...roles].sort().join() !== [...member.roles].sort().join()
-                ? `Your roles become: ${roles.map((r) => ROLE_LABELS[r]).join(', ')}. You are signed out and sign in again with them${roles.includes('it-admin') ? '' : '; without IT administrator you can no longer manage staff, backups or keys'}.`
-                : 'Your name changes as shown.'}
-            </Alert>
-          )}
           {update.isError && <Alert color="red" title="Nothing was changed" data-testid="staff-error">{messageOf(update.error)}</Alert>}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={confirming ? () => setConfirming(false) : onClose}>{confirming ? 'Back' : 'Cancel'}</Button>
-            <Button type="submit" loading={update.isPending}>{confirming ? 'Change my account' : 'Save'}</Button>
-          </Group>
+          {confirming ? (
+            // A separate step, away from Save: a double-click on Save cannot confirm it.
+            <Alert color="orange" title="This is your own account" data-testid="self-change-warning">
+              <Stack gap="xs">
+                <Text size="sm">
+                  {[...roles].sort().join() !== [...member.roles].sort().join()
+                    ? `Your roles become: ${roles.map((r) => ROLE_LABELS[r]).join(', ')}. You are signed out and sign in again with them${roles.includes('it-admin') ? '' : '; without IT administrator you can no longer manage staff, backups or keys'}.`
+                    : 'Your name changes as shown.'}
+                </Text>
+                <Group>
+                  {!update.isError && <Button color="orange" loading={update.isPending} onClick={() => save(true)}>Change my account</Button>}
+                  <Button variant="default" onClick={() => { setConfirming(false); update.reset(); }}>Back</Button>
+                </Group>
+              </Stack>
+            </Alert>
+          ) : (
+            <Group justify="flex-end">
+              <Button variant="default" onClick={onClose}>Cancel</Button>
+              <Button type="submit" loading={update.isPending}>Save</Button>
+            </Group>
+          )}
         </Stack>
       </form>
     </Modal>

@@ -1,6 +1,7 @@
 import { Alert, Badge, Button, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Assessment } from '../../../common/assessments';
+import { formatDateTime } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { METHOD_LABELS } from './Figures';
@@ -31,7 +32,7 @@ export function AssessmentHistory({ woundId, canSignOff, onShow }: { woundId: st
           <Table.Tbody>
             {list.data.map((a) => (
               <Table.Tr key={a.id} data-testid="assessment-row">
-                <Table.Td>{new Date(a.measuredAt).toLocaleString()}</Table.Td>
+                <Table.Td>{formatDateTime(a.measuredAt)}</Table.Td>
                 <Table.Td>{METHOD_LABELS[a.method]}{a.modelVersion ? <Text size="xs" c="dimmed">{a.modelVersion}</Text> : null}</Table.Td>
                 <Table.Td>{a.measuredBy?.displayName ?? '—'}</Table.Td>
                 <Table.Td data-figure="area">{a.figures.area_cm2.toFixed(2)} cm²</Table.Td>

@@ -12,8 +12,8 @@ import { todayRange, type Go } from './nav';
 
 
 
-/** Home reads are audited: refetch when asked or every few minutes, not on every window focus. */
-const CALM = { refetchOnWindowFocus: false, staleTime: 60_000, refetchInterval: 5 * 60_000 } as const;
+/** Home reads are audited: read when Home is opened and every few minutes, not on every window focus. */
+const CALM = { refetchOnWindowFocus: false, refetchInterval: 5 * 60_000 } as const;
 
 const REASON_WORDS: Record<TodayReason, string> = { booking: 'Booked', scan: 'Scanned', assessment: 'Assessed', opened: 'Opened' };
 
@@ -183,24 +183,24 @@ function WorkstationHealthSection({ go }: { go: Go }) {
                       : h.backups.health === 'overdue'
                         ? `The last good backup was made ${formatDateTime(h.backups.lastGoodAt)}: older than the policy (${h.backups.everyHours ? `a backup every ${h.backups.everyHours} h` : `one at least every ${h.backups.maxAgeHours} h`}). `
                         : 'Backups are made only by hand. '}
-                  <Anchor component="button" type="button" onClick={() => go('backups')}>{h.backups.scheduled ? 'Check the backups' : 'Set up automatic backups'}</Anchor>
+                  <Anchor component="button" type="button" size="sm" onClick={() => go('backups')}>{h.backups.scheduled ? 'Check the backups' : 'Set up automatic backups'}</Anchor>
                 </Alert>
               )}
               <SimpleGrid cols={{ base: 1, md: 2, lg: 4 }}>
                 <Tile title="Tablet receiver" testId="home-receiver" action={<Badge variant="light" color={h.receiver.running && h.receiver.owner === 'this-clinic' ? 'teal' : 'gray'}>{h.receiver.running ? (h.receiver.owner === 'this-clinic' ? 'running' : 'another clinic') : 'stopped'}</Badge>}>
                   <Text size="sm">{h.receiver.running && h.receiver.owner === 'this-clinic' ? `Listening on port ${h.receiver.port}.` : 'Tablets cannot send scans until it is started.'}</Text>
                   <Text size="sm">{h.receiver.pairedTablets === 1 ? '1 paired tablet' : `${h.receiver.pairedTablets} paired tablets`}</Text>
-                  <Anchor component="button" type="button" size="sm" onClick={() => go('tablets')}>Tablets (LAN)</Anchor>
+                  <Anchor component="button" type="button" size="sm" ta="left" display="block" onClick={() => go('tablets')}>Tablets (LAN)</Anchor>
                 </Tile>
                 <Tile title="Backups" testId="home-backups" action={<Badge variant="light" color={backup.color}>{backup.label}</Badge>}>
                   <Text size="sm">Last good backup: {h.backups.lastGoodAt ? formatDateTime(h.backups.lastGoodAt) : 'none'}</Text>
                   <Text size="sm">{h.backups.everyHours ? `Automatic, every ${h.backups.everyHours} h` : 'Not automatic'}</Text>
-                  <Anchor component="button" type="button" size="sm" onClick={() => go('backups')}>Backups & keys</Anchor>
+                  <Anchor component="button" type="button" size="sm" ta="left" display="block" onClick={() => go('backups')}>Backups & keys</Anchor>
                 </Tile>
                 <Tile title="Wound model" testId="home-model" action={<Badge variant="light" color={h.model.ok ? 'teal' : 'red'}>{h.model.ok ? 'ready' : 'problem'}</Badge>}>
                   <Text size="sm">{h.model.name} {h.model.version} ({h.model.source === 'bundled' ? 'bundled' : 'installed here'})</Text>
                   {h.model.problem && <Text size="sm" c="red">{h.model.problem}</Text>}
-                  <Anchor component="button" type="button" size="sm" onClick={() => go('model')}>Wound model</Anchor>
+                  <Anchor component="button" type="button" size="sm" ta="left" display="block" onClick={() => go('model')}>Wound model</Anchor>
                 </Tile>
                 <Tile title="Sync" testId="home-sync" action={<Badge variant="light" color={h.sync.configured ? 'teal' : 'gray'}>{h.sync.configured ? 'on' : 'not set up'}</Badge>}>
                   <Text size="sm">{h.sync.note}</Text>

@@ -22,7 +22,7 @@ export interface HomeTile {
 
 function PatientsOverview({ go }: { go: Go }) {
   const trpc = useTRPC();
-  const o = useQuery({ ...trpc.home.managerOverview.queryOptions(todayRange()), refetchOnWindowFocus: false, staleTime: 60_000 });
+  const o = useQuery({ ...trpc.home.managerOverview.queryOptions(todayRange()), refetchOnWindowFocus: false });
   if (o.isPending) return <Text size="sm">Loading…</Text>;
   if (o.isError) return <Text c="red" size="sm">{messageOf(o.error)}</Text>;
   const d = o.data;

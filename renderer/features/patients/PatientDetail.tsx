@@ -3,6 +3,7 @@ import { Alert, Badge, Button, Card, Group, Loader, Modal, Stack, Table, Text, T
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Permission } from '../../../common/permissions';
 import type { Wound } from '../../../common/records';
+import { formatDate } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { PatientForm } from './PatientForm';
@@ -43,7 +44,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel, initialWoun
       <Card withBorder>
         <Group gap="xl">
           <Field label="MRN" value={p.mrn} />
-          <Field label="Date of birth" value={p.dateOfBirth} />
+          <Field label="Date of birth" value={formatDate(p.dateOfBirth)} />
           <Field label="Sex" value={p.sex} />
           <Field label="Phone" value={p.phone ?? '—'} />
           <Field label="Email" value={p.email ?? '—'} />
@@ -73,7 +74,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel, initialWoun
                   <Table.Tr key={w.id}>
                     <Table.Td>{w.bodySite}{w.laterality ? ` (${w.laterality})` : ''}</Table.Td>
                     <Table.Td>{ETIOLOGY_LABELS[w.etiology]}{w.pressureStage ? ` · stage ${w.pressureStage}` : ''}</Table.Td>
-                    <Table.Td>{w.onsetDate ?? '—'}</Table.Td>
+                    <Table.Td>{formatDate(w.onsetDate)}</Table.Td>
                     <Table.Td><Badge variant="light" color={w.status === 'open' ? 'orange' : 'teal'}>{w.status}</Badge></Table.Td>
                     <Table.Td>
                       <Group gap="xs" justify="flex-end">

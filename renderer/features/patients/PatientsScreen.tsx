@@ -3,6 +3,7 @@ import { Alert, Button, Card, Group, Loader, Modal, Stack, Table, Text, TextInpu
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Permission } from '../../../common/permissions';
+import { formatDate } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { PatientDetail } from './PatientDetail';
@@ -59,7 +60,7 @@ export function PatientsScreen({ permissions, initial = {} }: { permissions: Per
                 <Table.Tr key={p.id}>
                   <Table.Td>{p.familyName}, {p.givenName}</Table.Td>
                   <Table.Td>{p.mrn}</Table.Td>
-                  <Table.Td>{p.dateOfBirth}</Table.Td>
+                  <Table.Td>{formatDate(p.dateOfBirth)}</Table.Td>
                   <Table.Td><Button size="xs" variant="light" onClick={() => setOpenId(p.id)} aria-label={`Open ${p.familyName}, ${p.givenName}`}>Open</Button></Table.Td>
                 </Table.Tr>
               ))}
