@@ -195,7 +195,7 @@ describe('openClinicRecord', () => {
     db.raw.pragma(`max_page_count = ${pages + 2}`);
     let error: unknown;
     try {
-      for (let i = 0; i < 500; i++) patients.create({ mrn: `M${i}`, givenName: 'A'.repeat(150), familyName: 'B'.repeat(150), dateOfBirth: '1950-01-01', sex: 'unknown', address: 'x'.repeat(900) }, nurse);
+      for (let i = 0; i < 500; i++) patients.create({ mrn: `MRN-${1000 + i}`, givenName: 'A'.repeat(150), familyName: 'B'.repeat(150), dateOfBirth: '1950-01-01', sex: 'unknown', address: 'x'.repeat(900) }, nurse);
     } catch (e) {
       error = e;
     }
