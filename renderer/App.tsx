@@ -19,6 +19,7 @@ import {
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Permission } from '../common/permissions';
 import { TRPCProvider, createClient, useTRPC } from './lib/trpc';
+import { messageOf } from './lib/forms';
 import { SystemScreen } from './features/system/SystemScreen';
 import { SignInScreen } from './features/auth/SignInScreen';
 import { LockScreen } from './features/auth/LockScreen';
@@ -135,6 +136,7 @@ function Shell({ transport }: { transport: string }) {
       <AppShell.Header>
         <Header transport={transport}>
           <Text size="sm" data-testid="signed-in-as">{session.staff.displayName} · {session.clinic.name}</Text>
+          {(lock.isError || logout.isError) && <Text size="sm" c="red" role="alert">{lock.isError ? 'Not locked' : 'Not signed out'}: {messageOf(lock.error ?? logout.error)}</Text>}
           <Button size="xs" variant="default" onClick={() => lock.mutate()}>Lock</Button>
           <Button size="xs" variant="default" onClick={() => logout.mutate()}>Sign out</Button>
         </Header>

@@ -213,6 +213,7 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
               </Alert>
             )}
             {shownJob.error && shownJob.phase === 'failed' && <ImportErrorAlert error={shownJob.error} />}
+            {cancel.isError && shownJob.phase !== 'confirming' && <Alert color="red" title="The import was not cancelled">{messageOf(cancel.error)}</Alert>}
           </Stack>
         )}
         {uploadError && <Alert color="red" title="The file could not be uploaded">{uploadError}</Alert>}
