@@ -42,6 +42,7 @@ const BY_CODE: Record<string, { headline: string; advice: string }> = {
   BAD_CHECKSUM: { headline: 'The scan file is damaged: part of it does not match its checksum.', advice: 'Copy or send the scan from the tablet again.' },
   TOO_LARGE: { headline: 'The scan is too large to import on this workstation.', advice: 'Export it with fewer points (a lower resolution) and import that.' },
   EMPTY_SCAN: { headline: 'The scan holds no points: it is empty.', advice: 'Check the scan on the tablet and send it again.' },
+  CAPTURED_INVALID: { headline: 'The scan does not say when it was captured.', advice: 'Enter the Captured time and import again.' },
   CAPTURED_IN_FUTURE: { headline: 'The capture time is in the future.', advice: 'Correct the Captured time and import again.' },
   CAPTURED_BEFORE_BIRTH: { headline: 'The capture time is before the patient was born.', advice: 'Correct the Captured time, or check that this is the right patient.' },
   EXTENT_TOO_LARGE: { headline: 'This scan is far larger than the body part of this wound.', advice: 'Check that it is the right file for this wound before importing it.' },

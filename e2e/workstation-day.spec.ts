@@ -49,7 +49,14 @@ async function scanWithAssessment(page: Page, woundId: string): Promise<{ scanId
   await mutate(page, 'scans.uploadChunk', { uploadId, offset: 0, data: heelPly.toString('base64') });
   const job = (await mutate(page, 'scans.import', { uploadId, woundId, capturedAt: Date.now() - 60_000 })) as { id: string };
   let scanId: string | null = null;
-  await expect.poll(async () => ((scanId = (await query<Array<{ id: string; phase: string; scanId: string | null }>>(page, 'scans.jobs')).find((j) => j.id === job.id)?.scanId ?? null)), { timeout: 120_000 }).not.toBeNull();
+  // The job names its scan while storing; the row exists once the job is done.
+  await expect
+    .poll(async () => {
+      const j = (await query<Array<{ id: string; phase: string; scanId: string | null }>>(page, 'scans.jobs')).find((x) => x.id === job.id);
+      scanId = j?.scanId ?? null;
+      return j?.phase;
+    }, { timeout: 120_000 })
+    .toBe('done');
   const saved = (await mutate(page, 'assessments.save', { scanId, outline, method: 'manual' })) as { assessment: { id: string } };
   return { scanId: scanId!, assessmentId: saved.assessment.id };
 }
@@ -236,10 +243,15 @@ test('each role lands on its own home screen after signing in, never on the prev
   await today.getByRole('button', { name: 'Open Hopper, Grace' }).click();
   await expect(page.getByTestId('patient-name')).toHaveText('Hopper, Grace');
   await expect(page.getByText(/^(Dec 9, 1946|9 Dec 1946)$/)).toBeVisible();
+  // She leaves the window on a screen the doctor may use too.
+  await nav(page).getByRole('button', { name: 'Incoming scans' }).click();
+  await expect(page.getByRole('heading', { name: 'Incoming scans' })).toBeVisible();
   await page.getByRole('button', { name: 'Sign out' }).click();
 
-  // The doctor: what awaits sign-off, a click from its wound.
+  // The doctor: her home (not the nurse's Incoming scans), with what awaits sign-off a click from its wound.
   await signInUi(page, 'doctor', 'Home Clinic');
+  await expect(page.getByRole('heading', { name: /^Good (morning|afternoon|evening), Dora$/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Incoming scans' })).toHaveCount(0);
   const signoff = page.getByTestId('home-signoff');
   await expect(signoff.getByTestId('home-signoff-count')).toHaveText('1');
   await expect(signoff).toContainText('Right heel');
@@ -253,6 +265,12 @@ test('each role lands on its own home screen after signing in, never on the prev
   // A doctor who opened the patient finds them on today's list too; the nurse's openings are hers.
   await nav(page).getByRole('button', { name: 'Home' }).click();
   await expect(page.getByTestId('home-today').getByRole('row').filter({ hasText: 'Hopper, Grace' })).toContainText('Opened');
+  // The same person signing out on Incoming scans and in again starts at home too.
+  await nav(page).getByRole('button', { name: 'Incoming scans' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signInUi(page, 'doctor', 'Home Clinic');
+  await expect(page.getByRole('heading', { name: /^Good (morning|afternoon|evening), Dora$/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Incoming scans' })).toHaveCount(0);
   await page.getByRole('button', { name: 'Sign out' }).click();
 
   // The manager: the clinic's patients as they stand.

@@ -101,6 +101,9 @@ describe('import jobs', () => {
     expect(future.error).toEqual({ code: 'CAPTURED_IN_FUTURE', message: 'A scan cannot be captured in the future' });
     const unborn = await service.wait(service.start({ bytes, fileName: 'a.ply', woundId: 'wound-1', capturedAt: Date.UTC(1959, 0, 1), actor }).id);
     expect(unborn.error?.code).toBe('CAPTURED_BEFORE_BIRTH');
+    // A tablet that sent no usable time (Date.parse of nothing).
+    const unknown = await service.wait(service.start({ bytes, fileName: 'a.ply', woundId: 'wound-1', capturedAt: Number.NaN, actor }).id);
+    expect(unknown.error).toEqual({ code: 'CAPTURED_INVALID', message: 'Enter when the scan was captured' });
     expect(rows).toHaveLength(0);
     expect(readdirSync(rootDir)).toEqual([]);
     // A plausible scan of a heel wound, captured now, imports without a question.

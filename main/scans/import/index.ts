@@ -129,7 +129,7 @@ class Cancelled extends Error {}
 /** A job refused by a check; its code and words reach the job's `error`. */
 class ImportCheckError extends Error {
   constructor(
-    readonly code: 'CAPTURED_IN_FUTURE' | 'CAPTURED_BEFORE_BIRTH' | 'EXTENT_TOO_LARGE' | 'EXTENT_TOO_SMALL',
+    readonly code: 'CAPTURED_INVALID' | 'CAPTURED_IN_FUTURE' | 'CAPTURED_BEFORE_BIRTH' | 'EXTENT_TOO_LARGE' | 'EXTENT_TOO_SMALL',
     message: string,
   ) {
     super(message);
@@ -158,7 +158,7 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
     try {
       const wound = deps.records.woundContext(request.woundId);
       const timeProblem = captureTimeProblem(request.capturedAt, wound.dateOfBirth);
-      if (timeProblem) throw new ImportCheckError(request.capturedAt > Date.now() ? 'CAPTURED_IN_FUTURE' : 'CAPTURED_BEFORE_BIRTH', timeProblem);
+      if (timeProblem) throw new ImportCheckError(!Number.isFinite(request.capturedAt) ? 'CAPTURED_INVALID' : request.capturedAt > Date.now() ? 'CAPTURED_IN_FUTURE' : 'CAPTURED_BEFORE_BIRTH', timeProblem);
       update(job, { phase: 'hashing', progress: 0.01 });
       const sha256 = createHash('sha256').update(request.bytes).digest('hex');
       check();
