@@ -5,7 +5,7 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import type { Assessment } from '../../../common/assessments';
 import type { Wound } from '../../../common/records';
 import { captureTimeProblem } from '../../../common/scan-checks';
-import type { ImportJob, Scan } from '../../../common/scans';
+import { IMPORT_PHASES, type ImportJob, type Scan } from '../../../common/scans';
 import { formatDateTime, fromDateTimeInput, toDateTimeInput } from '../../lib/format';
 import { messageOf, serverFieldErrors } from '../../lib/forms';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
@@ -27,6 +27,11 @@ const PHASE_LABELS: Record<ImportJob['phase'], string> = {
   failed: 'Import failed',
   cancelled: 'Cancelled',
 };
+
+/** How far a job has got: finished beats every phase; then the phase, then its progress. */
+function jobRank(j: ImportJob): number {
+  return j.finishedAt !== null ? Number.MAX_SAFE_INTEGER : IMPORT_PHASES.indexOf(j.phase) * 10 + j.progress;
+}
 
 function extentCm(scan: Scan): string {
   const [x0, y0, z0] = scan.bbox.min;
@@ -69,9 +74,15 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
     }),
   );
   // The job may have finished between the import call and the subscription starting: poll too.
-  const polled = useQuery({ ...trpc.scans.jobs.queryOptions(), enabled: jobId !== undefined && job?.finishedAt === null, refetchInterval: 1000 });
+  const polled = useQuery({
+    ...trpc.scans.jobs.queryOptions(),
+    enabled: jobId !== undefined && job?.finishedAt === null,
+    refetchInterval: (q) => (q.state.data?.find((j) => j.id === jobId)?.finishedAt ? false : 1000),
+  });
   const latest = polled.data?.find((j) => j.id === jobId);
-  const shownJob = latest && latest.finishedAt !== null && job?.finishedAt === null ? latest : job;
+  // Whichever copy is further along: the subscription can miss a change made before it connected
+  // (a job that reaches "confirming" within a second would otherwise never show its question).
+  const shownJob = latest && job && jobRank(latest) > jobRank(job) ? latest : job;
   const doneId = shownJob?.phase === 'done' ? shownJob.id : null;
   useEffect(() => {
     if (doneId) void queryClient.invalidateQueries(trpc.scans.listByWound.queryFilter({ woundId: wound.id }));
