@@ -257,7 +257,7 @@ describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127
 
   it('an upload cut mid-way leaves no plaintext: not after stop, not after a kill and a restart (grep -a -r)', async () => {
     const CUT_MRN = 'MRN-CUT-99173';
-    const sample = readFileSync(SAMPLE);
+    const sample = readFileSync(ROOM); // ASCII, so a vertex line can be grepped for; the cut comes before the extent check
     // A vertex line from the first quarter of the (ASCII) scan: in the half that arrives before the cut.
     const from = sample.indexOf(0x0a, Math.floor(sample.length / 4)) + 1;
     const fragment = sample.subarray(from, sample.indexOf(0x0a, from)).toString('latin1');
@@ -270,7 +270,7 @@ describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127
     const cut = async (profile: Profile) => {
       const ac = new AbortController();
       await expect(
-        uploadFile(SAMPLE, {
+        uploadFile(ROOM, {
           server: profile,
           token: profile.token,
           metadata: { patientMrn: CUT_MRN, woundId },
