@@ -45,7 +45,9 @@ test('once a clinic exists the sign-in screen offers no enrolment; a signed-in I
   await page.screenshot({ path: shot('clinics-added') });
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Audit log' }).click();
-  await page.getByLabel('Record type').fill('clinic');
+  // Record type is a list of what the log holds (issue 21 point 13).
+  await page.getByRole('combobox', { name: 'Record type' }).click();
+  await page.getByRole('option', { name: 'clinic', exact: true }).click();
   // This clinic's record holds its own setting up (by the helpers' admin) and the one Hal did.
   const enrolments = page.getByTestId('audit-rows').getByRole('row').filter({ hasText: 'clinic.enrol' });
   await expect(enrolments).toHaveCount(2);

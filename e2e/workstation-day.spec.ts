@@ -4,6 +4,7 @@
  * the last IT admin (7), a home screen per role (8), patient search (10), dates and wording (12),
  * the audit log (13) and backups (14). Screenshots of each story go to test-results/ for review.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +58,7 @@ async function scanWithAssessment(page: Page, woundId: string): Promise<{ scanId
       return j?.phase;
     }, { timeout: 120_000 })
     .toBe('done');
-  const saved = (await mutate(page, 'assessments.save', { scanId, outline, method: 'manual' })) as { assessment: { id: string } };
+  const saved = (await mutate(page, 'assessments.save', { requestId: randomUUID(), scanId, outline, method: 'manual' })) as { assessment: { id: string } };
   return { scanId: scanId!, assessmentId: saved.assessment.id };
 }
 
