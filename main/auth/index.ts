@@ -24,6 +24,7 @@ export {
   TwoFactorEnrolmentNotStartedError,
   TwoFactorSelfResetError,
   EnrolRefusedError,
+  SelfChangeUnconfirmedError,
   ClinicNotEnrolledError,
   ClinicKeyMissingError,
   ClinicIndexInvalidError,
