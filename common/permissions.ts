@@ -6,8 +6,8 @@
  *   only doctors sign assessments off and write orders for prescription-only supplies.
  * - manager: the demographics bookings and billing need (name, MRN, date of birth, contact); books,
  *   runs stock, purchase orders, billing and claims, and the operations dashboard — no clinical data.
- * - it-admin: staff, devices, settings, backups, the audit log and enrolling further clinics on the
- *   workstation — no patient data at all, no operations. An IT admin cannot give their OWN account a
+ * - it-admin: staff, devices, settings, backups, the audit log, enrolling further clinics on the
+ *   workstation and connecting it to the hosted service — no patient data at all, no operations. An IT admin cannot give their OWN account a
  *   role that sees patient data (`PATIENT_DATA_PERMISSIONS`); another IT admin must (main/auth refuses it).
  */
 import { z } from 'zod';
@@ -44,6 +44,12 @@ export const PERMISSIONS = [
   'purchasing.write',
   /** The manager's dashboard and the clinic's operations settings (currency, time zone, reminders). */
   'operations.manage',
+  /** The Sync panel: connected or offline, last sync, queued and rejected changes (no patient data). */
+  'sync.read',
+  /** Connect the clinic to the hosted service (enrolment code), rotate the workstation's credential. */
+  'sync.manage',
+  /** Edits another workstation overwrote, with the values (they can be a patient's contact). */
+  'sync.conflicts',
 ] as const;
 export const permissionSchema = z.enum(PERMISSIONS);
 export type Permission = z.infer<typeof permissionSchema>;
@@ -56,9 +62,9 @@ export const PERMISSION_MATRIX: Readonly<Record<StaffRole, readonly Permission[]
   ],
   manager: [
     'patients.demographics.read', 'patients.demographics.write', 'bookings.read', 'bookings.write', 'bookings.checkin', 'billing.read', 'billing.write',
-    'stock.read', 'stock.write', 'purchasing.read', 'purchasing.write', 'operations.manage',
+    'stock.read', 'stock.write', 'purchasing.read', 'purchasing.write', 'operations.manage', 'sync.read', 'sync.conflicts',
   ],
-  'it-admin': ['staff.manage', 'clinics.enrol', 'devices.manage', 'settings.manage', 'backup.manage', 'audit.read'],
+  'it-admin': ['staff.manage', 'clinics.enrol', 'devices.manage', 'settings.manage', 'backup.manage', 'audit.read', 'sync.read', 'sync.manage'],
 };
 
 /** Permissions that reach patient data (demographics, clinical, or records that name a patient). */
@@ -66,6 +72,8 @@ export const PATIENT_DATA_PERMISSIONS: readonly Permission[] = [
   'patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'assessments.signoff',
   // Bookings, invoices and prescription orders name patients.
   'bookings.read', 'bookings.write', 'bookings.checkin', 'billing.read', 'billing.write', 'prescriptions.read', 'prescriptions.write',
+  // Overwritten edits show the values that were replaced.
+  'sync.conflicts',
 ];
 
 /** True when `role` grants any patient data (nurse, doctor, manager): such a role is never self-granted. */

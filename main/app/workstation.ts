@@ -18,6 +18,7 @@ import type { KeyStore } from '../vault/index';
 import type { EnrolClinicInput } from '../../common/records';
 import { recoverKeyRotation } from '../backup/index';
 import { createOperations, type Operations } from '../operations/index';
+import { createSync, type SyncService } from '../sync/index';
 
 export interface OpenClinic {
   id: string;
@@ -34,6 +35,8 @@ export interface OpenClinic {
   analysis: ScanAnalysis;
   /** Bookings, stock, purchase orders and billing: named commands on the clinic's record. */
   operations: Operations;
+  /** Sync with the hosted service: started at the first sign-in, running until the clinic closes. */
+  sync: SyncService;
   dispose(): Promise<void>;
 }
 
@@ -66,6 +69,8 @@ export interface WorkstationOptions {
   logger: Logger;
   idleTimeoutMs?: number;
   sessionMaxAgeMs?: number;
+  /** Between sync cycles (default 15 s; `COHERENCY_SYNC_INTERVAL_MS`). */
+  syncIntervalMs?: number;
 }
 
 export function createWorkstation(opts: WorkstationOptions): Workstation {
@@ -114,6 +119,12 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
     });
     const assessments = createAssessmentsRepository(record);
     const analysis = createScanAnalysis({ clinicId, store, scans, assessments, measure: measureRunner, logger: opts.logger });
+    const operations = createOperations({ record, logger: opts.logger });
+    const sync = createSync({ record, bus: operations.commands, keyStore: opts.keyStore, logger: opts.logger, ...(opts.syncIntervalMs !== undefined ? { intervalMs: opts.syncIntervalMs } : {}) });
+    // The loop starts at the first sign-in (nothing syncs for a clinic nobody opened).
+    const stopWatching = auth.sessions.onDidChange(() => {
+      if (auth.sessions.size > 0) sync.start();
+    });
     return {
       id: clinicId,
       name: entry.name,
@@ -126,8 +137,11 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
       store,
       imports,
       analysis,
-      operations: createOperations({ record, logger: opts.logger }),
+      operations,
+      sync,
       async dispose() {
+        stopWatching();
+        await sync.dispose();
         analysis.dispose();
         await imports.dispose();
         auth.dispose();
