@@ -26,6 +26,12 @@ export interface ApplyResult {
   removed: number;
   kept: number;
   unknown: number;
+  /**
+   * Pulled rows not applied because a row only this workstation has holds the same unique value
+   * (two workstations registered the same MRN before they were connected; the service refused
+   * this one's, and it is listed with that rejection). Skipping keeps the pull going.
+   */
+  clashed: number;
 }
 
 type Statement = { run(...params: unknown[]): unknown; get(...params: unknown[]): unknown };
@@ -37,6 +43,7 @@ const q = (name: string) => `"${name}"`;
 /** Prepared statements per table, made once per record. */
 function statements(raw: Raw) {
   const upserts = new Map<string, Statement>();
+  const clashes = new Map<string, Array<{ columns: readonly string[]; st: Statement }>>();
   const deletes = new Map<string, Statement>();
   const tables = [...SYNCED_TABLES, OVERWRITES_TABLE];
   for (const t of tables) {
@@ -44,6 +51,10 @@ function statements(raw: Raw) {
     const conflict = t.appendOnly ? 'DO NOTHING' : `DO UPDATE SET ${c.filter((x) => x !== t.key).map((x) => `${q(x)} = excluded.${q(x)}`).join(', ')}`;
     if (t.name !== 'staff') upserts.set(t.name, raw.prepare(`INSERT INTO ${q(t.name)} (${c.map(q).join(', ')}) VALUES (${c.map(() => '?').join(', ')}) ON CONFLICT (${q(t.key)}) ${conflict}`));
     deletes.set(t.name, raw.prepare(`DELETE FROM ${q(t.name)} WHERE ${q(t.key)} = ?`));
+    clashes.set(
+      t.name,
+      (t.unique ?? []).map((columns) => ({ columns, st: raw.prepare(`SELECT 1 FROM ${q(t.name)} WHERE ${columns.map((c) => `${q(c)} = ?`).join(' AND ')} AND ${q(t.key)} <> ? LIMIT 1`) })),
+    );
   }
   // Rows of local-only tables that refer to a synced table's rows (clinical data: never orphaned).
   const synced = new Set([...tables.map((t) => t.name), 'staff_roles', 'stock_lot_balances']);
@@ -60,6 +71,7 @@ function statements(raw: Raw) {
   return {
     upserts,
     deletes,
+    clashes,
     referrers,
     staffExists: raw.prepare('SELECT 1 FROM staff WHERE id = ?').pluck(),
     staffUpdate: raw.prepare('UPDATE staff SET display_name = ?, disabled_at = ?, created_at = ?, updated_at = ? WHERE id = ?'),
@@ -111,7 +123,7 @@ function upsertStaff(s: ReturnType<typeof statements>, row: SyncRow): void {
 export function applyPulledPage(record: ClinicRecord, changes: Change[], cursor: string, now: number): ApplyResult | null {
   const s = prepared(record);
   const raw = connectionOf(record);
-  const result: ApplyResult = { applied: 0, removed: 0, kept: 0, unknown: 0 };
+  const result: ApplyResult = { applied: 0, removed: 0, kept: 0, unknown: 0, clashed: 0 };
   raw.pragma('foreign_keys = OFF');
   try {
     const done = record.transaction(() => {
@@ -126,6 +138,11 @@ export function applyPulledPage(record: ClinicRecord, changes: Change[], cursor:
         }
         if (ch.deleted || !ch.row) {
           tombstones.push(ch);
+          continue;
+        }
+        const row = ch.row;
+        if (s.clashes.get(t.name)!.some((u) => u.st.get(...u.columns.map((c) => cell(row[c])), ch.key))) {
+          result.clashed++;
           continue;
         }
         if (t.name === 'staff') upsertStaff(s, ch.row);

@@ -188,6 +188,7 @@ export function createSync(options: SyncOptions): SyncService {
       const applied = applyPulledPage(record, page.changes, page.cursor, now());
       if (!applied) return { complete: false, rows };
       rows += applied.applied + applied.removed;
+      if (applied.clashed > 0) logger.warn('pulled rows clash with rows only this workstation has', { count: applied.clashed });
       if (!page.more) return { complete: true, rows };
     }
     return { complete: false, rows };
