@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql, type SQL } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryKeyStore } from '../lan/test-helpers';
 import { createOpsFixture, seedOperations, START, type OpsFixture } from '../operations/test-helpers';
 import { newId } from '../records/index';
 import { silentLogger } from '../shared/logger';
+import type { KeyStore } from '../vault/index';
 import { createServiceClient } from './client';
 import { createSync, type SyncService } from './sync.service';
 
@@ -69,6 +69,17 @@ async function startService(dataDir: string): Promise<Service> {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
     },
+  };
+}
+
+/** An in-memory keychain with the vault's KeyStore shape (the real one needs a Secret Service). */
+function createMemoryKeyStore(): KeyStore & { readonly entries: Map<string, Buffer> } {
+  const entries = new Map<string, Buffer>();
+  return {
+    entries,
+    get: async (account) => (entries.has(account) ? Buffer.from(entries.get(account)!) : null),
+    set: async (account, key) => void entries.set(account, Buffer.from(key)),
+    delete: async (account) => entries.delete(account),
   };
 }
 
