@@ -27,9 +27,9 @@ export interface ApplyResult {
   kept: number;
   unknown: number;
   /**
-   * Pulled rows not applied because a row only this workstation has holds the same unique value
-   * (two workstations registered the same MRN before they were connected; the service refused
-   * this one's, and it is listed with that rejection). Skipping keeps the pull going.
+   * Pulled patients or staff not applied because a row only this workstation has (and keeps) holds
+   * the same unique value: two workstations registered the same MRN before they were connected;
+   * the service refused this one's, and it is listed with that rejection. Skipping keeps the pull going.
    */
   clashed: number;
 }
@@ -53,7 +53,7 @@ function statements(raw: Raw) {
     deletes.set(t.name, raw.prepare(`DELETE FROM ${q(t.name)} WHERE ${q(t.key)} = ?`));
     clashes.set(
       t.name,
-      (t.unique ?? []).map((columns) => ({ columns, st: raw.prepare(`SELECT 1 FROM ${q(t.name)} WHERE ${columns.map((c) => `${q(c)} = ?`).join(' AND ')} AND ${q(t.key)} <> ? LIMIT 1`) })),
+      (t.unique ?? []).map((columns) => ({ columns, st: raw.prepare(`SELECT ${q(t.key)} FROM ${q(t.name)} WHERE ${columns.map((c) => `${q(c)} = ?`).join(' AND ')} AND ${q(t.key)} <> ? LIMIT 1`).pluck() })),
     );
   }
   // Rows of local-only tables that refer to a synced table's rows (clinical data: never orphaned).
@@ -116,6 +116,20 @@ function upsertStaff(s: ReturnType<typeof statements>, row: SyncRow): void {
   for (const role of Array.isArray(row['roles']) ? row['roles'] : []) s.roleInsert.run(id, role);
 }
 
+/** The key of another local row holding one of `ch`'s unique values, or null. */
+function clashWith(s: ReturnType<typeof statements>, t: SyncedTable, ch: Change): string | null {
+  for (const u of s.clashes.get(t.name)!) {
+    const holder = u.st.get(...u.columns.map((c) => cell(ch.row![c])), ch.key) as string | undefined;
+    if (holder !== undefined) return holder;
+  }
+  return null;
+}
+
+function upsert(s: ReturnType<typeof statements>, t: SyncedTable, ch: Change): void {
+  if (t.name === 'staff') upsertStaff(s, ch.row!);
+  else s.upserts.get(t.name)!.run(...cols(t).map((c) => cell(ch.row![c])));
+}
+
 /**
  * Applies `changes` and stores `cursor`, or applies nothing and returns null when local changes
  * wait to be pushed (the caller pushes first).
@@ -130,6 +144,7 @@ export function applyPulledPage(record: ClinicRecord, changes: Change[], cursor:
       if ((s.waiting.get() as number) > 0) return false;
       s.flagOn.run();
       const tombstones: Change[] = [];
+      const later: Change[] = [];
       for (const ch of changes) {
         const t = syncedTable(ch.table);
         if (!t) {
@@ -140,13 +155,30 @@ export function applyPulledPage(record: ClinicRecord, changes: Change[], cursor:
           tombstones.push(ch);
           continue;
         }
-        const row = ch.row;
-        if (s.clashes.get(t.name)!.some((u) => u.st.get(...u.columns.map((c) => cell(row[c])), ch.key))) {
-          result.clashed++;
+        // A unique value another local row still holds: after the rest of the page (that row may
+        // change or go in this same page).
+        if (clashWith(s, t, ch)) {
+          later.push(ch);
           continue;
         }
-        if (t.name === 'staff') upsertStaff(s, ch.row);
-        else s.upserts.get(t.name)!.run(...cols(t).map((c) => cell(ch.row![c])));
+        upsert(s, t, ch);
+        result.applied++;
+      }
+      for (const ch of later) {
+        const t = syncedTable(ch.table)!;
+        const holder = clashWith(s, t, ch);
+        if (holder !== null) {
+          // Nothing local waits to be pushed, so the service's row is the truth and the local one
+          // holding its value is a refused or outdated copy, removed — except patients and staff
+          // (kept, and listed with their rejection) and rows local clinical data refers to.
+          if (t.keepOnReset || (s.referrers.get(t.name) ?? []).some((st) => st.get(holder))) {
+            result.clashed++;
+            continue;
+          }
+          s.deletes.get(t.name)!.run(holder);
+          result.removed++;
+        }
+        upsert(s, t, ch);
         result.applied++;
       }
       // Children before parents: a refused booking's reminders go before its appointment.

@@ -11,7 +11,7 @@ import {
 } from '../../common/stock';
 import type { MovementReason, OperationsSettings } from '../../common/operations';
 import { addDays, daysBetween, localDate } from '../../common/time';
-import { defineCommand, InvalidTransitionError, OperationNotFoundError, type CommandBus, type CommandContext } from '../commands/index';
+import { defineCommand, deriveId, InvalidTransitionError, OperationNotFoundError, type CommandBus, type CommandContext } from '../commands/index';
 import { appendAudit, actorRole, tables, sqliteCode, type Actor, type ClinicRecord } from '../records/index';
 import { InsufficientStockError, LotExpiredError, LotMismatchError, PrescriptionInvalidError, PrescriptionRequiredError, SkuTakenError, VisitMismatchError } from './errors';
 
@@ -120,7 +120,10 @@ export function createStock(deps: StockDeps): StockService {
     const it = item(r.itemId);
     let l = db.select().from(L).where(and(eq(L.itemId, it.id), eq(L.lotNumber, r.lotNumber))).get();
     if (!l) {
-      const id = ctx.derivedId(`lot:${r.tag}`);
+      // One lot number of one item is one lot on every workstation: its id comes from the item and
+      // the number, so two workstations receiving the same lot before they sync make the same row
+      // and both receipts count (the service merges the inserts instead of refusing a duplicate).
+      const id = deriveId(it.id, `lot:${r.lotNumber}`);
       db.insert(L).values({ id, itemId: it.id, lotNumber: r.lotNumber, expiryDate: r.expiryDate, createdAt: ctx.now, updatedAt: ctx.now }).run();
       l = db.select().from(L).where(eq(L.id, id)).get()!;
     } else if (r.expiryDate !== null && l.expiryDate !== r.expiryDate) {
