@@ -57,6 +57,7 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     logger,
     ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
     ...sessionLifetime(opts.sessionMaxAgeMs),
+    ...syncInterval(),
   });
   const lan = createLanService({ dataDir: opts.dataDir, keyStore, logger, ...lanOptionsFromEnv(), ...opts.lan });
   const woundFinding = createWoundFinding({ dataDir: opts.dataDir, logger });
@@ -83,6 +84,12 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     // The receiver first: arrivals being filed finish before the clinics close.
     dispose: () => lan.dispose().finally(() => Promise.all([workstation.dispose(), woundFinding.dispose()])).then(() => undefined),
   };
+}
+
+/** `COHERENCY_SYNC_INTERVAL_MS` (1 s … 1 h) between sync cycles when given; else the sync default (15 s). */
+function syncInterval(env: NodeJS.ProcessEnv = process.env): { syncIntervalMs?: number } {
+  const ms = Number(env['COHERENCY_SYNC_INTERVAL_MS'] ?? '');
+  return Number.isInteger(ms) && ms >= 1000 && ms <= 3_600_000 ? { syncIntervalMs: ms } : {};
 }
 
 /** `COHERENCY_SESSION_HOURS` (a positive number, at most a week) when no lifetime is given; else the auth default. */
