@@ -140,6 +140,10 @@ test.describe.serial('sync between two workstations', () => {
     await connect(page1, serviceUrl, (await admin<{ code: string }>('issueEnrolmentCode', { clinicId: state.serviceClinic })).code);
     await expect(page1.getByTestId('sync-queued')).toHaveText('0');
     await shot(page1, 'sync-1-connected');
+    // The IT admin's Home says so too.
+    await page1.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Home', exact: true }).click();
+    await expect(page1.getByText(/Connected to the Coherency service; last synced/)).toBeVisible();
+    await page1.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sync', exact: true }).click();
 
     // Workstation 2: a new install with its own IT admin and front-desk manager.
     state.clinic2 = (await enrolClinic(page2, { name: 'Harbour front desk', admin: { username: 'admin2', displayName: 'Admin Two', password: PASSWORD } })).id;
