@@ -179,6 +179,18 @@ describe('sync with the hosted service (service process on PGlite)', () => {
     ws2.sync.dismissRejected(rejected!.mutationId, ws2.f.manager);
     expect(ws2.sync.rejected()).toEqual([]);
 
+    // Both create service code WC-99 (other ids) before syncing: the service keeps the first and
+    // refuses the second as a duplicate; workstation 2 then holds the service's row, not its own.
+    const first = newId();
+    const second = newId();
+    ws1.f.run('billing.defineServiceCode', { serviceCodeId: first, code: 'WC-99', description: 'Compression bandage', priceCents: 3000, taxRateBp: 0 });
+    ws2.f.run('billing.defineServiceCode', { serviceCodeId: second, code: 'WC-99', description: 'Bandage', priceCents: 2500, taxRateBp: 0 }, ws2.f.manager);
+    await ws1.sync.syncNow();
+    expect(await ws2.sync.syncNow()).toMatchObject({ state: 'connected', queued: 0, rejected: 1, lastError: null });
+    expect(ws2.sync.rejected()[0]).toMatchObject({ name: 'billing.defineServiceCode', code: 'DUPLICATE' });
+    expect(rows(ws2.f, sql`SELECT id, description FROM service_codes WHERE code = 'WC-99'`)).toEqual([{ id: first, description: 'Compression bandage' }]);
+    ws2.sync.dismissRejected(ws2.sync.rejected()[0]!.mutationId, ws2.f.manager);
+
     // Rotation: a change queued before it still arrives after it; the old secret is refused.
     const roomId = newId();
     ws1.f.run('bookings.defineRoom', { roomId, name: 'Room 3' });
