@@ -3,6 +3,7 @@ import { Alert, Badge, Button, Card, Group, Loader, SimpleGrid, Stack, Table, Te
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Permission } from '../../../common/permissions';
 import { enrolWorkstationSchema, type SyncStatus } from '../../../common/sync';
+import { formatDateTime } from '../../lib/format';
 import { messageOf, useZodForm } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 
@@ -14,7 +15,7 @@ const STATE_WORDS: Record<SyncStatus['state'], { label: string; color: string; w
   not_enrolled: { label: 'Not connected', color: 'gray', words: 'This clinic is not connected to the Coherency service. An IT admin connects it with an enrolment code from the service.' },
 };
 
-const when = (ms: number | null): string => (ms === null ? 'never' : new Date(ms).toLocaleString());
+const when = (ms: number | null): string => (ms === null ? 'never' : formatDateTime(ms));
 const shown = (v: unknown): string => (v === null || v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
 
 /** The Sync panel: state, last sync, queue, rejected changes and overwritten edits (managers, IT); connecting the clinic (IT). */
@@ -89,7 +90,7 @@ export function SyncScreen({ permissions }: { permissions: Permission[] }) {
           <div><Text size="xs" c="dimmed">Last sync</Text><Text data-testid="sync-last">{when(s.lastSyncAt)}</Text></div>
           <div><Text size="xs" c="dimmed">Waiting to be sent</Text><Text data-testid="sync-queued">{s.queued}</Text></div>
           <div><Text size="xs" c="dimmed">Refused by the service</Text><Text data-testid="sync-rejected-count">{s.rejected}</Text></div>
-          <div><Text size="xs" c="dimmed">Next try</Text><Text>{s.nextAttemptAt ? new Date(s.nextAttemptAt).toLocaleTimeString() : '—'}</Text></div>
+          <div><Text size="xs" c="dimmed">Next try</Text><Text>{s.nextAttemptAt ? formatDateTime(s.nextAttemptAt) : '—'}</Text></div>
         </SimpleGrid>
         {s.lastError && (
           <Alert color={s.state === 'offline' ? 'yellow' : 'red'} mt="sm" title={`Last error (${s.lastError.code}) at ${when(s.lastError.at)}`} data-testid="sync-last-error">
