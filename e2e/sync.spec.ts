@@ -31,7 +31,7 @@ function startProcess(args: string[], env: Record<string, string>, ready: (l: Re
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start: ${stderr}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start: ${stderr}`)), 150_000);
     let buffer = '';
     child.stdout!.on('data', (c: Buffer) => {
       buffer += c.toString();
@@ -69,7 +69,7 @@ async function connect(page: Page, serviceUrl: string, code: string): Promise<vo
 
 test.describe.serial('sync between two workstations', () => {
   // Two hosts, the service and an SMTP server start here: more than the default minute on a loaded machine.
-  test.describe.configure({ timeout: 180_000 });
+  test.describe.configure({ timeout: 240_000 });
   const dir = mkdtempSync(join(tmpdir(), 'cw-e2e-sync-'));
   const mailbox = join(dir, 'mail.jsonl');
   let service: Awaited<ReturnType<typeof startProcess>>;
@@ -88,7 +88,7 @@ test.describe.serial('sync between two workstations', () => {
   const received = () => (existsSync(mailbox) ? readFileSync(mailbox, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { to: string[]; subject: string; body: string; messageId: string }) : []);
 
   test.beforeAll(async ({ browser }: { browser: Browser }) => {
-    test.setTimeout(180_000);
+    test.setTimeout(240_000);
     sink = await startProcess(['server/reminders/smtp-sink.fixture.ts', mailbox], {}, (l) => typeof l['port'] === 'number');
     service = await startProcess(
       ['server/main.ts'],
