@@ -30,9 +30,24 @@ export class ScanFormatError extends Error {
     readonly offset: number,
     /** Why, in words; must not contain point values or paths. */
     readonly reason: string,
+    /** Text formats: the 1-based line the offset lies on. */
+    readonly line?: number,
   ) {
-    super(`${format.toUpperCase()} at byte ${offset}: ${reason} [${code}]`);
+    super(`${format.toUpperCase()} at byte ${offset}${line === undefined ? '' : ` (line ${line})`}: ${reason} [${code}]`);
   }
+}
+
+/** The 1-based number of the line that byte `offset` of a text file lies on. */
+export function lineAt(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  const end = Math.min(offset, bytes.length);
+  for (let i = bytes.indexOf(0x0a); i >= 0 && i < end; i = bytes.indexOf(0x0a, i + 1)) line++;
+  return line;
+}
+
+/** A ScanFormatError for text at `offset`, naming its line. */
+export function textError(code: ScanErrorCode, format: ScanErrorFormat, bytes: Uint8Array, offset: number, reason: string): ScanFormatError {
+  return new ScanFormatError(code, format, offset, reason, lineAt(bytes, offset));
 }
 
 export function isScanFormatError(error: unknown): error is ScanFormatError {
