@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { PointCloud, ScanFormat } from '../../../common/point-cloud';
+import type { PointCloud, ScanFormat, ScanWarning } from '../../../common/point-cloud';
 import { parseInWorker, type ParseInWorkerOptions } from '../formats/parse-in-worker';
 import { computeStats, toMillimetres } from '../formats/stats';
 import { isScanFormatError } from '../formats/errors';
@@ -28,7 +28,9 @@ export interface ImportJobState {
   /** Overall progress 0–1. */
   progress: number;
   scanId: string | null;
-  error: { code: string; message: string; format?: string; offset?: number } | null;
+  error: { code: string; message: string; format?: string; offset?: number; line?: number } | null;
+  /** What the reader reported about the file (specification breaches it read past); [] until it has been read. */
+  warnings: ScanWarning[];
   startedAt: number;
   finishedAt: number | null;
 }
@@ -47,6 +49,7 @@ export interface NewScanRecord {
   sha256: string;
   rawFileId: string;
   octreeFileId: string;
+  warnings: ScanWarning[];
 }
 
 /** Who started the import; the record audits the scan under this actor. */
@@ -147,7 +150,7 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
         throw Object.assign(new Error('the file holds no points'), { code: 'EMPTY_SCAN' });
       }
 
-      update(job, { phase: 'storing', progress: 0.4, scanId });
+      update(job, { phase: 'storing', progress: 0.4, scanId, warnings: cloud.warnings ?? [] });
       const rawFileId = `original.${EXTENSIONS[cloud.format]}`;
       await deps.store.put(scanId, rawFileId, request.bytes);
       check();
@@ -177,6 +180,7 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
         sha256,
         rawFileId,
         octreeFileId: 'metadata.json',
+        warnings: cloud.warnings ?? [],
       }, request.actor);
       // The row is in: the folder is a scan now. A note left by a crash here is cleared at the next open.
       await clearPendingNote(deps.store, scanId).catch(() => undefined);
@@ -205,6 +209,7 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
         progress: 0,
         scanId: null,
         error: null,
+        warnings: [],
         startedAt: Date.now(),
         finishedAt: null,
       };
@@ -242,7 +247,9 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
 /** A typed, patient-data-free description of why an import failed. */
 function describeError(error: unknown): ImportJobState['error'] {
   if (isScanFormatError(error)) {
-    return { code: error.code, format: error.format, offset: error.offset, message: error.message };
+    const described: NonNullable<ImportJobState['error']> = { code: error.code, format: error.format, offset: error.offset, message: error.message };
+    if (error.line !== undefined) described.line = error.line;
+    return described;
   }
   if (error && typeof error === 'object' && 'code' in error && typeof (error as { code: unknown }).code === 'string') {
     return { code: (error as { code: string }).code, message: error instanceof Error ? error.message : 'import failed' };
