@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
-import { Alert, Button, Card, Group, Loader, Modal, Progress, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, List, Loader, Modal, Progress, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import type { Assessment } from '../../../common/assessments';
 import type { Wound } from '../../../common/records';
+import type { ScanWarning } from '../../../common/point-cloud';
 import type { ImportJob, Scan } from '../../../common/scans';
 import { messageOf } from '../../lib/forms';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
@@ -33,6 +34,24 @@ function extentCm(scan: Scan): string {
   const [x1, y1, z1] = scan.bbox.max;
   return `${((x1 - x0) / 10).toFixed(1)} × ${((y1 - y0) / 10).toFixed(1)} × ${((z1 - z0) / 10).toFixed(1)} cm`;
 }
+
+/**
+ * What the reader found in the file that breaks its format's specification (it was read all
+ * the same): a damaged or non-conforming export, which IT may want to look at.
+ */
+function FileChecks({ warnings }: { warnings: readonly ScanWarning[] }) {
+  if (warnings.length === 0) return <Text size="sm" c="dimmed">No problems found</Text>;
+  return (
+    <Stack gap={2} data-testid="scan-warnings">
+      <Badge color="orange" variant="light">{warnings.length === 1 ? '1 warning' : `${warnings.length} warnings`}</Badge>
+      {warnings.map((w) => (
+        <Text key={w.code} size="xs" c="orange.8">{capitalised(w.message)}</Text>
+      ))}
+    </Stack>
+  );
+}
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** The scans of one wound: import (upload or drop a file), progress, list, open in 3D, delete. */
 export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wound; canWrite: boolean; canSignOff?: boolean }) {
@@ -145,6 +164,15 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
                 {shownJob.error.message}
               </Alert>
             )}
+            {shownJob.warnings.length > 0 && shownJob.phase !== 'failed' && shownJob.phase !== 'cancelled' && (
+              <Alert color="orange" title="The file breaks its format's specification in places; its points were read all the same" data-testid="import-warnings">
+                <List size="sm">
+                  {shownJob.warnings.map((w) => (
+                    <List.Item key={w.code}>{capitalised(w.message)}</List.Item>
+                  ))}
+                </List>
+              </Alert>
+            )}
           </Stack>
         )}
         {uploadError && <Alert color="red" title="The file could not be uploaded">{uploadError}</Alert>}
@@ -162,7 +190,7 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
         ) : (
           <Table data-testid="scan-list" highlightOnHover>
             <Table.Thead>
-              <Table.Tr><Table.Th>Captured</Table.Th><Table.Th>Format</Table.Th><Table.Th>Points</Table.Th><Table.Th>Extent</Table.Th><Table.Th>Attributes</Table.Th><Table.Th>Source</Table.Th><Table.Th /></Table.Tr>
+              <Table.Tr><Table.Th>Captured</Table.Th><Table.Th>Format</Table.Th><Table.Th>Points</Table.Th><Table.Th>Extent</Table.Th><Table.Th>Attributes</Table.Th><Table.Th>Source</Table.Th><Table.Th>File checks</Table.Th><Table.Th /></Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {scans.data.map((s) => (
@@ -173,6 +201,7 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
                   <Table.Td>{extentCm(s)}</Table.Td>
                   <Table.Td>{s.attributes.filter((a) => a !== 'position').join(', ') || '—'}</Table.Td>
                   <Table.Td>{s.sourceApp ?? '—'}</Table.Td>
+                  <Table.Td><FileChecks warnings={s.warnings} /></Table.Td>
                   <Table.Td>
                     <Group gap="xs" justify="flex-end" wrap="nowrap">
                       <Button size="xs" onClick={() => { setShown(null); setOpenScan(s); }}>Open</Button>
