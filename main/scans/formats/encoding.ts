@@ -41,36 +41,30 @@ export function decodeMarkedText(bytes: Uint8Array): DecodedText | null {
 }
 
 function fromUtf16(bytes: Uint8Array, encoding: 'utf-16le' | 'utf-16be'): DecodedText {
-  const decoder = new TextDecoder(encoding, { ignoreBOM: true });
+  // Two passes over the UTF-16 (decoding is cheap): the first measures the UTF-8, the second
+  // writes it straight into an array of that size, so that memory peaks at the output alone.
+  const chunks = (visit: (text: string) => void) => {
+    const decoder = new TextDecoder(encoding, { ignoreBOM: true });
+    for (let at = 2; at < bytes.length; at += CHUNK_BYTES) {
+      const end = Math.min(bytes.length, at + CHUNK_BYTES);
+      visit(decoder.decode(bytes.subarray(at, end), { stream: end < bytes.length }));
+    }
+    visit(decoder.decode());
+  };
+  let size = 0;
+  chunks((text) => (size += Buffer.byteLength(text, 'utf8')));
+  const out = allocate(Uint8Array, size, 'unknown', 0);
   const encoder = new TextEncoder();
-  const parts: Uint8Array[] = [];
   // Where each chunk's text starts: in the UTF-8 output, and in UTF-16 code units after the mark.
   const starts: Array<{ utf8: number; units: number }> = [];
-  let utf8 = 0;
-  let units = 0;
-  for (let at = 2; at < bytes.length; at += CHUNK_BYTES) {
-    const end = Math.min(bytes.length, at + CHUNK_BYTES);
-    const text = decoder.decode(bytes.subarray(at, end), { stream: end < bytes.length });
-    if (text.length === 0) continue;
-    const encoded = encoder.encode(text);
-    starts.push({ utf8, units });
-    parts.push(encoded);
-    utf8 += encoded.length;
-    units += text.length;
-  }
-  const tail = decoder.decode();
-  if (tail.length > 0) {
-    const encoded = encoder.encode(tail);
-    starts.push({ utf8, units });
-    parts.push(encoded);
-    utf8 += encoded.length;
-  }
-  const out = allocate(Uint8Array, utf8, 'unknown', 0);
   let written = 0;
-  for (const part of parts) {
-    out.set(part, written);
-    written += part.length;
-  }
+  let units = 0;
+  chunks((text) => {
+    if (text.length === 0) return;
+    starts.push({ utf8: written, units });
+    written += encoder.encodeInto(text, out.subarray(written)).written;
+    units += text.length;
+  });
   const utf8Decoder = new TextDecoder('utf-8');
   return {
     encoding,
