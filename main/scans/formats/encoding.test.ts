@@ -48,6 +48,19 @@ describe('text with a byte-order mark', () => {
     expect(e.reason).toMatch(/row has 2 columns .* \(in UTF-16 LE text\)$/);
   });
 
+  it('refuses binary data behind a UTF-16 mark without decoding it all, and text that only decodes to words', async () => {
+    // Binary records: small integers in 4-byte fields, so runs of zero bytes.
+    const bytes = new Uint8Array(1 << 20);
+    bytes.set([0xfe, 0xff]);
+    for (let i = 4; i < bytes.length; i += 4) bytes[i] = i & 0x7f;
+    expect(await refusal(bytes, 'a.pts')).toMatchObject({ code: 'UNKNOWN_FORMAT', offset: 0, reason: 'binary content after a UTF-16 BE byte-order mark' });
+    // Bytes that decode to a run of CJK characters: one "header row" that names no X, Y, Z.
+    const words = new Uint8Array(1 << 16);
+    words.set([0xfe, 0xff]);
+    for (let i = 2; i < words.length; i++) words[i] = (i * 7919) & 0xff;
+    expect(await refusal(words, 'a.pts')).toMatchObject({ code: 'BAD_HEADER', line: 1, reason: expect.stringMatching(/header row does not name X, Y and Z columns/) });
+  });
+
   it('refuses UTF-32 and binary formats spelt in UTF-16, by name', async () => {
     const utf32 = new Uint8Array([0xff, 0xfe, 0, 0, 0x31, 0, 0, 0]);
     expect(await refusal(utf32, 'a.xyz')).toMatchObject({ code: 'UNSUPPORTED', offset: 0, reason: expect.stringMatching(/UTF-32/) });

@@ -4,6 +4,7 @@
  * handed to them as UTF-8 without its mark, and any error they report is moved back to the byte
  * offset in the file as it is.
  */
+import { looksBinary } from './ascii';
 import { ScanFormatError, type ScanErrorFormat } from './errors';
 import { allocate } from './options';
 
@@ -19,6 +20,8 @@ export interface DecodedText {
 
 /** UTF-16 is decoded this many bytes at a time (even, so no chunk splits a code unit). */
 const CHUNK_BYTES = 1 << 22;
+/** How much is decoded first to tell text from binary data behind a mark. */
+const PROBE_BYTES = 1 << 16;
 
 const LABELS: Record<TextEncodingName, string> = { 'utf-8-bom': 'UTF-8 with a byte-order mark', 'utf-16le': 'UTF-16 LE', 'utf-16be': 'UTF-16 BE' };
 
@@ -41,6 +44,11 @@ export function decodeMarkedText(bytes: Uint8Array): DecodedText | null {
 }
 
 function fromUtf16(bytes: Uint8Array, encoding: 'utf-16le' | 'utf-16be'): DecodedText {
+  // Binary data that happens to start with FF FE or FE FF is refused before the whole file is decoded.
+  const head = new TextDecoder(encoding, { ignoreBOM: true }).decode(bytes.subarray(2, Math.min(bytes.length, 2 + PROBE_BYTES)));
+  if (looksBinary(new TextEncoder().encode(head))) {
+    throw new ScanFormatError('UNKNOWN_FORMAT', 'unknown', 0, `binary content after a ${LABELS[encoding]} byte-order mark`);
+  }
   // Two passes over the UTF-16 (decoding is cheap): the first measures the UTF-8, the second
   // writes it straight into an array of that size, so that memory peaks at the output alone.
   const chunks = (visit: (text: string) => void) => {

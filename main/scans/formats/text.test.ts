@@ -76,8 +76,10 @@ describe('XYZ and PTS', () => {
     expect(cloud.extras.map((e) => [e.name, [...e.values]])).toEqual([['Time', [0.5, 1.5]]]);
   });
 
-  it('refuses a header row without X, Y and Z', () => {
+  it('refuses a header row without X, Y and Z, also when no rows follow it', () => {
     expect(fail(() => text('A,B,C\n1,2,3\n')).code).toBe('BAD_HEADER');
+    expect(fail(() => text('hello world\n', 'a.xyz'))).toMatchObject({ code: 'BAD_HEADER', line: 1 });
+    expect(text('X Y Z\n', 'a.xyz').count).toBe(0);
   });
 
   it('reads x y z intensity and x y z r g b layouts, colours as 0..255 or 0..1', () => {

@@ -257,6 +257,8 @@ export function readText(bytes: Uint8Array, limits: Limits, options: { fileName?
   }
   if (!first) {
     if (declared) throw new ScanFormatError('TRUNCATED', format, bytes.length, `PTS count line declares ${declared} points, the file has none`);
+    // A header row alone is an empty table only when it names the columns of a point list.
+    if (names) layoutFromNames(names, (reason) => fail('BAD_HEADER', line?.start ?? 0, reason));
     return emptyCloud(format);
   }
   delimiter ??= detectDelimiter(bytes, first);
