@@ -304,10 +304,12 @@ function readRecords(dv: DataView, start: number, n: number, first: number, h: L
 
 /**
  * The return byte and the classification of each record, in one pass: the classification goes
- * into the cloud, and both are tallied for the specification checks (return number above the
- * number of returns; a histogram of classification codes).
+ * into the cloud, and both are checked against the specification (return number above the
+ * number of returns; codes the point format's table reserves, counted per code).
  */
 function readReturnsAndClasses(dv: DataView, start: number, stride: number, n: number, first: number, pf: number, cls: Uint8Array, checks: LasChecks): void {
+  const bytes = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
+  const reserved = checks.reserved;
   const classes = checks.classes;
   let above = 0;
   let p = start + 14;
@@ -315,19 +317,19 @@ function readReturnsAndClasses(dv: DataView, start: number, stride: number, n: n
   if (pf < 6) {
     // Byte 14: return number (bits 0–2), number of returns (3–5); byte 15: class (0–4) and flags.
     for (let i = first; i < end; i++, p += stride) {
-      const returns = dv.getUint8(p);
-      const c = dv.getUint8(p + 1) & 0x1f;
+      const returns = bytes[p]!;
+      const c = bytes[p + 1]! & 0x1f;
       cls[i] = c;
-      classes[c]!++;
+      if (reserved[c] !== 0) classes[c]!++;
       if ((returns & 7) > ((returns >>> 3) & 7)) above++;
     }
   } else {
     // Byte 14: return number (bits 0–3), number of returns (4–7); byte 16: the class byte.
     for (let i = first; i < end; i++, p += stride) {
-      const returns = dv.getUint8(p);
-      const c = dv.getUint8(p + 2);
+      const returns = bytes[p]!;
+      const c = bytes[p + 2]!;
       cls[i] = c;
-      classes[c]!++;
+      if (reserved[c] !== 0) classes[c]!++;
       if ((returns & 15) > returns >>> 4) above++;
     }
   }
@@ -337,8 +339,16 @@ function readReturnsAndClasses(dv: DataView, start: number, stride: number, n: n
 export interface LasChecks {
   /** Records whose return number is greater than their number of returns. */
   returnAboveReturns: number;
-  /** How many records have each classification code (0–255). */
+  /** 1 for each classification code the point format's table reserves (see isReservedClass). */
+  reserved: Uint8Array;
+  /** How many records have each reserved classification code. */
   classes: Uint32Array;
+}
+
+export function lasChecks(h: Pick<LasHeader, 'pointFormat' | 'versionMinor'>): LasChecks {
+  const reserved = new Uint8Array(256);
+  for (let code = 0; code < 256; code++) reserved[code] = isReservedClass(code, h.pointFormat, h.versionMinor) ? 1 : 0;
+  return { returnAboveReturns: 0, reserved, classes: new Uint32Array(256) };
 }
 
 /**
@@ -370,7 +380,7 @@ export function lasWarnings(checks: LasChecks, h: Pick<LasHeader, 'pointFormat' 
   let count = 0;
   for (let code = 0; code < 256; code++) {
     const k = checks.classes[code]!;
-    if (k > 0 && isReservedClass(code, h.pointFormat, h.versionMinor)) {
+    if (k > 0 && checks.reserved[code] !== 0) {
       reserved.push(code);
       count += k;
     }
@@ -441,7 +451,7 @@ export async function readLas(bytes: Uint8Array, limits: Limits): Promise<PointC
     positions: allocate(Float64Array, count * 3, format, h.pointOffset),
     intensity: allocate(Uint16Array, count, format, h.pointOffset),
     classification: allocate(Uint8Array, count, format, h.pointOffset),
-    checks: { returnAboveReturns: 0, classes: new Uint32Array(256) },
+    checks: lasChecks(h),
     gpsTime: gpsOffset(pf) !== undefined ? allocate(Float64Array, count, format, h.pointOffset) : undefined,
     rgb16: rgbOffset(pf) !== undefined ? allocate(Uint16Array, count * 3, format, h.pointOffset) : undefined,
     nir: pf === 8 || pf === 10 ? allocate(Uint16Array, count, format, h.pointOffset) : undefined,
