@@ -11,8 +11,8 @@
  *   nurse as measurer), then writes a new octree generation with `wound_label` and `depth_mm`
  *   filled, switches the scan's record to it and only then removes the old generation.
  */
-import type { AssessmentFigures, AssessmentMethod, Assessment, MeasureResult, Vec3Tuple } from '../../common/assessments';
-import { MAX_DEPTH_OVERLAY_POINTS } from '../../common/assessments';
+import type { AssessmentDetails, AssessmentFigures, AssessmentMethod, Assessment, MeasureResult, TissuePaintStroke, Vec3Tuple } from '../../common/assessments';
+import { MAX_DEPTH_OVERLAY_POINTS, TISSUE_TYPES } from '../../common/assessments';
 import type { PointCloud } from '../../common/point-cloud';
 import type { MeasureRunner, MeasureRunResult } from './assessment/index';
 import type { Actor, AssessmentsRepository, ScansRepository } from '../records/index';
@@ -33,22 +33,28 @@ export class ScanAnalysisError extends Error {
 }
 
 export interface SaveAssessmentRequest {
+  /** The client's id for this save: a repeat (double-click, retry) returns the first result. */
+  requestId: string;
   scanId: string;
   outline: Vec3Tuple[];
   method: AssessmentMethod;
   modelVersion: string | null;
   bodyAxis?: Vec3Tuple;
+  tissuePaint?: TissuePaintStroke[];
+  details?: AssessmentDetails;
 }
 
 export interface SaveAssessmentOutcome {
   assessment: Assessment;
+  /** True when this request id had already saved the assessment (nothing new was stored). */
+  replayed: boolean;
   /** False when the assessment was saved but the scan's 3D view could not be rebuilt (logged). */
   octreeUpdated: boolean;
 }
 
 export interface ScanAnalysis {
   cloud(scanId: string): Promise<PointCloud>;
-  measure(scanId: string, outline: Vec3Tuple[], bodyAxis?: Vec3Tuple): Promise<MeasureResult>;
+  measure(scanId: string, outline: Vec3Tuple[], options?: { bodyAxis?: Vec3Tuple; tissuePaint?: TissuePaintStroke[] }): Promise<MeasureResult>;
   save(request: SaveAssessmentRequest, actor: Actor): Promise<SaveAssessmentOutcome>;
   /** Forget a scan (deleted). */
   evict(scanId: string): void;
@@ -70,11 +76,14 @@ function toResult(r: MeasureRunResult): MeasureResult {
   return {
     figures: r.figures satisfies AssessmentFigures,
     lid: { positions: toNumbers(r.lid.positions), indices: Array.from(r.lid.indices) },
-    depth: { positions: toNumbers(r.overlay.positions), depthMm: toNumbers(r.overlay.depthMm), min: r.overlay.min, max: r.overlay.max, total: r.overlay.total },
+    depth: { positions: toNumbers(r.overlay.positions), depthMm: toNumbers(r.overlay.depthMm), tissue: Array.from(r.overlay.tissue), min: r.overlay.min, max: r.overlay.max, total: r.overlay.total },
     woundPointCount: r.woundPointCount,
     ms: Math.round(r.ms * 10) / 10,
   };
 }
+
+/** Tissue paint as the measure worker takes it (class index instead of name). */
+const paintForWorker = (paint: TissuePaintStroke[] | undefined) => (paint ?? []).map((s) => ({ tissue: TISSUE_TYPES.indexOf(s.tissue), centre: s.centre, radiusMm: s.radiusMm }));
 
 export function createScanAnalysis(deps: ScanAnalysisDeps): ScanAnalysis {
   /** Most recently used last. A failed load is not kept. */
@@ -118,18 +127,39 @@ export function createScanAnalysis(deps: ScanAnalysisDeps): ScanAnalysis {
       return p;
     },
 
-    async measure(scanId, outline, bodyAxis) {
+    async measure(scanId, outline, options = {}) {
       const cloud = await analysis.cloud(scanId);
-      const r = await deps.measure.measure(keyOf(scanId), cloud, outline, { maxOverlayPoints: MAX_DEPTH_OVERLAY_POINTS, ...(bodyAxis ? { bodyAxis } : {}) });
+      const r = await deps.measure.measure(keyOf(scanId), cloud, outline, { maxOverlayPoints: MAX_DEPTH_OVERLAY_POINTS, tissuePaint: paintForWorker(options.tissuePaint), ...(options.bodyAxis ? { bodyAxis: options.bodyAxis } : {}) });
       return toResult(r);
     },
 
     async save(request, actor) {
       const previous = saving.get(request.scanId) ?? Promise.resolve();
       const run = previous.catch(() => undefined).then(async (): Promise<SaveAssessmentOutcome> => {
+        // Saves of a scan run one at a time, so a repeated request finds the first one's assessment here.
+        const earlier = deps.assessments.forRequest(request.requestId, request.scanId, actor);
+        if (earlier) return { assessment: earlier, replayed: true, octreeUpdated: (deps.scans.get(request.scanId, actor)?.attributes ?? []).includes('depth_mm') };
         const cloud = await analysis.cloud(request.scanId);
-        const m = await deps.measure.measure(keyOf(request.scanId), cloud, request.outline, { perPoint: true, maxOverlayPoints: 1, ...(request.bodyAxis ? { bodyAxis: request.bodyAxis } : {}) });
-        const assessment = deps.assessments.create({ scanId: request.scanId, method: request.method, modelVersion: request.modelVersion, figures: m.figures, outline: request.outline }, actor);
+        const m = await deps.measure.measure(keyOf(request.scanId), cloud, request.outline, {
+          perPoint: true,
+          maxOverlayPoints: 1,
+          tissuePaint: paintForWorker(request.tissuePaint),
+          ...(request.bodyAxis ? { bodyAxis: request.bodyAxis } : {}),
+        });
+        const assessment = deps.assessments.create(
+          {
+            requestId: request.requestId,
+            scanId: request.scanId,
+            method: request.method,
+            modelVersion: request.modelVersion,
+            figures: m.figures,
+            outline: request.outline,
+            ...(request.bodyAxis ? { bodyAxis: request.bodyAxis } : {}),
+            ...(request.tissuePaint ? { tissuePaint: request.tissuePaint } : {}),
+            ...(request.details ? { details: request.details } : {}),
+          },
+          actor,
+        );
         let octreeUpdated = false;
         try {
           const before = deps.scans.files(request.scanId)?.octreeFileId ?? null;
@@ -142,7 +172,7 @@ export function createScanAnalysis(deps: ScanAnalysisDeps): ScanAnalysis {
         } catch (error) {
           deps.logger.warn('assessment saved; rebuilding the scan octree failed', { error: error instanceof Error ? error.name : 'unknown' });
         }
-        return { assessment, octreeUpdated };
+        return { assessment, replayed: false, octreeUpdated };
       });
       saving.set(request.scanId, run);
       try {

@@ -17,6 +17,7 @@ import type { Logger } from '../shared/logger';
 import type { KeyStore } from '../vault/index';
 import type { EnrolClinicInput } from '../../common/records';
 import { recoverKeyRotation } from '../backup/index';
+import { createOperations, type Operations } from '../operations/index';
 
 export interface OpenClinic {
   id: string;
@@ -31,6 +32,8 @@ export interface OpenClinic {
   imports: ImportService;
   /** Stored scans loaded for measuring (cached), assessments saved with their octree attributes. */
   analysis: ScanAnalysis;
+  /** Bookings, stock, purchase orders and billing: named commands on the clinic's record. */
+  operations: Operations;
   dispose(): Promise<void>;
 }
 
@@ -123,6 +126,7 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
       store,
       imports,
       analysis,
+      operations: createOperations({ record, logger: opts.logger }),
       async dispose() {
         analysis.dispose();
         await imports.dispose();

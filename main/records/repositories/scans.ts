@@ -20,7 +20,8 @@ export interface NewScan {
   sha256: string;
   rawFileId: string;
   octreeFileId: string;
-  warnings: Scan['warnings'];
+  /** The reader's warnings about the file; none when left out. */
+  warnings?: Scan['warnings'];
 }
 
 export interface ScansRepository {
@@ -89,7 +90,7 @@ export function createScansRepository(record: ClinicRecord): ScansRepository {
             attributesJson: JSON.stringify(scan.attributes),
             sourceApp: scan.sourceApp,
             sourceDeviceId: scan.sourceDeviceId,
-            warningsJson: JSON.stringify(scanWarningsSchema.parse(scan.warnings)),
+            warningsJson: JSON.stringify(scanWarningsSchema.parse(scan.warnings ?? [])),
             sha256: scan.sha256,
             rawFileId: scan.rawFileId,
             octreeFileId: scan.octreeFileId,
