@@ -75,6 +75,18 @@ describe('text with a byte-order mark', () => {
     expect((await readPointCloud(obj, { fileName: 'a.obj' })).count).toBe(1);
   });
 
+  it('reads a UTF-16 file cut off mid code unit as its UTF-8 twin cut at the same character', async () => {
+    const text = '1 2 3\n4 5 6\n';
+    const utf8Cut = await readPointCloud(new TextEncoder().encode(text.slice(0, -1)), { fileName: 'a.xyz' });
+    expect(utf8Cut.count).toBe(2);
+    for (const endian of ['le', 'be'] as const) {
+      const whole = utf16(text, endian);
+      // The newline's first byte survives, its second is lost: half a code unit.
+      const cut = await readPointCloud(whole.subarray(0, whole.length - 1), { fileName: 'a.xyz' });
+      expect([...cut.positions], endian).toEqual([...utf8Cut.positions]);
+    }
+  });
+
   it('maps an error of a UTF-8-with-BOM file 3 bytes on', async () => {
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('1 2 3\n4 5\n')]);
     expect(await refusal(bytes, 'a.xyz')).toMatchObject({ offset: 9, line: 2 });

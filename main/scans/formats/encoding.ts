@@ -43,7 +43,10 @@ export function decodeMarkedText(bytes: Uint8Array): DecodedText | null {
   return null;
 }
 
-function fromUtf16(bytes: Uint8Array, encoding: 'utf-16le' | 'utf-16be'): DecodedText {
+function fromUtf16(file: Uint8Array, encoding: 'utf-16le' | 'utf-16be'): DecodedText {
+  // A write cut off mid code unit leaves one odd byte: it is left out (not decoded as U+FFFD), so the
+  // text reads as its UTF-8 twin cut at the same character would.
+  const bytes = file.subarray(0, file.length - (file.length % 2));
   // Binary data that happens to start with FF FE or FE FF is refused before the whole file is decoded.
   const head = new TextDecoder(encoding, { ignoreBOM: true }).decode(bytes.subarray(2, Math.min(bytes.length, 2 + PROBE_BYTES)));
   if (looksBinary(new TextEncoder().encode(head))) {
