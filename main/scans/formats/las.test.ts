@@ -208,3 +208,63 @@ describe.skipIf(!existsSync(laz))('LAZ', () => {
     expect([process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]).toEqual(before);
   });
 });
+
+/**
+ * Warnings on the shared third-party samples, each count checked against the records decoded
+ * apart from our reader: the uncompressed files' record bytes read here directly, and the LAZ
+ * file's classifications decoded by @loaders.gl/las (which reads LAS up to 1.3).
+ */
+describe.skipIf(!existsSync(join(samples, 'laz', 'lidR__MixedConifer.laz')))('LAS warnings on files from other tools', () => {
+  /** Return number above number of returns, and the class of each record, from the raw bytes. */
+  function rawRecords(bytes: Uint8Array): { above: number; classes: Map<number, number> } {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const pointOffset = dv.getUint32(96, true);
+    const pf = bytes[104]! & 0x3f;
+    const stride = dv.getUint16(105, true);
+    const count = dv.getUint32(107, true) || Number(dv.getBigUint64(247, true));
+    let above = 0;
+    const classes = new Map<number, number>();
+    for (let i = 0, p = pointOffset; i < count; i++, p += stride) {
+      const r = bytes[p + 14]!;
+      const [ret, of, cls] = pf < 6 ? [r & 7, (r >> 3) & 7, bytes[p + 15]! & 31] : [r & 15, r >> 4, bytes[p + 16]!];
+      if (ret > of) above++;
+      classes.set(cls, (classes.get(cls) ?? 0) + 1);
+    }
+    return { above, classes };
+  }
+
+  it.each([
+    ['las/liblas__1.0_1.las', 1, []],
+    ['las/pdal__1.1_1.las', 1, []],
+    ['las/pdal__1.2_2.las', 1, []],
+    ['las/potreeconv__5points_14.las', 0, [41, 42]],
+    ['las/pdal__autzen.las', 0, []],
+    ['las/laspy__simple1_4.las', 0, []],
+  ] as const)('%s: return-number warning for %i records, reserved classes %j', async (file, above, reservedCodes) => {
+    const bytes = new Uint8Array(readFileSync(join(samples, file)));
+    const raw = rawRecords(bytes);
+    expect(raw.above).toBe(above);
+    const cloud = await read(bytes);
+    const byCode = Object.fromEntries((cloud.warnings ?? []).map((w) => [w.code, w]));
+    expect(byCode.LAS_RETURN_NUMBER_ABOVE_NUMBER_OF_RETURNS?.count ?? 0).toBe(raw.above);
+    const reservedCount = reservedCodes.reduce((n, c) => n + (raw.classes.get(c) ?? 0), 0);
+    expect(byCode.LAS_RESERVED_CLASSIFICATION?.count ?? 0).toBe(reservedCount);
+    for (const c of reservedCodes) expect(byCode.LAS_RESERVED_CLASSIFICATION!.message).toContain(String(c));
+  });
+
+  it('a LAZ file decoded in batches: the reserved class 11 counted as @loaders.gl/las decodes it', async () => {
+    const bytes = readFileSync(join(samples, 'laz', 'lidR__MixedConifer.laz'));
+    const { parse } = await import('@loaders.gl/core');
+    const { LASLoader } = await import('@loaders.gl/las');
+    const theirs = await parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), LASLoader, { worker: false, las: { shape: 'mesh' } });
+    const classes = theirs.attributes.classification?.value;
+    expect(classes).toBeDefined();
+    const elevens = Array.from(classes!).filter((c) => c === 11).length;
+    expect(elevens).toBeGreaterThan(0);
+    const cloud = await read(new Uint8Array(bytes));
+    expect(cloud.count).toBeGreaterThan(10_000);
+    expect(cloud.warnings).toEqual([
+      { code: 'LAS_RESERVED_CLASSIFICATION', count: elevens, message: `classification code 11 is reserved in the ASPRS table for point format 1 (LAS 1.2): ${elevens} of ${cloud.count.toLocaleString('en-US')} points` },
+    ]);
+  });
+});
