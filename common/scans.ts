@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SCAN_WARNING_CODES, type ScanWarning } from './point-cloud';
 import { epochMsSchema, idSchema, SCAN_FORMATS, SCAN_STATUSES } from './records';
+import { extentWarningSchema } from './scan-checks';
 
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
 export const bboxSchema = z.object({ min: vec3, max: vec3 });
@@ -32,7 +33,8 @@ export const scanSchema = z.object({
 });
 export type Scan = z.infer<typeof scanSchema>;
 
-export const IMPORT_PHASES = ['queued', 'hashing', 'parsing', 'storing', 'indexing', 'saving', 'done', 'failed', 'cancelled'] as const;
+/** `confirming`: held before anything is stored until the person importing confirms an implausible extent (see scan-checks.ts). */
+export const IMPORT_PHASES = ['queued', 'hashing', 'parsing', 'confirming', 'storing', 'indexing', 'saving', 'done', 'failed', 'cancelled'] as const;
 export const importJobSchema = z.object({
   id: z.string(),
   woundId: z.string(),
@@ -41,9 +43,14 @@ export const importJobSchema = z.object({
   phase: z.enum(IMPORT_PHASES),
   progress: z.number().min(0).max(1),
   scanId: z.string().nullable(),
-  error: z.object({ code: z.string(), message: z.string(), format: z.string().optional(), offset: z.number().optional(), line: z.number().optional() }).nullable(),
+  /** `message` is the technical detail; `line` the line of a text file it lies on; `detected` what a file that is not a scan is (a photo, …). See import-errors.ts for the words shown. */
+  error: z
+    .object({ code: z.string(), message: z.string(), format: z.string().optional(), offset: z.number().optional(), line: z.number().optional(), detected: z.string().optional() })
+    .nullable(),
   /** The reader's warnings about the file, once it has been read (the scan's row keeps them too). */
   warnings: scanWarningsSchema,
+  /** The extent check's question while the job waits in `confirming` (see scan-checks.ts). */
+  warning: extentWarningSchema.nullable(),
   startedAt: z.number(),
   finishedAt: z.number().nullable(),
 });

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Locator } from '@playwright/test';
 import { PNG } from 'pngjs';
 import type { PointCloud } from '../common/point-cloud';
 import { encodePly } from '../main/analysis/measure/phantoms';
+import { makeLas } from '../main/scans/formats/las-test-writer';
 import { test, expect } from './fixtures';
 import { clinicWithNurse, openWoundScans } from './clinic';
 
@@ -23,6 +25,8 @@ test('import a PLY and a LAZ onto a wound with progress; a corrupt file shows it
     await panel.getByLabel('Scan file').setInputFiles(join(SAMPLES, file));
     await panel.getByRole('button', { name: 'Import scan' }).click();
     await expect(panel.getByTestId('import-progress')).toBeVisible();
+    // Both samples are far larger than a heel: the import waits for the nurse, then goes on.
+    await confirmImplausible(panel);
     await expect(panel.getByTestId('import-phase')).toHaveText(/Imported/, { timeout: 120_000 });
     await expect(panel.getByTestId('scan-list')).toContainText(sample(file).points.toLocaleString('en-US'));
   }
@@ -35,9 +39,17 @@ test('import a PLY and a LAZ onto a wound with progress; a corrupt file shows it
   const truncated = readFileSync(join(SAMPLES, 'ply/dardavesis__808-30.ply')).subarray(0, 40_000);
   await panel.getByLabel('Scan file').setInputFiles({ name: 'cut.ply', mimeType: 'application/octet-stream', buffer: truncated });
   await panel.getByRole('button', { name: 'Import scan' }).click();
-  await expect(panel.getByTestId('import-error')).toContainText(/PLY at byte \d+/);
+  await expect(panel.getByTestId('import-error-headline')).toHaveText('The scan file is incomplete: it was probably cut off while it was copied.');
+  await panel.getByTestId('import-error').getByRole('button', { name: 'Technical details' }).click();
+  await expect(panel.getByTestId('import-error-detail')).toContainText(/PLY at byte \d+/);
   await expect(panel.getByTestId('scan-list').locator('tbody tr')).toHaveCount(2);
 });
+
+/** The import of a room-sized sample onto the heel wound asks first; the nurse confirms. */
+async function confirmImplausible(panel: Locator): Promise<void> {
+  await expect(panel.getByTestId('import-warning')).toContainText('far larger than a foot', { timeout: 120_000 });
+  await panel.getByRole('button', { name: 'Import anyway' }).click();
+}
 
 test('files from other tools: a LAS export that breaks the specification imports with its warnings, an invalid E57 is refused by section and byte, a UTF-16 OBJ imports', async ({ loggedInPage: page }) => {
   test.setTimeout(180_000);
@@ -61,14 +73,18 @@ test('files from other tools: a LAS export that breaks the specification imports
   // An E57 whose only scan declares no records and points at no valid section: refused, nothing added.
   await panel.getByLabel('Scan file').setInputFiles(join(TESTDATA, 'e57-zero-records-bad-section-id.e57'));
   await panel.getByRole('button', { name: 'Import scan' }).click();
-  await expect(panel.getByTestId('import-error')).toContainText('E57 at byte 48: /data3D/0/points: CompressedVector section header at byte 48: section id is 182, not 1', { timeout: 60_000 });
+  await expect(panel.getByTestId('import-error-headline')).toHaveText('The scan file is damaged and cannot be read.', { timeout: 60_000 });
+  await panel.getByTestId('import-error').getByRole('button', { name: 'Technical details' }).click();
+  await expect(panel.getByTestId('import-error-detail')).toContainText('BAD_HEADER · E57 · byte 48: E57 at byte 48: /data3D/0/points: CompressedVector section header at byte 48: section id is 182, not 1');
   await expect(panel.getByTestId('import-warnings')).toHaveCount(0);
   await expect(rows).toHaveCount(1);
 
   // Text that is not a point list: refused naming the line.
   await panel.getByLabel('Scan file').setInputFiles(join(TESTDATA, 'xyz-esri-grid.xyz'));
   await panel.getByRole('button', { name: 'Import scan' }).click();
-  await expect(panel.getByTestId('import-error')).toContainText('XYZ at byte 0 (line 1): an ESRI ASCII grid header', { timeout: 60_000 });
+  await expect(panel.getByTestId('import-error-headline')).toHaveText('This kind of scan file is not supported.', { timeout: 60_000 });
+  await panel.getByTestId('import-error').getByRole('button', { name: 'Technical details' }).click();
+  await expect(panel.getByTestId('import-error-detail')).toContainText('UNSUPPORTED · XYZ · byte 0 · line 1: XYZ at byte 0 (line 1): an ESRI ASCII grid header');
 
   // A Windows tool's UTF-16 BE OBJ: imported with its 4 vertices and their colours, no warnings.
   await panel.getByLabel('Scan file').setInputFiles(join(TESTDATA, 'obj-utf16be.obj'));
@@ -79,6 +95,19 @@ test('files from other tools: a LAS export that breaks the specification imports
   await expect(obj).toContainText('rgb');
   await expect(obj.getByRole('cell').nth(2)).toHaveText('4');
   await expect(obj).toContainText('No problems found');
+
+  // A LAS export of a room (3 m across) with a return number above its number of returns: the size
+  // question and the file's warnings are shown together; imported anyway, the row keeps the warning.
+  const room = makeLas({ pf: 6, points: [{ x: 0, y: 0, z: 0, returnNumber: 5, returns: 4 }, { x: 3, y: 1, z: 0, returnNumber: 1, returns: 1 }, { x: 1, y: 2, z: 0.5, returnNumber: 1, returns: 1 }] });
+  await panel.getByLabel('Scan file').setInputFiles({ name: 'room.las', mimeType: 'application/octet-stream', buffer: Buffer.from(room) });
+  await panel.getByRole('button', { name: 'Import scan' }).click();
+  await expect(panel.getByTestId('import-warning')).toContainText('far larger than a foot', { timeout: 120_000 });
+  await expect(panel.getByTestId('import-warnings')).toContainText('Return number is greater than the number of returns in 1 of 3 points');
+  await expect(rows).toHaveCount(2);
+  await confirmImplausible(panel);
+  await expect(panel.getByTestId('import-phase')).toHaveText(/Imported/, { timeout: 120_000 });
+  await expect(rows).toHaveCount(3);
+  await expect(rows.filter({ hasText: 'LAS' }).filter({ hasText: '1 warning' }).getByTestId('scan-warnings')).toContainText('Return number is greater than the number of returns in 1 of 3 points');
 });
 
 test('open a scan in 3D: coloured points render, potree-core reaches every point, picking and point budget', async ({ loggedInPage: page }) => {
@@ -89,6 +118,7 @@ test('open a scan in 3D: coloured points render, potree-core reaches every point
   const file = 'ply/dardavesis__808-30.ply';
   await panel.getByLabel('Scan file').setInputFiles(join(SAMPLES, file));
   await panel.getByRole('button', { name: 'Import scan' }).click();
+  await confirmImplausible(panel);
   await expect(panel.getByTestId('import-phase')).toHaveText(/Imported/, { timeout: 120_000 });
   await panel.getByRole('button', { name: 'Open' }).click();
 

@@ -95,5 +95,5 @@ function fromUtf16(file: Uint8Array, encoding: 'utf-16le' | 'utf-16be'): Decoded
 /** The same error, at its offset in the original file and saying which encoding was read. */
 export function errorInFile(error: ScanFormatError, text: DecodedText, format?: ScanErrorFormat): ScanFormatError {
   const reason = error.code === 'CANCELLED' ? error.reason : `${error.reason} (in ${describeEncoding(text.encoding)} text)`;
-  return new ScanFormatError(error.code, format ?? error.format, text.fileOffset(error.offset), reason, error.line);
+  return new ScanFormatError(error.code, format ?? error.format, text.fileOffset(error.offset), reason, { line: error.line, detected: error.detected });
 }

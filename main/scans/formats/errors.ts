@@ -14,15 +14,25 @@ export const SCAN_ERROR_CODES = [
   'BAD_VALUE',
   'TOO_LARGE',
   'UNKNOWN_FORMAT',
+  /** A file of another kind altogether (a photo, a PDF, …): `detected` says which. */
+  'NOT_A_SCAN',
   'CANCELLED',
 ] as const;
 export type ScanErrorCode = (typeof SCAN_ERROR_CODES)[number];
+
+/** What a file that is not a scan was recognised as (by its signature), for words a nurse understands. */
+export const DETECTED_KINDS = ['photo', 'video', 'pdf', 'archive', 'dicom', 'document'] as const;
+export type DetectedKind = (typeof DETECTED_KINDS)[number];
 
 /** The format being read when the error happened, or 'unknown' before sniffing decided. */
 export type ScanErrorFormat = 'ply' | 'las' | 'laz' | 'e57' | 'xyz' | 'pts' | 'obj' | 'unknown';
 
 export class ScanFormatError extends Error {
   override readonly name = 'ScanFormatError';
+  /** Text formats: the 1-based line the offset lies on. */
+  readonly line: number | undefined;
+  /** NOT_A_SCAN: what the file is instead. */
+  readonly detected: DetectedKind | undefined;
   constructor(
     readonly code: ScanErrorCode,
     readonly format: ScanErrorFormat,
@@ -30,10 +40,12 @@ export class ScanFormatError extends Error {
     readonly offset: number,
     /** Why, in words; must not contain point values or paths. */
     readonly reason: string,
-    /** Text formats: the 1-based line the offset lies on. */
-    readonly line?: number,
+    /** Where the reader knows more: text formats the 1-based line the offset lies on; NOT_A_SCAN what the file is instead. */
+    details: { line?: number; detected?: DetectedKind } = {},
   ) {
-    super(`${format.toUpperCase()} at byte ${offset}${line === undefined ? '' : ` (line ${line})`}: ${reason} [${code}]`);
+    super(`${format.toUpperCase()} at byte ${offset}${details.line === undefined ? '' : ` (line ${details.line})`}: ${reason} [${code}]`);
+    this.line = details.line;
+    this.detected = details.detected;
   }
 }
 
@@ -47,7 +59,7 @@ export function lineAt(bytes: Uint8Array, offset: number): number {
 
 /** A ScanFormatError for text at `offset`, naming its line. */
 export function textError(code: ScanErrorCode, format: ScanErrorFormat, bytes: Uint8Array, offset: number, reason: string): ScanFormatError {
-  return new ScanFormatError(code, format, offset, reason, lineAt(bytes, offset));
+  return new ScanFormatError(code, format, offset, reason, { line: lineAt(bytes, offset) });
 }
 
 export function isScanFormatError(error: unknown): error is ScanFormatError {

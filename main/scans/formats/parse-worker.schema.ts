@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { SCAN_FORMATS, type PointCloud } from '../../../common/point-cloud';
 import { scanWarningsSchema } from '../../../common/scans';
-import { SCAN_ERROR_CODES, ScanFormatError } from './errors';
+import { DETECTED_KINDS, SCAN_ERROR_CODES, ScanFormatError } from './errors';
 
 export const parseRequestSchema = z.discriminatedUnion('type', [
   z.object({
@@ -62,6 +62,8 @@ export const parseErrorSchema = z.object({
   reason: z.string().optional(),
   /** Text formats: the line of the offset. */
   line: z.number().int().positive().optional(),
+  /** NOT_A_SCAN: what the file is instead. */
+  detected: z.enum(DETECTED_KINDS).optional(),
 });
 export type ParseErrorPayload = z.infer<typeof parseErrorSchema>;
 
@@ -88,6 +90,7 @@ export function errorPayload(error: unknown): ParseErrorPayload {
   if (error instanceof ScanFormatError) {
     const payload: ParseErrorPayload = { name: error.name, code: error.code, format: error.format, offset: error.offset, message: error.message, reason: error.reason };
     if (error.line !== undefined) payload.line = error.line;
+    if (error.detected !== undefined) payload.detected = error.detected;
     return payload;
   }
   // Anything else is our bug, not the file's; its message may quote data, so it stays here.
