@@ -3,7 +3,8 @@
  *
  * - nurse, doctor: patient demographics and clinical data (wounds, scans, assessments, annotations);
  *   they see bookings and their own day, check patients in, record visits and the supplies used;
- *   only doctors sign assessments off and write orders for prescription-only supplies.
+ *   only doctors sign assessments off, write orders for prescription-only supplies, and export the
+ *   signed PDF report and the FHIR bundle of a wound's course (nurses annotate and see the figures).
  * - manager: the demographics bookings and billing need (name, MRN, date of birth, contact); books,
  *   runs stock, purchase orders, billing and claims, and the operations dashboard — no clinical data.
  * - it-admin: staff, devices, settings, backups, the audit log and enrolling further clinics on the
@@ -44,6 +45,8 @@ export const PERMISSIONS = [
   'purchasing.write',
   /** The manager's dashboard and the clinic's operations settings (currency, time zone, reminders). */
   'operations.manage',
+  /** The signed PDF report and the FHIR export of a wound's course: they leave the clinic, signed by a doctor. */
+  'reports.export',
 ] as const;
 export const permissionSchema = z.enum(PERMISSIONS);
 export type Permission = z.infer<typeof permissionSchema>;
@@ -52,7 +55,7 @@ export const PERMISSION_MATRIX: Readonly<Record<StaffRole, readonly Permission[]
   nurse: ['patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'bookings.read', 'bookings.checkin', 'stock.read', 'stock.use', 'prescriptions.read'],
   doctor: [
     'patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'assessments.signoff',
-    'bookings.read', 'bookings.checkin', 'stock.read', 'stock.use', 'prescriptions.read', 'prescriptions.write',
+    'bookings.read', 'bookings.checkin', 'stock.read', 'stock.use', 'prescriptions.read', 'prescriptions.write', 'reports.export',
   ],
   manager: [
     'patients.demographics.read', 'patients.demographics.write', 'bookings.read', 'bookings.write', 'bookings.checkin', 'billing.read', 'billing.write',
@@ -66,6 +69,7 @@ export const PATIENT_DATA_PERMISSIONS: readonly Permission[] = [
   'patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'assessments.signoff',
   // Bookings, invoices and prescription orders name patients.
   'bookings.read', 'bookings.write', 'bookings.checkin', 'billing.read', 'billing.write', 'prescriptions.read', 'prescriptions.write',
+  'reports.export',
 ];
 
 /** True when `role` grants any patient data (nurse, doctor, manager): such a role is never self-granted. */

@@ -107,6 +107,13 @@ const TRPC_CODE_BY_APP_CODE: Record<string, TRPCError['code']> = {
   CLAIM_EXISTS: 'CONFLICT',
   UNKNOWN_CURRENCY: 'BAD_REQUEST',
   CODE_TAKEN: 'CONFLICT',
+  // annotations and reports (issue 18)
+  KIND_CHANGED: 'BAD_REQUEST',
+  OFF_SURFACE: 'BAD_REQUEST',
+  SCAN_UNREADABLE: 'PRECONDITION_FAILED',
+  NOTHING_TO_REPORT: 'PRECONDITION_FAILED',
+  SNAPSHOT_INVALID: 'BAD_REQUEST',
+  FHIR_INVALID: 'BAD_REQUEST',
 };
 
 const translateErrors = t.middleware(async ({ next }) => {

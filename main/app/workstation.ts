@@ -18,6 +18,7 @@ import type { KeyStore } from '../vault/index';
 import type { EnrolClinicInput } from '../../common/records';
 import { recoverKeyRotation } from '../backup/index';
 import { createOperations, type Operations } from '../operations/index';
+import { createAnnotationsService, type AnnotationsService } from '../annotations/index';
 
 export interface OpenClinic {
   id: string;
@@ -34,6 +35,8 @@ export interface OpenClinic {
   analysis: ScanAnalysis;
   /** Bookings, stock, purchase orders and billing: named commands on the clinic's record. */
   operations: Operations;
+  /** Markers, rulers, undermining/tunnelling and regions on the clinic's scans. */
+  annotations: AnnotationsService;
   dispose(): Promise<void>;
 }
 
@@ -127,6 +130,7 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
       imports,
       analysis,
       operations: createOperations({ record, logger: opts.logger }),
+      annotations: createAnnotationsService({ record, points: (scanId) => analysis.cloud(scanId), logger: opts.logger }),
       async dispose() {
         analysis.dispose();
         await imports.dispose();
