@@ -58,9 +58,9 @@ export function surfaceDistance(cloud: SurfacePoints, from: Vec3Tuple, to: Vec3T
       if (t < 0 || t > span || Math.abs(dot(u, across)) > halfWidth) continue;
       const b = Math.min(bins - 1, Math.floor((t / span) * bins));
       n[b]!++;
-      sum[3 * b] += p[3 * i]!;
-      sum[3 * b + 1] += p[3 * i + 1]!;
-      sum[3 * b + 2] += p[3 * i + 2]!;
+      sum[3 * b] = sum[3 * b]! + p[3 * i]!;
+      sum[3 * b + 1] = sum[3 * b + 1]! + p[3 * i + 1]!;
+      sum[3 * b + 2] = sum[3 * b + 2]! + p[3 * i + 2]!;
     }
     let filled = 0;
     for (let b = 0; b < bins; b++) if (n[b]! > 0) filled++;
