@@ -19,6 +19,7 @@ import { purchasingRouter } from './purchasing.router';
 import { billingRouter } from './billing.router';
 import { operationsRouter } from './operations.router';
 import { annotationsRouter } from './annotations.router';
+import { reportsRouter } from './reports.router';
 
 /** Every procedure the renderer can call, over IPC (Electron) and HTTP/WS (browser host) alike. */
 export const appRouter = router({
@@ -41,6 +42,7 @@ export const appRouter = router({
   billing: billingRouter,
   operations: operationsRouter,
   annotations: annotationsRouter,
+  reports: reportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -19,6 +19,7 @@ import type { EnrolClinicInput } from '../../common/records';
 import { recoverKeyRotation } from '../backup/index';
 import { createOperations, type Operations } from '../operations/index';
 import { createAnnotationsService, type AnnotationsService } from '../annotations/index';
+import { createReportsService, type ReportsService } from '../reports/index';
 
 export interface OpenClinic {
   id: string;
@@ -37,6 +38,8 @@ export interface OpenClinic {
   operations: Operations;
   /** Markers, rulers, undermining/tunnelling and regions on the clinic's scans. */
   annotations: AnnotationsService;
+  /** The signed PDF of a visit or a wound's course, and the FHIR R4 export (doctors). */
+  reports: ReportsService;
   dispose(): Promise<void>;
 }
 
@@ -117,20 +120,24 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
     });
     const assessments = createAssessmentsRepository(record);
     const analysis = createScanAnalysis({ clinicId, store, scans, assessments, measure: measureRunner, logger: opts.logger });
+    const patients = createPatientsRepository(record);
+    const wounds = createWoundsRepository(record);
+    const annotations = createAnnotationsService({ record, points: (scanId) => analysis.cloud(scanId), logger: opts.logger });
     return {
       id: clinicId,
       name: entry.name,
       record,
       auth,
-      patients: createPatientsRepository(record),
-      wounds: createWoundsRepository(record),
+      patients,
+      wounds,
       scans,
       assessments,
       store,
       imports,
       analysis,
       operations: createOperations({ record, logger: opts.logger }),
-      annotations: createAnnotationsService({ record, points: (scanId) => analysis.cloud(scanId), logger: opts.logger }),
+      annotations,
+      reports: createReportsService({ clinic: { id: clinicId, name: entry.name }, record, keyStore: opts.keyStore, patients, wounds, assessments, annotations, logger: opts.logger }),
       async dispose() {
         analysis.dispose();
         await imports.dispose();

@@ -34,6 +34,7 @@ import {
 } from './outline-edit';
 import { TissueLegend, TissueTools } from './TissueTools';
 import { useLiveMeasure } from './useLiveMeasure';
+import { useAnnotations } from '../annotations/useAnnotations';
 
 /** Height of the 3D view; with the toolbar it fits a 1400 × 900 window beside the panel. */
 export const VIEW_HEIGHT = 540;
@@ -101,6 +102,7 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
   const centre = useMemo(() => centroid(doc.outline), [doc.outline]);
   const head = doc.head;
   const bodyAxis = useMemo<Vec3Tuple | undefined>(() => (head && centre ? [head[0] - centre[0], head[1] - centre[1], head[2] - centre[2]] : undefined), [head, centre]);
+  const annotations = useAnnotations(scan.id, scan.woundId, true);
   const { live, result } = useLiveMeasure(scan.id, { outline: doc.outline, bodyAxis, tissuePaint: doc.tissuePaint });
 
   const dirty = doc.outline !== baseline.doc.outline || doc.head !== baseline.doc.head || doc.tissuePaint !== baseline.doc.tissuePaint || !sameDetails(details, baseline.details);
@@ -262,6 +264,7 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
       if (escapeHandledElsewhere(e)) return;
       if (e.key === 'Escape') {
         e.preventDefault();
+        if (annotations.escape()) return;
         if (mode !== 'none') setMode('none');
         else onRequestClose?.();
         return;
@@ -273,7 +276,8 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
         redo();
       } else if (mod && e.key === 'z') {
         e.preventDefault();
-        undo();
+        if (tab === 'annotate') annotations.undo();
+        else undo();
       } else if ((e.key === 'Delete' || e.key === 'Backspace') && selectedValid !== null) {
         e.preventDefault();
         deleteSelected();
@@ -309,7 +313,7 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
   return (
     <Grid gap="md">
       <Grid.Col span={8}>
-        <ScanViewer key={url} url={url} height={VIEW_HEIGHT} overlay={<AssessmentOverlay data={overlay} />} editor={editor} legend={legend} />
+        <ScanViewer key={url} url={url} height={VIEW_HEIGHT} overlay={<><AssessmentOverlay data={overlay} /><AssessmentOverlay data={annotations.overlay} /></>} editor={annotations.editor ?? editor} legend={legend} />
       </Grid.Col>
       <Grid.Col span={4}>
         <Stack gap="xs" h={PANEL_HEIGHT} data-testid="assess-panel">
@@ -322,11 +326,20 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
           </Group>
           <ScrollArea style={{ flex: 1 }} offsetScrollbars type="auto">
             <Stack gap="xs">
-              <Tabs value={tab} onChange={setTab} keepMounted={false}>
+              <Tabs
+                value={tab}
+                onChange={(t) => {
+                  // Leaving the tab leaves its tool: clicks on the scan go back to the outline.
+                  if (t !== 'annotate') annotations.escape();
+                  setTab(t);
+                }}
+                keepMounted={false}
+              >
                 <Tabs.List>
                   <Tabs.Tab value="outline">Outline</Tabs.Tab>
                   <Tabs.Tab value="tissue">Tissue</Tabs.Tab>
                   <Tabs.Tab value="details">Details</Tabs.Tab>
+                  <Tabs.Tab value="annotate">Annotate</Tabs.Tab>
                 </Tabs.List>
                 <Tabs.Panel value="outline" pt="xs">
                   <Stack gap="xs">
@@ -391,6 +404,9 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
                 </Tabs.Panel>
                 <Tabs.Panel value="details" pt="xs">
                   <DetailsForm value={details} onChange={(d) => { setDetails(d); setDetailErrors({}); }} errors={detailErrors} disabled={save.isPending} />
+                </Tabs.Panel>
+                <Tabs.Panel value="annotate" pt="xs">
+                  {annotations.panel}
                 </Tabs.Panel>
               </Tabs>
 
