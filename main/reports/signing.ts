@@ -10,7 +10,7 @@ import { eq } from 'drizzle-orm';
 import forge from 'node-forge';
 import { type PDFDocument } from 'pdf-lib';
 import { pdflibAddPlaceholder } from '@signpdf/placeholder-pdf-lib';
-import signpdf from '@signpdf/signpdf';
+import { SignPdf } from '@signpdf/signpdf';
 import { P12Signer } from '@signpdf/signer-p12';
 import { appendAudit, tables, type ClinicRecord } from '../records/index';
 import type { KeyStore } from '../vault/index';
@@ -118,6 +118,7 @@ export async function signPdf(doc: PDFDocument, identity: SigningIdentity, field
   const passphrase = randomBytes(18).toString('base64url');
   const p12 = forge.pkcs12.toPkcs12Asn1(forge.pki.privateKeyFromPem(identity.privateKeyPem), [forge.pki.certificateFromPem(identity.certificatePem)], passphrase, { algorithm: '3des' });
   const p12Der = Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary');
-  const signed = await signpdf.sign(Buffer.from(unsigned), new P12Signer(p12Der, { passphrase }));
+  // The named class, not the default instance: bundlers differ on a CommonJS module's default export.
+  const signed = await new SignPdf().sign(Buffer.from(unsigned), new P12Signer(p12Der, { passphrase }));
   return new Uint8Array(signed);
 }

@@ -191,11 +191,11 @@ export function useAnnotations(scanId: string, woundId: string, canWrite: boolea
               </Text>
               {(tool === 'undermining' || tool === 'tunnelling') && (
                 <Group grow>
-                  <NumberInput size="xs" label="Clock position (o’clock)" min={1} max={12} allowDecimal={false} value={clock} onChange={setClock} error={errors['clock']} />
-                  <NumberInput size="xs" label="Depth (mm)" min={0} max={250} decimalScale={1} value={depth} onChange={setDepth} error={errors['depthMm']} />
+                  <NumberInput size="xs" label="Clock position (o’clock)" min={1} max={12} clampBehavior="none" allowDecimal={false} value={clock} onChange={setClock} error={errors['clock']} />
+                  <NumberInput size="xs" label="Depth (mm)" min={0} max={250} clampBehavior="none" decimalScale={1} value={depth} onChange={setDepth} error={errors['depthMm']} />
                 </Group>
               )}
-              {tool === 'region' && <TextInput size="xs" label="Region" placeholder="e.g. slough" value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={errors['label']} />}
+              {tool === 'region' && <TextInput size="xs" label="Region name" placeholder="e.g. slough" value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={errors['label']} />}
               <TextInput size="xs" label={tool === 'marker' ? 'Note' : 'Note (optional)'} value={note} onChange={(e) => setNote(e.currentTarget.value)} error={errors['note']} />
               {errors['points'] && <Text size="xs" c="red">{errors['points']}</Text>}
               {create.isError && <Alert color="red" p="xs">{messageOf(create.error)}</Alert>}
