@@ -31,6 +31,21 @@ describe('geometry', () => {
     expect(surfaceDistance(plane(), [-10, 0, 0], [20, 0, 0])).toBeCloseTo(30, 1);
     expect(surfaceDistance(plane(), [-10, 100, 0], [20, 100, 0])).toBeNull();
   });
+  it('across a wound bed 4 mm deep: the path dips into the bed and up again, and a second layer under the skin is not followed', () => {
+    // Skin at z = 0 with a trough 28 mm wide and 4 mm deep (half an ellipse), and the slab's underside at z = −10.
+    const xs: number[] = [];
+    for (let x = -30; x <= 30; x += 0.5) for (let y = -30; y <= 30; y += 0.5) {
+      xs.push(x, y, Math.abs(x) < 14 ? -4 * Math.sqrt(1 - (x / 14) ** 2) : 0);
+      xs.push(x, y, -10);
+    }
+    const cloud = { count: xs.length / 3, positions: Float64Array.from(xs) };
+    // 6 mm of skin each side and half the perimeter of an ellipse of semi-axes 14 and 4 (Ramanujan): 12 + 30.5.
+    const halfEllipse = (Math.PI * (3 * 18 - Math.sqrt((3 * 14 + 4) * (14 + 3 * 4)))) / 2;
+    const r = surfaceDistance(cloud, [-20, 0, 0], [20, 0, 0])!;
+    expect(r).toBeGreaterThan((12 + halfEllipse) * 0.97);
+    expect(r).toBeLessThan((12 + halfEllipse) * 1.03);
+  });
+
   it('a region’s area is the enclosed area on its plane, however it is tilted', () => {
     expect(polygonArea([[0, 0, 0], [10, 0, 0], [10, 5, 0], [0, 5, 0]])).toBeCloseTo(50);
     const s = Math.SQRT1_2;

@@ -13,6 +13,8 @@ export interface SurfacePoints {
 
 export const distance = (a: Vec3Tuple, b: Vec3Tuple): number => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
+/** How far (mm, along the skin's normal) a bin's points may lie from the surface the path follows. */
+const SURFACE_TOLERANCE = 1.5;
 /** Most points of the neighbourhood used (every k-th beyond this). */
 const MAX_NEIGHBOURHOOD = 300_000;
 
@@ -50,29 +52,40 @@ export function surfaceDistance(cloud: SurfacePoints, from: Vec3Tuple, to: Vec3T
   const span = dot(chord, along);
   const bins = Math.min(400, Math.max(16, Math.ceil(span / 0.5)));
   for (const halfWidth of [1.5, 3, 8]) {
-    const sum = new Float64Array(bins * 3);
-    const n = new Uint32Array(bins);
+    const inBin: number[][] = Array.from({ length: bins }, () => []);
     for (const i of hood) {
       const u: Vec3Tuple = [p[3 * i]! - from[0], p[3 * i + 1]! - from[1], p[3 * i + 2]! - from[2]];
       const t = dot(u, along);
       if (t < 0 || t > span || Math.abs(dot(u, across)) > halfWidth) continue;
-      const b = Math.min(bins - 1, Math.floor((t / span) * bins));
-      n[b]!++;
-      sum[3 * b] = sum[3 * b]! + p[3 * i]!;
-      sum[3 * b + 1] = sum[3 * b + 1]! + p[3 * i + 1]!;
-      sum[3 * b + 2] = sum[3 * b + 2]! + p[3 * i + 2]!;
+      inBin[Math.min(bins - 1, Math.floor((t / span) * bins))]!.push(i);
     }
-    let filled = 0;
-    for (let b = 0; b < bins; b++) if (n[b]! > 0) filled++;
-    if (filled < bins / 2) continue;
+    if (inBin.filter((b) => b.length > 0).length < bins / 2) continue;
+    // Bin by bin, the surface continues from where the path is: of the points in a bin, those
+    // within SURFACE_TOLERANCE of the height nearest the previous one (another layer of the scan —
+    // the far side of a limb, a slab's underside — is not the surface being measured).
     let length = 0;
     let prev: Vec3Tuple = from;
-    for (let b = 0; b < bins; b++) {
-      const k = n[b]!;
-      if (k === 0) continue;
-      const q: Vec3Tuple = [sum[3 * b]! / k, sum[3 * b + 1]! / k, sum[3 * b + 2]! / k];
-      length += distance(prev, q);
-      prev = q;
+    for (const members of inBin) {
+      if (members.length === 0) continue;
+      const ref = dot(prev, normal);
+      let nearest = Infinity;
+      for (const i of members) {
+        const h = p[3 * i]! * normal[0] + p[3 * i + 1]! * normal[1] + p[3 * i + 2]! * normal[2];
+        if (Math.abs(h - ref) < Math.abs(nearest - ref)) nearest = h;
+      }
+      let k = 0;
+      const q: Vec3Tuple = [0, 0, 0];
+      for (const i of members) {
+        const h = p[3 * i]! * normal[0] + p[3 * i + 1]! * normal[1] + p[3 * i + 2]! * normal[2];
+        if (Math.abs(h - nearest) > SURFACE_TOLERANCE) continue;
+        q[0] += p[3 * i]!;
+        q[1] += p[3 * i + 1]!;
+        q[2] += p[3 * i + 2]!;
+        k++;
+      }
+      const next: Vec3Tuple = [q[0] / k, q[1] / k, q[2] / k];
+      length += distance(prev, next);
+      prev = next;
     }
     length += distance(prev, to);
     return Math.max(straight, length);
