@@ -22,8 +22,9 @@ const MAX_NEIGHBOURHOOD = 300_000;
  * Distance along the scanned surface from `from` to `to`, the way a tape laid on the skin measures:
  * the skin's local plane is fitted to the points around the ruler (principal axes); the points in a
  * narrow corridor over the ruler (±1.5 mm across it, widened up to ±8 mm where the scan is sparse)
- * are binned every half millimetre along it (16–400 bins), each bin's mean is a point of the
- * surface path, and the path's length is summed. It follows dips and bumps seen from the skin's
+ * are binned every millimetre along it (16–400 bins); each bin's mean height over that plane
+ * (of the points on the surface the path is following) gives the profile under the ruler, whose
+ * length is summed — jitter across the ruler does not add length. It follows dips and bumps seen from the skin's
  * plane (a wound bed, a heel's curve); a wall that is vertical to that plane is shortened. Never
  * less than the straight distance. Null when the scan has no points along the ruler.
  */
@@ -50,7 +51,9 @@ export function surfaceDistance(cloud: SurfacePoints, from: Vec3Tuple, to: Vec3T
   if (!along) return straight; // the ruler stands perpendicular to the skin: nothing to follow
   const across = cross(normal, along);
   const span = dot(chord, along);
-  const bins = Math.min(400, Math.max(16, Math.ceil(span / 0.5)));
+  const bins = Math.min(400, Math.max(16, Math.ceil(span)));
+  /** Height over the skin's plane through the ruler's start. */
+  const heightOf = (i: number) => (p[3 * i]! - from[0]) * normal[0] + (p[3 * i + 1]! - from[1]) * normal[1] + (p[3 * i + 2]! - from[2]) * normal[2];
   for (const halfWidth of [1.5, 3, 8]) {
     const inBin: number[][] = Array.from({ length: bins }, () => []);
     for (const i of hood) {
@@ -63,31 +66,33 @@ export function surfaceDistance(cloud: SurfacePoints, from: Vec3Tuple, to: Vec3T
     // Bin by bin, the surface continues from where the path is: of the points in a bin, those
     // within SURFACE_TOLERANCE of the height nearest the previous one (another layer of the scan —
     // the far side of a limb, a slab's underside — is not the surface being measured).
+    // The profile along the ruler: (distance along it, height over the skin's plane), from its start.
     let length = 0;
-    let prev: Vec3Tuple = from;
-    for (const members of inBin) {
+    let prevT = 0;
+    let prevH = 0;
+    for (let b = 0; b < bins; b++) {
+      const members = inBin[b]!;
       if (members.length === 0) continue;
-      const ref = dot(prev, normal);
       let nearest = Infinity;
       for (const i of members) {
-        const h = p[3 * i]! * normal[0] + p[3 * i + 1]! * normal[1] + p[3 * i + 2]! * normal[2];
-        if (Math.abs(h - ref) < Math.abs(nearest - ref)) nearest = h;
+        const h = heightOf(i);
+        if (Math.abs(h - prevH) < Math.abs(nearest - prevH)) nearest = h;
       }
+      let sum = 0;
       let k = 0;
-      const q: Vec3Tuple = [0, 0, 0];
       for (const i of members) {
-        const h = p[3 * i]! * normal[0] + p[3 * i + 1]! * normal[1] + p[3 * i + 2]! * normal[2];
+        const h = heightOf(i);
         if (Math.abs(h - nearest) > SURFACE_TOLERANCE) continue;
-        q[0] += p[3 * i]!;
-        q[1] += p[3 * i + 1]!;
-        q[2] += p[3 * i + 2]!;
+        sum += h;
         k++;
       }
-      const next: Vec3Tuple = [q[0] / k, q[1] / k, q[2] / k];
-      length += distance(prev, next);
-      prev = next;
+      const t = ((b + 0.5) / bins) * span;
+      const h = sum / k;
+      length += Math.hypot(t - prevT, h - prevH);
+      prevT = t;
+      prevH = h;
     }
-    length += distance(prev, to);
+    length += Math.hypot(span - prevT, dot(chord, normal) - prevH);
     return Math.max(straight, length);
   }
   return null;
