@@ -10,6 +10,7 @@ import { ActionIcon, Alert, Button, Group, NumberInput, SegmentedControl, Stack,
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ANNOTATION_KIND_LABELS, annotationDraftSchema, describeAnnotation, type Annotation, type AnnotationDraft, type AnnotationKind } from '../../../common/annotations';
 import type { Vec3Tuple } from '../../../common/assessments';
+import { formatDateTime } from '../../lib/format';
 import { issuesToErrors, messageOf, type FieldErrors } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { MARK_RGB, type OverlayData } from '../../viewer/AssessmentOverlay';
@@ -221,7 +222,7 @@ export function useAnnotations(scanId: string, woundId: string, canWrite: boolea
               {describeAnnotation(a)}
               <Text span size="xs" c="dimmed">
                 {' '}
-                · {a.author?.displayName ?? '—'}, {new Date(a.createdAt).toLocaleString()}
+                · {a.author?.displayName ?? '—'}, {formatDateTime(a.createdAt)}
               </Text>
             </Text>
             {canWrite && (

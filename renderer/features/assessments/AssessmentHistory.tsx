@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { describeAnnotation } from '../../../common/annotations';
 import type { Assessment } from '../../../common/assessments';
 import { WoundExports } from '../reports/WoundExports';
+import { formatDate, formatDateTime } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { METHOD_LABELS } from './Figures';
@@ -41,8 +42,8 @@ export function AssessmentHistory({ woundId, canSignOff, canExport = false, onSh
             {list.data.map((a) => (
               <Table.Tr key={a.id} data-testid="assessment-row" data-voided={a.voided ? 'true' : undefined} style={a.voided ? { opacity: 0.6, textDecoration: 'line-through' } : undefined}>
                 <Table.Td>
-                  <Text size="sm" data-testid="clinical-date">{a.scan ? `${a.scan.format.toUpperCase()} scan of ${new Date(a.scan.capturedAt).toLocaleString()}` : new Date(a.measuredAt).toLocaleString()}</Text>
-                  <Text size="xs" c="dimmed" data-testid="saved-at">saved {new Date(a.savedAt).toLocaleString()}</Text>
+                  <Text size="sm" data-testid="clinical-date">{a.scan ? `${a.scan.format.toUpperCase()} scan of ${formatDateTime(a.scan.capturedAt)}` : formatDateTime(a.measuredAt)}</Text>
+                  <Text size="xs" c="dimmed" data-testid="saved-at">saved {formatDateTime(a.savedAt)}</Text>
                 </Table.Td>
                 <Table.Td>{METHOD_LABELS[a.method]}{a.modelVersion ? <Text size="xs" c="dimmed">{a.modelVersion}</Text> : null}</Table.Td>
                 <Table.Td>{a.measuredBy?.displayName ?? '—'}</Table.Td>
@@ -68,8 +69,8 @@ export function AssessmentHistory({ woundId, canSignOff, canExport = false, onSh
           <Text size="sm" fw={600}>Annotations</Text>
           {annotations.data.map((n) => (
             <Text size="xs" key={n.id} data-testid="timeline-annotation">
-              {new Date(n.scanCapturedAt).toLocaleDateString()} · {describeAnnotation(n)}{' '}
-              <Text span size="xs" c="dimmed">({n.author?.displayName ?? '—'}, {new Date(n.createdAt).toLocaleString()})</Text>
+              {formatDate(n.scanCapturedAt)} · {describeAnnotation(n)}{' '}
+              <Text span size="xs" c="dimmed">({n.author?.displayName ?? '—'}, {formatDateTime(n.createdAt)})</Text>
             </Text>
           ))}
         </Stack>
