@@ -1,6 +1,6 @@
 /**
  * What the runtime does around the model's forward pass, chosen on the validation split
- * (native-models/training/evaluate.ts --sweep; figures in MODEL_CARD.md):
+ * (tools/wound-eval/evaluate.ts --sweep; figures in MODEL_CARD.md):
  *
  *  - test-time flips: the input is also run mirrored (horizontally, then vertically, then both),
  *    each output is mirrored back, and the logits are averaged;

@@ -4,7 +4,7 @@
  * original 512 × 512, Dice over the pooled pixels of the whole split, plus the mean per-image Dice
  * and the count of images whose Dice is under 0.1.
  *
- *   nice -n 19 npx tsx native-models/training/evaluate.ts [--model native-models/wound-seg/model.json]
+ *   nice -n 19 npx tsx tools/wound-eval/evaluate.ts [--model native-models/wound-seg/model.json]
  *          [--plain] [--sweep] [--json out.json]
  *
  * --plain evaluates one forward pass with threshold 0.5 and no post-processing (the definition
@@ -30,7 +30,7 @@ const flag = (name: string): string | undefined => {
 };
 const manifestPath = flag('model') ?? join(root, 'native-models', 'wound-seg', 'model.json');
 const dataDir = join(root, '..', 'shared', 'datasets', 'fuseg', 'train');
-const split = JSON.parse(readFileSync(join(import.meta.dirname, 'split.json'), 'utf8')) as { val: string[] };
+const split = JSON.parse(readFileSync(join(root, 'native-models', 'training', 'split.json'), 'utf8')) as { val: string[] };
 
 interface Score { dice: number; inter: number; pred: number; gt: number }
 
@@ -56,11 +56,14 @@ export function summarise(scores: Score[]) {
     sum += s.pred + s.gt;
   }
   const dices = scores.map((s) => s.dice).sort((a, b) => a - b);
+  const ious = scores.map((s) => (s.pred + s.gt - s.inter === 0 ? 1 : s.inter / (s.pred + s.gt - s.inter)));
   return {
     images: scores.length,
     pooledDice: +((2 * inter) / Math.max(sum, 1)).toFixed(4),
     meanDice: +(dices.reduce((a, b) => a + b, 0) / dices.length).toFixed(4),
     medianDice: +dices[Math.floor(dices.length / 2)]!.toFixed(4),
+    pooledIoU: +(inter / Math.max(sum - inter, 1)).toFixed(4),
+    meanIoU: +(ious.reduce((a, b) => a + b, 0) / ious.length).toFixed(4),
     under01: dices.filter((d) => d < 0.1).length,
   };
 }
