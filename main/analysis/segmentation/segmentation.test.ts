@@ -187,6 +187,27 @@ describe('the shipped postprocess block (test-time flips, clean-up)', () => {
       await Promise.all([plain.dispose(), flipsOnly.dispose(), bundled.dispose()]);
     }
   }, LONG);
+
+  it('the fallback finds the small wound in held-out 0100.png that the flipped passes alone miss', async () => {
+    const shipped = (await loadModel(manifestPath)).manifest.postprocess;
+    expect(shipped?.fallbackThreshold).toBeGreaterThan(0);
+    const flipsOnly = await createSegmenter({
+      manifestPath: modelCopy(tmp, 'no-fallback', (m) => (m['postprocess'] = { ...shipped, fallbackThreshold: 0 })),
+      providers: ['cpu'],
+      threads: 1,
+    });
+    const bundled = await createSegmenter({ manifestPath, providers: ['cpu'], threads: 1 });
+    try {
+      const image = decodeImage(readFileSync(join(dataDir, 'images', '0100.png')));
+      const truth = decodeImage(readFileSync(join(dataDir, 'labels', '0100.png')));
+      const without = await flipsOnly.segmentImage(image.data, image.width, image.height);
+      const withFallback = await bundled.segmentImage(image.data, image.width, image.height);
+      expect(without.mask.every((v) => v === 0)).toBe(true);
+      expect(dice(withFallback.mask, truth.data, 4)).toBeGreaterThan(0.5);
+    } finally {
+      await Promise.all([flipsOnly.dispose(), bundled.dispose()]);
+    }
+  }, LONG);
 });
 
 describe('refusals', () => {
