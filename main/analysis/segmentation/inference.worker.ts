@@ -44,12 +44,14 @@ async function segment(id: number, pixels: Uint8Array, width: number, height: nu
   const out = await predictMap((x) => runSession(open, x, shape), input, shape, pp.flips);
   const inferenceMs = performance.now() - t1;
   const cleanUp = pp.minComponentFraction > 0 || pp.fallbackThreshold > 0;
-  const raw = fromModelOutput(out.map, out.height, out.width, width, height, {
-    meaning: model.manifest.output.meaning,
-    threshold: model.manifest.threshold,
-    withProbability: withProbability || cleanUp,
-  });
-  const mask = cleanUp ? postprocessMask(raw.mask, raw.probability!, width, height, pp) : raw.mask;
+  const toMask = (probability: boolean) =>
+    fromModelOutput(out.map, out.height, out.width, width, height, {
+      meaning: model.manifest.output.meaning,
+      threshold: model.manifest.threshold,
+      withProbability: probability,
+    });
+  const raw = toMask(withProbability);
+  const mask = cleanUp ? postprocessMask(raw.mask, () => raw.probability ?? toMask(true).probability!, width, height, pp) : raw.mask;
   const result = { mask, ...(withProbability ? { probability: raw.probability! } : {}) };
   const ms = performance.now() - t0;
   const transfer: ArrayBuffer[] = [result.mask.buffer];

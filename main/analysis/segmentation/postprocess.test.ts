@@ -72,8 +72,10 @@ describe('postprocessMask', () => {
     const { mask, prob } = blank();
     set(mask, prob, 5, 5, 0.9);
     set(mask, prob, 1, 1, 0.4);
-    const out = postprocessMask(mask, prob, W, H, { flips: 1, minComponentFraction: 0, fallbackThreshold: 0.1 });
+    let asked = 0;
+    const out = postprocessMask(mask, () => (asked++, prob), W, H, { flips: 1, minComponentFraction: 0, fallbackThreshold: 0.1 });
     expect([...out.keys()].filter((i) => out[i]! > 0)).toEqual([55]);
+    expect(asked).toBe(0); // the probabilities are only computed for the fallback
   });
 });
 

@@ -118,10 +118,12 @@ export function labelComponents(on: (i: number) => boolean, width: number, heigh
 }
 
 /**
- * Applies the size filter and the fallback to a thresholded 0/255 mask, given the per-pixel
- * probability it came from. Returns the mask unchanged when both are off.
+ * Applies the size filter and the fallback to a thresholded 0/255 mask. `probability` gives the
+ * per-pixel probability the mask came from; it is only asked for when the fallback runs (a
+ * 12-megapixel photo's probabilities cost more than the rest of the clean-up).
+ * Returns a copy of the mask, unchanged when both are off.
  */
-export function postprocessMask(mask: Uint8Array, probability: Float32Array, width: number, height: number, pp: Postprocess): Uint8Array<ArrayBuffer> {
+export function postprocessMask(mask: Uint8Array, probability: Float32Array | (() => Float32Array), width: number, height: number, pp: Postprocess): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(mask);
   if (pp.minComponentFraction <= 0 && pp.fallbackThreshold <= 0) return out;
   let kept = 0;
@@ -138,12 +140,13 @@ export function postprocessMask(mask: Uint8Array, probability: Float32Array, wid
   }
   if (kept > 0 || pp.fallbackThreshold <= 0) return out;
   // Nothing left: the component above the lower threshold that holds the most probable pixel.
-  const { labels } = labelComponents((i) => probability[i]! > pp.fallbackThreshold, width, height);
+  const prob = typeof probability === 'function' ? probability() : probability;
+  const { labels } = labelComponents((i) => prob[i]! > pp.fallbackThreshold, width, height);
   let best = 0;
   let bestP = -1;
   for (let i = 0; i < labels.length; i++) {
-    if (labels[i] !== 0 && probability[i]! > bestP) {
-      bestP = probability[i]!;
+    if (labels[i] !== 0 && prob[i]! > bestP) {
+      bestP = prob[i]!;
       best = labels[i]!;
     }
   }
