@@ -169,47 +169,109 @@ function principalFrame(xyz: Float64Array, count: number): Rigid {
   return frameToWorld(all.centre, e1, cross(n, e1), n);
 }
 
-interface Prepared {
-  scan: ScanForRegistration;
+/** Most points of a scan's region the registration works on (a stride subsample beyond it). */
+export const MAX_REGION_POINTS = 250_000;
+
+/** The part of a scan near its wound, as a compact subsample, with its wound frame. */
+interface Region {
+  xyz: Float64Array;
+  count: number;
   frame: WoundFrame;
-  inRegion: (i: number) => boolean;
+  /** The scan's own outline, with the margin. */
   ownMask: OutlineMask | null;
+  /** Per region point: 1 inside `ownMask`. */
+  ownWound: Uint8Array;
+  /** Points of the scan in the region before subsampling. */
+  regionPoints: number;
 }
 
-/** The wound frame of a scan and its region of interest. */
-function prepare(scan: ScanForRegistration, regionRadius: number | null, voxel: number): Prepared {
+/** Region radius around a wound of radius r: three radii and a centimetre, at least 30 and at most 150 mm. */
+export const regionFor = (radius: number): number => Math.min(150, Math.max(30, 3 * radius + 10));
+/** Skin this close to an outline is left out too: its edge moves as the wound heals. */
+export const marginFor = (radius: number): number => Math.max(2, 0.15 * radius);
+
+/** The points within `radius` of `centre` (all when null), every `stride`-th once there are more than `max`. */
+function extract(scan: ScanForRegistration, centre: Vec3 | null, radius: number, max: number): { xyz: Float64Array; count: number; inside: number } {
   const P = scan.positions;
-  if (!scan.outline || scan.outline.length < 3) {
-    const pf = principalFrame(P, scan.count);
-    const frame: WoundFrame = { centre: [...pf.t], outward: [pf.r[2]!, pf.r[5]!, pf.r[8]!], axis: [pf.r[0]!, pf.r[3]!, pf.r[6]!], radius: 0, outwardKnown: false };
-    return { scan, frame, inRegion: () => true, ownMask: null };
+  const r2 = radius * radius;
+  const within = (i: number) => !centre || (P[3 * i]! - centre[0]) ** 2 + (P[3 * i + 1]! - centre[1]) ** 2 + (P[3 * i + 2]! - centre[2]) ** 2 <= r2;
+  let inside = 0;
+  for (let i = 0; i < scan.count; i++) if (within(i)) inside++;
+  const stride = Math.max(1, Math.ceil(inside / max));
+  const xyz = new Float64Array(3 * Math.ceil(inside / stride));
+  let seen = 0;
+  let k = 0;
+  for (let i = 0; i < scan.count; i++) {
+    if (!within(i)) continue;
+    if (seen++ % stride !== 0) continue;
+    xyz[3 * k] = P[3 * i]!;
+    xyz[3 * k + 1] = P[3 * i + 1]!;
+    xyz[3 * k + 2] = P[3 * i + 2]!;
+    k++;
   }
-  const plane = outlinePlane(scan.outline);
-  const margin0 = marginFor(createOutlineMask(scan.outline, plane.normal, 0, Infinity).radius);
-  const rough = createOutlineMask(scan.outline, plane.normal, margin0, Infinity);
-  const radius = rough.radius;
-  const R = regionRadius ?? regionFor(radius);
+  return { xyz: xyz.subarray(0, 3 * k), count: k, inside };
+}
+
+/** Half the diagonal of the points' box. */
+function boxRadius(xyz: Float64Array, count: number): number {
+  const lo = [Infinity, Infinity, Infinity];
+  const hi = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < count; i++) {
+    for (let a = 0; a < 3; a++) {
+      lo[a] = Math.min(lo[a]!, xyz[3 * i + a]!);
+      hi[a] = Math.max(hi[a]!, xyz[3 * i + a]!);
+    }
+  }
+  return Math.max(1, Math.hypot(hi[0]! - lo[0]!, hi[1]! - lo[1]!, hi[2]! - lo[2]!) / 2);
+}
+
+/** Radius of an outline about its centre, in its own plane (0 without one). */
+function outlineRadius(outline: Vec3[] | null): number {
+  return outline && outline.length >= 3 ? createOutlineMask(outline, outlinePlane(outline).normal, 0, Infinity).radius : 0;
+}
+
+/** Area the region's points cover: voxels of a fiftieth of the region that hold points, times their face. */
+function regionArea(xyz: Float64Array, count: number, regionRadius: number): number {
+  const probe = buildVoxels(xyz, count, (2 * regionRadius) / 50, undefined, { planes: false });
+  return Math.max(1, probe.count * probe.size * probe.size);
+}
+
+/** The region of a scan, and the wound frame in it (see the file's comment, steps 1–2). */
+function prepareRegion(scan: ScanForRegistration, regionRadius: number, voxel: (area: number, points: number, radius: number) => number): Region & { voxel: number } {
+  const hasOutline = !!scan.outline && scan.outline.length >= 3;
+  const plane = hasOutline ? outlinePlane(scan.outline!) : null;
+  const part = extract(scan, plane ? plane.centre : null, regionRadius, MAX_REGION_POINTS);
+  const area = regionArea(part.xyz, part.count, plane ? regionRadius : boxRadius(part.xyz, part.count));
+  const radius = outlineRadius(scan.outline);
+  const v = voxel(area, part.count, radius);
+  const ownWound = new Uint8Array(part.count);
+  if (!plane) {
+    const pf = principalFrame(part.xyz, part.count);
+    const frame: WoundFrame = { centre: [...pf.t], outward: [pf.r[2]!, pf.r[5]!, pf.r[8]!], axis: [pf.r[0]!, pf.r[3]!, pf.r[6]!], radius: 0, outwardKnown: false };
+    return { ...part, regionPoints: part.inside, frame, ownMask: null, ownWound, voxel: v };
+  }
+  const outline = scan.outline!;
   const c = plane.centre;
-  const inRegion = (i: number) => (P[3 * i]! - c[0]) ** 2 + (P[3 * i + 1]! - c[1]) ** 2 + (P[3 * i + 2]! - c[2]) ** 2 <= R * R;
-  // The skin's plane: a ring of skin around the outline (coarse voxels), outside it.
-  const coarse = buildVoxels(P, scan.count, Math.max(voxel * 2, radius / 15), inRegion);
-  const ringOuter = radius * 1.8 + 8;
   const margin = marginFor(radius);
+  const rough = createOutlineMask(outline, plane.normal, margin, Infinity);
+  // The skin's plane: a ring of skin around the outline (coarse voxels), outside it.
+  const coarse = buildVoxels(part.xyz, part.count, Math.max(v * 2, radius / 15), undefined, { planes: false });
+  const ringOuter = radius * 1.8 + 8;
   const inRing = (k: number) => {
     const x = coarse.centroid[3 * k]!;
     const y = coarse.centroid[3 * k + 1]!;
     const z = coarse.centroid[3 * k + 2]!;
-    const r2 = (x - c[0]) ** 2 + (y - c[1]) ** 2 + (z - c[2]) ** 2;
-    return r2 <= ringOuter * ringOuter && !rough.contains(x, y, z);
+    return (x - c[0]) ** 2 + (y - c[1]) ** 2 + (z - c[2]) ** 2 <= ringOuter * ringOuter && !rough.contains(x, y, z);
   };
   const ring = planeOf(coarse.centroid, coarse.count, inRing) ?? { normal: plane.normal };
   let outward = normalize(ring.normal);
   // Outward: the wound bed (inside the outline) lies below its rim more than above it. The rim (the
   // outline's own vertices, drawn on the skin) is the zero: on a limb the ring's centroid lies
   // below the wound.
-  const mask = createOutlineMask(scan.outline, outward, 0, Math.max(15, 2 * radius));
+  const depth = Math.max(15, 2 * radius);
+  const mask = createOutlineMask(outline, outward, 0, depth);
   let rim = 0;
-  for (const p of scan.outline) rim += ((p[0] - c[0]) * outward[0] + (p[1] - c[1]) * outward[1] + (p[2] - c[2]) * outward[2]) / scan.outline.length;
+  for (const p of outline) rim += ((p[0] - c[0]) * outward[0] + (p[1] - c[1]) * outward[1] + (p[2] - c[2]) * outward[2]) / outline.length;
   let below = 0;
   let above = 0;
   for (let k = 0; k < coarse.count; k++) {
@@ -224,7 +286,8 @@ function prepare(scan: ScanForRegistration, regionRadius: number | null, voxel: 
   const total = below + above;
   const outwardKnown = total > 0 && Math.abs(below - above) > 0.2 * total;
   if (above > below) outward = [-outward[0], -outward[1], -outward[2]];
-  const ownMask = createOutlineMask(scan.outline, outward, margin, Math.max(15, 2 * radius));
+  const ownMask = createOutlineMask(outline, outward, margin, depth);
+  for (let i = 0; i < part.count; i++) ownWound[i] = ownMask.contains(part.xyz[3 * i]!, part.xyz[3 * i + 1]!, part.xyz[3 * i + 2]!) ? 1 : 0;
   // The outline's long axis in the skin's plane (second moments of its projected vertices).
   let suu = 0;
   let suv = 0;
@@ -240,48 +303,19 @@ function prepare(scan: ScanForRegistration, regionRadius: number | null, voxel: 
     Math.cos(angle) * ownMask.e1[1] + Math.sin(angle) * ownMask.e2[1],
     Math.cos(angle) * ownMask.e1[2] + Math.sin(angle) * ownMask.e2[2],
   ]);
-  return { scan, frame: { centre: ownMask.centre, outward, axis, radius, outwardKnown }, inRegion, ownMask };
-}
-
-/** Region radius around a wound of radius r: three radii, at least 30 and at most 150 mm. */
-export const regionFor = (radius: number): number => Math.min(150, Math.max(30, 3 * radius + 10));
-/** Skin this close to an outline is left out too: its edge moves as the wound heals. */
-export const marginFor = (radius: number): number => Math.max(2, 0.15 * radius);
-
-/** Point spacing of a region, from its point count and area (a disc of the region's radius). */
-function voxelFor(scan: ScanForRegistration, radius: number, regionRadius: number): number {
-  if (!scan.outline) {
-    // No outline: the whole scan, voxels for about 40,000 samples over its bounding box's largest face.
-    let x0 = Infinity;
-    let y0 = Infinity;
-    let z0 = Infinity;
-    let x1 = -Infinity;
-    let y1 = -Infinity;
-    let z1 = -Infinity;
-    for (let i = 0; i < scan.count; i++) {
-      x0 = Math.min(x0, scan.positions[3 * i]!);
-      x1 = Math.max(x1, scan.positions[3 * i]!);
-      y0 = Math.min(y0, scan.positions[3 * i + 1]!);
-      y1 = Math.max(y1, scan.positions[3 * i + 1]!);
-      z0 = Math.min(z0, scan.positions[3 * i + 2]!);
-      z1 = Math.max(z1, scan.positions[3 * i + 2]!);
-    }
-    const sides = [x1 - x0, y1 - y0, z1 - z0].sort((a, b) => b - a);
-    const area = Math.max(1, sides[0]! * sides[1]!);
-    return Math.max(Math.sqrt(area / 40_000), Math.sqrt(area / Math.max(1, scan.count)) * 1.5, 0.3);
-  }
-  const area = Math.PI * regionRadius * regionRadius;
-  let inside = 0;
-  const c = outlinePlane(scan.outline).centre;
-  for (let i = 0; i < scan.count; i += 7) {
-    if ((scan.positions[3 * i]! - c[0]) ** 2 + (scan.positions[3 * i + 1]! - c[1]) ** 2 + (scan.positions[3 * i + 2]! - c[2]) ** 2 <= regionRadius * regionRadius) inside += 7;
-  }
-  const spacing = Math.sqrt(area / Math.max(1, inside));
-  return Math.max(1.5 * spacing, Math.sqrt(area / 40_000), 0.3, radius / 60);
+  return { ...part, regionPoints: part.inside, frame: { centre: ownMask.centre, outward, axis, radius, outwardKnown }, ownMask, ownWound, voxel: v };
 }
 
 function transformOutline(T: Rigid, outline: Vec3[]): Vec3[] {
   return outline.map((p) => apply(T, p[0], p[1], p[2]) as Vec3);
+}
+
+/** Per region point: 1 on skin (outside its own outline and outside the other's carried over). */
+function skinLabels(region: Region, other: OutlineMask | null): Uint8Array {
+  const skin = new Uint8Array(region.count);
+  const P = region.xyz;
+  for (let i = 0; i < region.count; i++) skin[i] = region.ownWound[i] || (other && other.contains(P[3 * i]!, P[3 * i + 1]!, P[3 * i + 2]!)) ? 0 : 1;
+  return skin;
 }
 
 export function registerScans(earlier: ScanForRegistration, later: ScanForRegistration, options: RegistrationOptions = {}): RegistrationResult {
@@ -296,23 +330,25 @@ export function registerScans(earlier: ScanForRegistration, later: ScanForRegist
   progress('preparing', 0);
 
   // ---- 1–2: regions and wound frames. ----
-  const outlineRadius = (s: ScanForRegistration) => (s.outline && s.outline.length >= 3 ? createOutlineMask(s.outline, outlinePlane(s.outline).normal, 0, Infinity).radius : 0);
-  const radius = Math.max(outlineRadius(earlier), outlineRadius(later));
+  const radius = Math.max(outlineRadius(earlier.outline), outlineRadius(later.outline));
   const regionRadius = regionFor(radius);
-  const voxel = Math.max(voxelFor(earlier, radius, regionRadius), voxelFor(later, radius, regionRadius));
-  const E = prepare(earlier, regionRadius, voxel);
-  const L = prepare(later, regionRadius, voxel);
-  progress('preparing', 0.5);
-  const ownSkin = (p: Prepared) => (i: number) => p.inRegion(i) && !(p.ownMask?.contains(p.scan.positions[3 * i]!, p.scan.positions[3 * i + 1]!, p.scan.positions[3 * i + 2]!) ?? false);
+  // Voxels: at least 1.5 point spacings (a plane per voxel needs a few points), no more than about
+  // 40,000 over the region, and no finer than a sixtieth of the wound.
+  const voxelOf = (area: number, points: number, r: number) => Math.max(1.5 * Math.sqrt(area / Math.max(1, points)), Math.sqrt(area / 40_000), 0.3, r / 60);
+  const E = prepareRegion(earlier, regionRadius, voxelOf);
+  progress('preparing', 0.4);
+  const L = prepareRegion(later, regionRadius, voxelOf);
+  const voxel = Math.max(E.voxel, L.voxel);
+  progress('preparing', 0.8);
   const coarseSize = voxel * 2.5;
-  const eCoarse = buildVoxels(earlier.positions, earlier.count, coarseSize, ownSkin(E));
-  const lCoarse = buildVoxels(later.positions, later.count, coarseSize, ownSkin(L));
-  lap('regions, frames and coarse voxels');
+  const eCoarse = buildVoxels(E.xyz, E.count, coarseSize, skinLabels(E, null));
+  const lCoarse = buildVoxels(L.xyz, L.count, coarseSize, skinLabels(L, null), { planes: false });
+  lap(`regions (${E.regionPoints} and ${L.regionPoints} points), frames and coarse voxels`);
 
   // ---- 3: starts. ----
   type Start = { kind: RegistrationResult['start']; T: Rigid };
   const starts: Start[] = [{ kind: 'scan-frames', T: identity() }];
-  if (earlier.outline && later.outline) {
+  if (E.ownMask && L.ownMask) {
     const fe = frameToWorld(E.frame.centre, E.frame.axis, cross(E.frame.outward, E.frame.axis), E.frame.outward);
     const signs = L.frame.outwardKnown && E.frame.outwardKnown ? [1] : [1, -1];
     for (const sign of signs) {
@@ -359,14 +395,13 @@ export function registerScans(earlier: ScanForRegistration, later: ScanForRegist
   const coarseT = chosen.icp.transform;
   const depth = Math.max(15, 2 * radius);
   const margin = marginFor(radius);
-  const laterInEarlier = later.outline && later.outline.length >= 3 ? createOutlineMask(transformOutline(coarseT, later.outline), E.frame.outward, margin, depth) : null;
-  const earlierInLater = earlier.outline && earlier.outline.length >= 3 ? createOutlineMask(transformOutline(invert(coarseT), earlier.outline), rotate(invert(coarseT), E.frame.outward), margin, depth) : null;
+  const laterInEarlier = later.outline && L.ownMask ? createOutlineMask(transformOutline(coarseT, later.outline), E.frame.outward, margin, depth) : null;
+  const earlierInLater = earlier.outline && E.ownMask ? createOutlineMask(transformOutline(invert(coarseT), earlier.outline), rotate(invert(coarseT), E.frame.outward), margin, depth) : null;
   const earlierWound = (x: number, y: number, z: number) => (E.ownMask?.contains(x, y, z) ?? false) || (laterInEarlier?.contains(x, y, z) ?? false);
   const laterWound = (x: number, y: number, z: number) => (L.ownMask?.contains(x, y, z) ?? false) || (earlierInLater?.contains(x, y, z) ?? false);
-  const P = earlier.positions;
-  const Q = later.positions;
-  const eSkin = buildVoxels(P, earlier.count, voxel, (i) => E.inRegion(i) && !earlierWound(P[3 * i]!, P[3 * i + 1]!, P[3 * i + 2]!));
-  const lSkin = buildVoxels(Q, later.count, voxel, (i) => L.inRegion(i) && !laterWound(Q[3 * i]!, Q[3 * i + 1]!, Q[3 * i + 2]!));
+  const eSkin = buildVoxels(E.xyz, E.count, voxel, skinLabels(E, laterInEarlier));
+  const lSkinLabels = skinLabels(L, earlierInLater);
+  const lSkin = buildVoxels(L.xyz, L.count, voxel, lSkinLabels, { planes: false });
   lap('skin voxels (outside both outlines)');
 
   // ---- 5: refinement. ----
@@ -389,10 +424,11 @@ export function registerScans(earlier: ScanForRegistration, later: ScanForRegist
   const moved = new Float64Array(3);
   const residuals: number[] = [];
   let tried = 0;
-  const stride = Math.max(1, Math.floor(later.count / 60_000));
+  const stride = Math.max(1, Math.floor(L.count / 60_000));
   const reach = Math.max(2 * voxel, 5 * fine.rmsMm);
-  for (let i = 0; i < later.count; i += stride) {
-    if (!L.inRegion(i) || laterWound(Q[3 * i]!, Q[3 * i + 1]!, Q[3 * i + 2]!)) continue;
+  const Q = L.xyz;
+  for (let i = 0; i < L.count; i += stride) {
+    if (!lSkinLabels[i]) continue;
     tried++;
     apply(T, Q[3 * i]!, Q[3 * i + 1]!, Q[3 * i + 2]!, moved);
     const j = eSkin.nearest(moved[0]!, moved[1]!, moved[2]!, reach, d2);
@@ -407,11 +443,11 @@ export function registerScans(earlier: ScanForRegistration, later: ScanForRegist
   const sigmas = Array.from(eSkin.planeSigma).filter(Number.isFinite).sort((a, b) => a - b);
   const noiseMm = sigmas.length ? sigmas[Math.floor(sigmas.length / 2)]! : 0;
   const warnings: RegistrationWarning[] = [];
-  if (!earlier.outline || !later.outline) warnings.push('no-outlines');
+  if (!E.ownMask || !L.ownMask) warnings.push('no-outlines');
   if (!(rmsMm <= 2 * noiseMm + 0.3)) warnings.push('poor-fit');
   if (Math.min(overlap, fine.overlap) < 0.5) warnings.push('low-overlap');
   if (fine.unconstrained > 0) warnings.push('sliding');
-  const earlierRegion = buildVoxels(P, earlier.count, voxel, E.inRegion);
+  const earlierRegion = buildVoxels(E.xyz, E.count, voxel);
   lap('quality and earlier region');
   progress('checking', 1);
 

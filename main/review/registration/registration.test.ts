@@ -88,6 +88,20 @@ describe('registration of a later scan onto an earlier one', () => {
     });
   }
 
+  it('registers on the skin only: a bed that filled in over a large share of the scan does not pull the scans together', () => {
+    // Without leaving the wound out, the raised bed drags the later scan outward (0.17 mm here) and
+    // the change reads smaller than it is; trimming alone does not catch a change this subtle.
+    const large: CavitySpec = { surface: 'plane', a: 22, b: 15, c: 5, spacing: 0.5, noise: 0.1, margin: 14, relief, seed: 3 };
+    const pose = POSES[0]!;
+    const filled: CavitySpec = { ...large, seed: 12, bedRaise: 0.8, pose };
+    const earlier = makeCavityPhantom(large);
+    const later = makeCavityPhantom(filled);
+    const result = compareScans(toScan(earlier.cloud.positions, earlier.outline), toScan(later.cloud.positions, later.outline));
+    const error = residualError(result.registration.transform, poseTransform(pose.rotateDeg, pose.translate));
+    expect(error.mm).toBeLessThan(0.1);
+    expect(Math.abs(result.change.laterWound!.medianMm - trueMedianChange(large, filled))).toBeLessThan(0.1);
+  });
+
   it('a wound that deepened reads negative, and the skin around it does not change', () => {
     const deeper: CavitySpec = { ...earlierSpec, c: 8, seed: 21, pose: POSES[0]! };
     const earlier = makeCavityPhantom(earlierSpec);

@@ -79,12 +79,13 @@ export function normalize(a: Vec3): Vec3 {
 export function symmetricEigenvalues(a: number, b: number, c: number, d: number, e: number, f: number): Vec3 {
   const p1 = b * b + c * c + e * e;
   const q = (a + d + f) / 3;
-  if (p1 < 1e-30 * (a * a + d * d + f * f + 1e-300)) {
+  const p2 = (a - q) ** 2 + (d - q) ** 2 + (f - q) ** 2 + 2 * p1;
+  const p = Math.sqrt(p2 / 6);
+  if (p1 <= 1e-30 * (a * a + d * d + f * f) || !(p > 0)) {
+    // Diagonal (or all zero: points that coincide).
     const v = [a, d, f].sort((x, y) => x - y);
     return [v[0]!, v[1]!, v[2]!];
   }
-  const p2 = (a - q) ** 2 + (d - q) ** 2 + (f - q) ** 2 + 2 * p1;
-  const p = Math.sqrt(p2 / 6);
   // B = (A − qI) / p; r = det(B) / 2.
   const ba = (a - q) / p;
   const bd = (d - q) / p;

@@ -31,10 +31,11 @@ export interface Voxels {
 }
 
 /**
- * Voxels of the points `positions[3i..3i+2]` for which `take(i)` holds (all when omitted).
- * `size` may grow so that the box of the points needs at most MAX_CELLS cells.
+ * Voxels of the points `positions[3i..3i+2]` whose `include[i]` is non-zero (all when omitted).
+ * `size` may grow so that the box of the points needs at most MAX_CELLS cells. With
+ * `planes: false` only centroids and counts are filled (no local planes: a third of the work).
  */
-export function buildVoxels(positions: Float64Array, count: number, size: number, take?: (i: number) => boolean): Voxels {
+export function buildVoxels(positions: Float64Array, count: number, size: number, include?: Uint8Array, options: { planes?: boolean } = {}): Voxels {
   let x0 = Infinity;
   let y0 = Infinity;
   let z0 = Infinity;
@@ -43,7 +44,7 @@ export function buildVoxels(positions: Float64Array, count: number, size: number
   let z1 = -Infinity;
   let taken = 0;
   for (let i = 0; i < count; i++) {
-    if (take && !take(i)) continue;
+    if (include && !include[i]) continue;
     taken++;
     const x = positions[3 * i]!;
     const y = positions[3 * i + 1]!;
@@ -57,15 +58,16 @@ export function buildVoxels(positions: Float64Array, count: number, size: number
   }
   if (taken === 0) x0 = y0 = z0 = x1 = y1 = z1 = 0;
   let v = size;
-  const cellsFor = (s: number) => (Math.floor((x1 - x0) / s) + 3) * (Math.floor((y1 - y0) / s) + 3) * (Math.floor((z1 - z0) / s) + 3);
+  const cellsFor = (s: number) => (Math.floor((x1 - x0) / s) + 4) * (Math.floor((y1 - y0) / s) + 4) * (Math.floor((z1 - z0) / s) + 4);
   while (cellsFor(v) > MAX_CELLS) v *= 1.25;
-  // One empty cell of border on every side, so that the 27-neighbourhood never leaves the table.
-  const ox = x0 - v;
-  const oy = y0 - v;
-  const oz = z0 - v;
-  const nx = Math.floor((x1 - x0) / v) + 3;
-  const ny = Math.floor((y1 - y0) / v) + 3;
-  const nz = Math.floor((z1 - z0) / v) + 3;
+  // At least one empty cell of border on every side (1.5 cells before the first point, whatever the
+  // rounding), so that the 27-neighbourhood never leaves the table.
+  const ox = x0 - 1.5 * v;
+  const oy = y0 - 1.5 * v;
+  const oz = z0 - 1.5 * v;
+  const nx = Math.floor((x1 - x0) / v) + 4;
+  const ny = Math.floor((y1 - y0) / v) + 4;
+  const nz = Math.floor((z1 - z0) / v) + 4;
   const cellToVoxel = new Int32Array(nx * ny * nz).fill(-1);
   const cellOf = (x: number, y: number, z: number): number => {
     const ix = Math.floor((x - ox) / v);
@@ -78,12 +80,21 @@ export function buildVoxels(positions: Float64Array, count: number, size: number
   // First pass: which cells are used; second: moments (about the box origin, for precision).
   let nVox = 0;
   const pointVoxel = new Int32Array(count).fill(-1);
+  let voxelCell = new Int32Array(Math.max(16, Math.min(count, 1 << 16)));
   for (let i = 0; i < count; i++) {
-    if (take && !take(i)) continue;
+    if (include && !include[i]) continue;
     const c = cellOf(positions[3 * i]!, positions[3 * i + 1]!, positions[3 * i + 2]!);
     if (c < 0) continue;
     let k = cellToVoxel[c]!;
-    if (k < 0) k = cellToVoxel[c] = nVox++;
+    if (k < 0) {
+      k = cellToVoxel[c] = nVox++;
+      if (k >= voxelCell.length) {
+        const grown = new Int32Array(2 * voxelCell.length);
+        grown.set(voxelCell);
+        voxelCell = grown;
+      }
+      voxelCell[k] = c;
+    }
     pointVoxel[i] = k;
   }
   const m = new Float64Array(10 * nVox); // n, sx, sy, sz, sxx, sxy, sxz, syy, syz, szz
@@ -107,11 +118,6 @@ export function buildVoxels(positions: Float64Array, count: number, size: number
   }
   const centroid = new Float64Array(3 * nVox);
   const pointCount = new Int32Array(nVox);
-  const voxelCell = new Int32Array(nVox);
-  for (let c = 0; c < cellToVoxel.length; c++) {
-    const k = cellToVoxel[c]!;
-    if (k >= 0) voxelCell[k] = c;
-  }
   for (let k = 0; k < nVox; k++) {
     const n = m[10 * k]!;
     pointCount[k] = n;
@@ -126,7 +132,7 @@ export function buildVoxels(positions: Float64Array, count: number, size: number
   const acc = new Float64Array(10);
   const strideY = nx;
   const strideZ = nx * ny;
-  for (let k = 0; k < nVox; k++) {
+  for (let k = 0; k < (options.planes === false ? 0 : nVox); k++) {
     acc.fill(0);
     const c = voxelCell[k]!;
     for (let dz = -1; dz <= 1; dz++) {
