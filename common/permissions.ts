@@ -5,7 +5,9 @@
  *   bookings; only doctors sign assessments off.
  * - manager: the demographics bookings and billing need (name, MRN, date of birth, contact), bookings,
  *   billing and stock — no clinical data.
- * - it-admin: staff, devices, settings, backups and the audit log — no patient data at all.
+ * - it-admin: staff, devices, settings, backups, the audit log and enrolling further clinics on the
+ *   workstation — no patient data at all. An IT admin cannot give their OWN account a role that sees
+ *   patient data (`PATIENT_DATA_PERMISSIONS`); another IT admin must (main/auth refuses it).
  */
 import { z } from 'zod';
 
@@ -20,6 +22,7 @@ export const PERMISSIONS = [
   'clinical.write',
   'assessments.signoff',
   'staff.manage',
+  'clinics.enrol',
   'devices.manage',
   'settings.manage',
   'backup.manage',
@@ -38,8 +41,16 @@ export const PERMISSION_MATRIX: Readonly<Record<StaffRole, readonly Permission[]
   nurse: ['patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'bookings.read', 'bookings.write', 'stock.read'],
   doctor: ['patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'assessments.signoff', 'bookings.read'],
   manager: ['patients.demographics.read', 'patients.demographics.write', 'bookings.read', 'bookings.write', 'billing.read', 'billing.write', 'stock.read', 'stock.write'],
-  'it-admin': ['staff.manage', 'devices.manage', 'settings.manage', 'backup.manage', 'audit.read'],
+  'it-admin': ['staff.manage', 'clinics.enrol', 'devices.manage', 'settings.manage', 'backup.manage', 'audit.read'],
 };
+
+/** Permissions that reach patient data (demographics or clinical). */
+export const PATIENT_DATA_PERMISSIONS: readonly Permission[] = ['patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'assessments.signoff'];
+
+/** True when `role` grants any patient data (nurse, doctor, manager): such a role is never self-granted. */
+export function seesPatientData(role: StaffRole): boolean {
+  return PATIENT_DATA_PERMISSIONS.some((p) => can([role], p));
+}
 
 /** True when any of `roles` grants `permission`. Unknown roles grant nothing. */
 export function can(roles: readonly StaffRole[], permission: Permission): boolean {

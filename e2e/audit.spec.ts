@@ -1,9 +1,9 @@
 import { test, expect } from './fixtures';
-import { mutate, PASSWORD } from './clinic';
+import { enrolClinic, mutate, PASSWORD } from './clinic';
 
 test('the audit log names who did what to which record, filters by record type, and verifies its chain — without patient data', async ({ loggedInPage: page }) => {
   test.setTimeout(120_000);
-  const clinic = (await mutate(page, 'clinic.enrol', { name: 'Audit Clinic', admin: { username: 'it', displayName: 'Ivy Tech', password: PASSWORD } })) as { id: string };
+  const clinic = await enrolClinic(page, { name: 'Audit Clinic', admin: { username: 'it', displayName: 'Ivy Tech', password: PASSWORD } });
   await mutate(page, 'auth.login', { clinicId: clinic.id, username: 'it', password: PASSWORD });
   await mutate(page, 'staff.create', { username: 'nurse', displayName: 'Nora Nurse', password: PASSWORD, roles: ['nurse'] });
   await mutate(page, 'auth.login', { clinicId: clinic.id, username: 'nurse', password: PASSWORD });

@@ -1,22 +1,29 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 
 export interface HostProcess {
+  /** `http://cw-<random>.localhost:<port>`: Chromium resolves it to loopback; Node does not (use `hostName` as Host to 127.0.0.1). */
   origin: string;
+  hostName: string;
   port: number;
   dataDir: string;
-  /** A fresh one-time launch URL. */
+  /** A fresh one-time launch URL (printing it cancels any older unused one). */
   launchUrl(): Promise<string>;
 }
 
 const ROOT = join(import.meta.dirname, '..');
 
-/** Starts `out/main/host.js` (built by `npm test` before Playwright runs) with its own data dir. */
-export async function startHost(env: Record<string, string> = {}): Promise<HostProcess & { stop(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cw-e2e-'));
+/**
+ * Starts `out/main/host.js` (built by `npm test` before Playwright runs) with its own data dir, or
+ * with `opts.dataDir` (a restart after `kill()`). `stop()` ends it and removes the data dir;
+ * `kill()` is kill -9 and leaves the data dir as the kill left it.
+ */
+export async function startHost(env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<HostProcess & { stop(): Promise<void>; kill(): Promise<void> }> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cw-e2e-'));
   // The host's own temp dir, removed with its data dir (onnxruntime drops telemetry files in TMPDIR).
   const hostTmp = mkdtempSync(join(tmpdir(), 'cw-e2e-tmp-'));
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [join(ROOT, 'out', 'main', 'host.js')], {
@@ -52,19 +59,28 @@ export async function startHost(env: Record<string, string> = {}): Promise<HostP
         resolve(url);
       });
     });
-  const first = await nextUrl();
-  const origin = new URL(first).origin;
-  urls.unshift(first);
+  const first = new URL(await nextUrl());
   return {
-    origin,
-    port: Number(new URL(first).port),
+    origin: first.origin,
+    hostName: first.hostname,
+    port: Number(first.port),
     dataDir,
     async launchUrl() {
-      if (urls.length === 0) child.kill('SIGUSR2');
+      // Launch URLs expire within minutes and only the newest works: always ask for a fresh one.
+      urls.length = 0;
+      child.kill('SIGUSR2');
       return nextUrl();
     },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(hostTmp, { recursive: true, force: true });
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;
@@ -90,5 +106,18 @@ export const test = base.extend<{ loggedInPage: Page }, { host: HostProcess }>({
     await use(page);
   },
 });
+
+/** An HTTP request to the host from outside the browser: to 127.0.0.1, with the host's name as Host. */
+export function hostRequest(host: Pick<HostProcess, 'port' | 'hostName'>, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port: host.port, path, headers: { host: `${host.hostName}:${host.port}`, ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 export { expect };

@@ -1,5 +1,4 @@
-import { request as httpRequest } from 'node:http';
-import { expect, startHost, test as base, type HostProcess } from './fixtures';
+import { expect, hostRequest, startHost, test as base, type HostProcess } from './fixtures';
 
 /** This story starts at first run, so its host has a data dir of its own that no other spec enrols into. */
 const test = base.extend<object, { host: HostProcess }>({
@@ -16,17 +15,8 @@ const test = base.extend<object, { host: HostProcess }>({
 const PASSWORD = 'correct horse battery staple';
 
 /** GET a tRPC query as the page's browser session (same cookie), from outside the page. */
-function apiStatus(origin: string, cookie: string, path: string, input: unknown): Promise<{ status: number; body: string }> {
-  const url = new URL(`${origin}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { headers: { cookie, host: url.host } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+function apiStatus(host: HostProcess, cookie: string, path: string, input: unknown): Promise<{ status: number; body: string }> {
+  return hostRequest(host, `/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`, { cookie });
 }
 
 test('enrol, staff, patient and wound; a manager sees demographics but not the wound', async ({ loggedInPage: page, host }) => {
@@ -109,10 +99,10 @@ test('enrol, staff, patient and wound; a manager sees demographics but not the w
   // …and the API refuses the wound list to the manager's session, too.
   const cookies = await page.context().cookies(host.origin);
   const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-  const search = await apiStatus(host.origin, cookie, 'patients.search', { query: 'MRN-0042' });
+  const search = await apiStatus(host, cookie, 'patients.search', { query: 'MRN-0042' });
   expect(search.status).toBe(200);
   const patientId = (JSON.parse(search.body) as { result: { data: { items: Array<{ id: string }> } } }).result.data.items[0]!.id;
-  const woundsResponse = await apiStatus(host.origin, cookie, 'wounds.listByPatient', { patientId });
+  const woundsResponse = await apiStatus(host, cookie, 'wounds.listByPatient', { patientId });
   expect(woundsResponse.status).toBe(403);
   expect(woundsResponse.body).toContain('FORBIDDEN');
   expect(woundsResponse.body).not.toContain('plantar');

@@ -27,6 +27,7 @@ import { StaffScreen } from './features/admin/StaffScreen';
 import { AuditScreen } from './features/admin/AuditScreen';
 import { BackupsScreen } from './features/admin/BackupsScreen';
 import { ModelScreen } from './features/admin/ModelScreen';
+import { ClinicsScreen } from './features/admin/ClinicsScreen';
 import { IncomingScansScreen } from './features/lan/IncomingScansScreen';
 import { TabletsScreen } from './features/lan/TabletsScreen';
 
@@ -39,16 +40,17 @@ interface Area {
   label: string;
   group: string;
   needs?: Permission;
-  render: (permissions: Permission[]) => ReactNode;
+  render: (permissions: Permission[], session: { clinicId: string; staffId: string }) => ReactNode;
 }
 const AREAS: Area[] = [
   { id: 'patients', label: 'Patients & wounds', group: 'Clinical', needs: 'patients.demographics.read', render: (p) => <PatientsScreen permissions={p} /> },
   { id: 'incoming-scans', label: 'Incoming scans', group: 'Clinical', needs: 'clinical.read', render: (p) => <IncomingScansScreen permissions={p} /> },
   { id: 'tablets', label: 'Tablets (LAN)', group: 'Administration', needs: 'devices.manage', render: () => <TabletsScreen /> },
-  { id: 'staff', label: 'Staff', group: 'Administration', needs: 'staff.manage', render: () => <StaffScreen /> },
+  { id: 'staff', label: 'Staff', group: 'Administration', needs: 'staff.manage', render: (_p, s) => <StaffScreen meId={s.staffId} /> },
   { id: 'audit', label: 'Audit log', group: 'Administration', needs: 'audit.read', render: () => <AuditScreen /> },
   { id: 'backups', label: 'Backups & keys', group: 'Administration', needs: 'backup.manage', render: () => <BackupsScreen /> },
   { id: 'model', label: 'Wound model', group: 'Administration', needs: 'settings.manage', render: () => <ModelScreen /> },
+  { id: 'clinics', label: 'Clinics', group: 'Administration', needs: 'clinics.enrol', render: (_p, s) => <ClinicsScreen currentClinicId={s.clinicId} /> },
   { id: 'system', label: 'System', group: 'Administration', render: () => <SystemScreen /> },
 ];
 
@@ -130,7 +132,7 @@ function Shell({ transport }: { transport: string }) {
           </div>
         ))}
       </AppShell.Navbar>
-      <AppShell.Main key={session.staff.id}>{area.render(permissions)}</AppShell.Main>
+      <AppShell.Main key={session.staff.id}>{area.render(permissions, { clinicId: session.clinic.id, staffId: session.staff.id })}</AppShell.Main>
     </AppShell>
   );
 }
@@ -139,11 +141,16 @@ function isUnauthorized(error: unknown): boolean {
   return (error as { data?: { code?: string } } | null)?.data?.code === 'UNAUTHORIZED';
 }
 
+/** FORBIDDEN where the screen thought it was allowed: the roles may have changed since (a demotion reaches live sessions at once). */
+function isForbidden(error: unknown): boolean {
+  return (error as { data?: { code?: string } } | null)?.data?.code === 'FORBIDDEN';
+}
+
 export function App() {
   const [queryClient] = useState(() => {
-    // A locked or ended session surfaces as UNAUTHORIZED anywhere: re-read who is signed in.
+    // A locked or ended session surfaces as UNAUTHORIZED anywhere, changed roles as FORBIDDEN: re-read who is signed in and what they may do.
     const recheck = (error: unknown) => {
-      if (isUnauthorized(error)) void client.invalidateQueries({ queryKey: [['auth', 'me']] });
+      if (isUnauthorized(error) || isForbidden(error)) void client.invalidateQueries({ queryKey: [['auth', 'me']] });
     };
     const client: QueryClient = new QueryClient({
       queryCache: new QueryCache({ onError: recheck }),

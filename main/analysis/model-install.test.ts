@@ -26,7 +26,7 @@ const created = createClinicRecord({ file: join(dataDir, 'record.db'), key: rand
 if (!created.ok) throw created.error;
 const record = created.record;
 afterAll(() => record.dispose());
-const by = { record, actor: { id: 'admin-1', roles: ['it-admin'] } };
+const by = { clinicId: 'clinic-1', record, actor: { id: 'admin-1', roles: ['it-admin'] } };
 
 const stagingDirs = () => (existsSync(join(dataDir, 'models')) ? readdirSync(join(dataDir, 'models')).filter((n) => n.startsWith('.upload-')) : []);
 
@@ -43,14 +43,14 @@ describe('model installer', () => {
   const models = createModelInstaller({ dataDir, logger });
 
   it('installs a model uploaded in chunks, makes it active and audits it; the staging folder goes', async () => {
-    expect(models.active().source).toBe('bundled');
+    expect(models.active('clinic-1').source).toBe('bundled');
     const { uploadId, chunkBytes, file } = await models.beginInstall('win-1', manifestText, onnx.length);
     expect(file).toBe(manifest.file);
     const step = Math.min(chunkBytes, 1024 * 1024);
     for (let offset = 0; offset < onnx.length; offset += step) await models.uploadChunk('win-1', uploadId, offset, onnx.subarray(offset, offset + step));
     const info = await models.install('win-1', uploadId, by);
     expect(info.source).toBe('installed');
-    expect(models.active()).toMatchObject({ source: 'installed', manifest: { name: manifest.name, version: manifest.version } });
+    expect(models.active('clinic-1')).toMatchObject({ source: 'installed', manifest: { name: manifest.name, version: manifest.version } });
     expect(stagingDirs()).toEqual([]);
     expect(listAudit(record, { entity: 'settings' }).map((r) => r.action)).toContain('model.install');
 
@@ -71,7 +71,7 @@ describe('model installer', () => {
     tampered[tampered.length - 1]! ^= 0xff;
     await models.uploadChunk('win-1', uploadId, 10, tampered.subarray(10));
     expect(await codeOf(models.install('win-1', uploadId, by))).toBe('MODEL_SHA256_MISMATCH');
-    expect(models.active().source).toBe('bundled');
+    expect(models.active('clinic-1').source).toBe('bundled');
     expect(stagingDirs()).toEqual([]);
   }, LONG);
 });

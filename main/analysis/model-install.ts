@@ -3,7 +3,8 @@
  * its own manifest. The manifest comes first (refused at once when invalid), then the .onnx in
  * chunks — the same on IPC and HTTP, like scan uploads. The chunks go to a staging folder under
  * `<data dir>/models/`; the segmentation service verifies sha256 and that onnxruntime opens it
- * before it becomes active. Installing and going back to the bundled model are audited.
+ * before it becomes the active model of the installing admin's clinic (other clinics on the
+ * workstation keep theirs). Installing and going back to the bundled model are audited in that clinic's record.
  */
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,14 +22,16 @@ interface ModelUpload {
   discard(): Promise<void>;
 }
 
-/** Who installs: the clinic whose record the audit entry goes into, and the admin. */
+/** Who installs: the clinic whose model changes and whose record the audit entry goes into, and the admin. */
 export interface ModelInstallActor {
+  clinicId: string;
   record: ClinicRecord;
   actor: { id: string; roles: readonly string[] };
 }
 
 export interface ModelInstaller {
-  active(): ActiveModelInfo;
+  /** The model `clinicId` uses. */
+  active(clinicId: string): ActiveModelInfo;
   /** Checks the manifest and opens an upload for the model file it names. */
   beginInstall(connectionId: string, manifest: string, size: number): Promise<{ uploadId: string; chunkBytes: number; file: string }>;
   uploadChunk(connectionId: string, uploadId: string, offset: number, data: Buffer): Promise<{ received: number }>;
@@ -44,7 +47,7 @@ export function createModelInstaller(deps: { dataDir: string; logger: Logger; no
   const uploads = createChunkedUploads<ModelUpload>({ idleMs: IDLE_MS, ...(deps.now ? { now: deps.now } : {}) });
 
   return {
-    active: () => describeActiveModel(deps.dataDir),
+    active: (clinicId) => describeActiveModel(deps.dataDir, clinicId),
 
     async beginInstall(connectionId, manifestText, size) {
       const manifest = parseManifest(manifestText, 'the manifest');
@@ -78,7 +81,7 @@ export function createModelInstaller(deps: { dataDir: string; logger: Logger; no
     async install(connectionId, uploadId, by) {
       const u = uploads.take(connectionId, uploadId);
       try {
-        const info = await installAndActivateModel(deps.dataDir, join(u.dir, 'model.json'));
+        const info = await installAndActivateModel(deps.dataDir, by.clinicId, join(u.dir, 'model.json'));
         appendAudit(by.record, { actorId: by.actor.id, actorRole: auditRole(by.actor), action: 'model.install', entity: 'settings', entityId: `${info.manifest.name}-${info.manifest.version}`.slice(0, 64) });
         deps.logger.info('wound model installed', { sha256: info.manifest.sha256.slice(0, 12) });
         return info;
@@ -88,7 +91,7 @@ export function createModelInstaller(deps: { dataDir: string; logger: Logger; no
     },
 
     async useBundled(by) {
-      const info = await useBundledModel(deps.dataDir);
+      const info = await useBundledModel(deps.dataDir, by.clinicId);
       appendAudit(by.record, { actorId: by.actor.id, actorRole: auditRole(by.actor), action: 'model.use_bundled', entity: 'settings', entityId: null });
       return info;
     },

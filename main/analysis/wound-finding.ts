@@ -1,8 +1,9 @@
 /**
- * "Find wound" for the workstation: ONE segmenter (onnxruntime session in its worker), created on
- * first use and reused for every scan and clinic, disposed with the services. The model is the
- * clinic-installed one when one is active, otherwise the bundled reference model
- * (segmentation's activeModelManifest).
+ * "Find wound" for the workstation. Each clinic uses its OWN active model (the one its IT admin
+ * installed, else the bundled reference model: segmentation's activeModelManifest), so one clinic's
+ * change of model never reaches another clinic's scans. One segmenter (onnxruntime session in its
+ * worker) per model in use, created on first use and reused for every scan of every clinic using
+ * that model; the least recently used is disposed beyond a few; all are disposed with the services.
  */
 import type { PointCloud } from '../../common/point-cloud';
 import { findWoundInScan, type FindWoundResult } from './wound-finder/index';
@@ -10,50 +11,66 @@ import * as segmentation from './segmentation/index';
 import type { Logger } from '../shared/logger';
 
 export interface WoundFinding {
-  find(cloud: PointCloud, signal?: AbortSignal): Promise<FindWoundResult>;
-  /** The model and provider once the segmenter exists (null before first use). */
-  status(): { model: { name: string; version: string } | null; provider: string | null };
+  find(clinicId: string, cloud: PointCloud, signal?: AbortSignal): Promise<FindWoundResult>;
+  /** The clinic's model and provider once its segmenter exists (nulls before first use). */
+  status(clinicId: string): { model: { name: string; version: string } | null; provider: string | null };
   dispose(): Promise<void>;
 }
 
-/** The clinic-installed model when one is active, else the bundled reference model. */
-export function modelManifestFor(dataDir: string): string {
-  return segmentation.activeModelManifest(dataDir);
+/** The clinic's installed model when one is active, else the bundled reference model. */
+export function modelManifestFor(dataDir: string, clinicId: string): string {
+  return segmentation.activeModelManifest(dataDir, clinicId);
 }
 
-export function createWoundFinding(deps: { dataDir: string; logger: Logger; manifestPath?: () => string }): WoundFinding {
-  let segmenter: Promise<segmentation.Segmenter> | null = null;
-  let ready: segmentation.Segmenter | null = null;
-  const manifest = deps.manifestPath ?? (() => modelManifestFor(deps.dataDir));
+const MAX_SEGMENTERS = 3;
 
-  function get(): Promise<segmentation.Segmenter> {
-    if (!segmenter) {
-      const started = performance.now();
-      segmenter = segmentation.createSegmenter({ manifestPath: manifest() });
-      segmenter.then(
-        (s) => {
-          ready = s;
-          deps.logger.info('wound model loaded', { model: s.model.name, version: s.model.version, provider: s.provider, ms: Math.round(performance.now() - started) });
-        },
-        () => {
-          segmenter = null; // a failed load is retried on the next call
-        },
-      );
+export function createWoundFinding(deps: { dataDir: string; logger: Logger; manifestPath?: (clinicId: string) => string }): WoundFinding {
+  const segmenters = new Map<string, Promise<segmentation.Segmenter>>();
+  const ready = new Map<string, segmentation.Segmenter>();
+  const manifest = deps.manifestPath ?? ((clinicId: string) => modelManifestFor(deps.dataDir, clinicId));
+
+  function get(path: string): Promise<segmentation.Segmenter> {
+    let s = segmenters.get(path);
+    if (s) {
+      segmenters.delete(path); // most recently used last
+      segmenters.set(path, s);
+      return s;
     }
-    return segmenter;
+    const started = performance.now();
+    s = segmentation.createSegmenter({ manifestPath: path });
+    segmenters.set(path, s);
+    s.then(
+      (x) => {
+        ready.set(path, x);
+        deps.logger.info('wound model loaded', { model: x.model.name, version: x.model.version, provider: x.provider, ms: Math.round(performance.now() - started) });
+      },
+      () => {
+        if (segmenters.get(path) === s) segmenters.delete(path); // a failed load is retried on the next call
+      },
+    );
+    while (segmenters.size > MAX_SEGMENTERS) {
+      const [oldest, p] = segmenters.entries().next().value!;
+      segmenters.delete(oldest);
+      ready.delete(oldest);
+      void p.then((x) => x.dispose(), () => undefined);
+    }
+    return s;
   }
 
   return {
-    async find(cloud, signal) {
-      const s = await get();
+    async find(clinicId, cloud, signal) {
+      const s = await get(manifest(clinicId));
       return findWoundInScan(cloud, s, signal ? { signal } : {});
     },
-    status: () => ({ model: ready ? { name: ready.model.name, version: ready.model.version } : null, provider: ready?.provider ?? null }),
+    status(clinicId) {
+      const s = ready.get(manifest(clinicId));
+      return { model: s ? { name: s.model.name, version: s.model.version } : null, provider: s?.provider ?? null };
+    },
     async dispose() {
-      const s = segmenter;
-      segmenter = null;
-      ready = null;
-      if (s) await s.then((x) => x.dispose(), () => undefined);
+      const all = [...segmenters.values()];
+      segmenters.clear();
+      ready.clear();
+      await Promise.all(all.map((p) => p.then((x) => x.dispose(), () => undefined)));
     },
   };
 }

@@ -39,7 +39,7 @@ export const analysisRouter = router({
       if (!ctx.clinic.scans.get(input.scanId, ctx.actor)) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such scan in this clinic.' });
       try {
         const cloud = await ctx.clinic.analysis.cloud(input.scanId);
-        const found = await ctx.services.woundFinding.find(cloud, signal);
+        const found = await ctx.services.woundFinding.find(ctx.clinic.id, cloud, signal);
         ctx.services.logger.info('wound found', { points: found.woundPointCount, provider: found.provider, ms: Math.round(found.timings.totalMs) });
         return { outline: boundaryToOutline(found.boundary), woundPointCount: found.woundPointCount, provider: found.provider, model: found.model, ms: Math.round(found.timings.totalMs) };
       } catch (error) {
@@ -47,8 +47,8 @@ export const analysisRouter = router({
       }
     }),
 
-  /** The wound model and the execution provider in use (null until first used on this workstation). */
+  /** This clinic's wound model and the execution provider in use (null until first used on this workstation). */
   status: permitted('clinical.read')
     .output(analysisStatusSchema)
-    .query(({ ctx }) => ctx.services.woundFinding.status()),
+    .query(({ ctx }) => ctx.services.woundFinding.status(ctx.clinic.id)),
 });

@@ -19,7 +19,8 @@ export const authRouter = router({
     const bound = ctx.services.workstation.connection(ctx.connectionId);
     if (!bound) return null;
     const clinic = await ctx.services.workstation.clinic(bound.clinicId);
-    const session = clinic.auth.sessions.get(bound.token);
+    // peek, not get: the UI polls this, and polling must not keep an unattended session from locking.
+    const session = clinic.auth.sessions.peek(bound.token);
     if (!session) {
       ctx.services.workstation.unbind(ctx.connectionId);
       return null;

@@ -8,7 +8,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { backupExportInputSchema, backupListingSchema, backupNameSchema, operationProgressSchema, restoreInputSchema, type OperationProgress } from '../../common/backups';
 import { BACKUP_FILES_PREFIX, BACKUP_UPLOAD_CHUNK_BYTES, MAX_BACKUP_UPLOAD_BYTES } from '../backup/index';
-import { permitted, router } from './trpc';
+import { permitted, router, sessionGuard } from './trpc';
 import { eventStream } from './event-stream';
 
 const manage = permitted('backup.manage');
@@ -64,7 +64,7 @@ export const backupRouter = router({
     .output(z.object({ scanFiles: z.number() }))
     .mutation(({ ctx }) => ctx.services.backups.rotateKey(ctx.clinic, ctx.actor)),
 
-  /** Progress of this clinic's long operations (export, restore, rotate), live. */
+  /** Progress of this clinic's long operations (export, restore, rotate), live, while this session may manage backups. */
   onProgress: manage.subscription(({ ctx, signal }) =>
     eventStream<OperationProgress>(
       (push) =>
@@ -72,6 +72,7 @@ export const backupRouter = router({
           if (p.clinicId === ctx.clinic.id) push(operationProgressSchema.parse(p));
         }),
       signal,
+      sessionGuard(ctx, 'backup.manage'),
     ),
   ),
 });

@@ -7,7 +7,8 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { LanError } from '../lan/index';
 import { LanServiceError, type LanView } from '../inbox/index';
-import { permitted, router } from './trpc';
+import { eventStream } from './event-stream';
+import { permitted, router, sessionGuard } from './trpc';
 
 const manage = permitted('devices.manage');
 
@@ -64,33 +65,30 @@ async function lanCall<T>(fn: () => Promise<T> | T): Promise<T> {
 export const lanRouter = router({
   state: manage.output(lanViewSchema).query(({ ctx }) => ctx.services.lan.view(ctx.clinic.id)),
 
-  /** The state now, then again on every change (uploads in flight at most 4 times a second). */
+  /**
+   * The state now, then again on every change (uploads in flight at most 4 times a second; changes
+   * that arrive while a view is on its way are sent as one), while this session may manage devices.
+   */
   onState: manage.subscription(async function* ({ ctx, signal }): AsyncGenerator<LanView> {
-    let wake: (() => void) | null = null;
-    let dirty = true;
-    const sub = ctx.services.lan.onDidChange(() => {
-      dirty = true;
-      wake?.();
-    });
-    const onAbort = () => wake?.();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      while (!signal?.aborted) {
-        if (!dirty) await new Promise<void>((resolve) => (wake = resolve));
-        wake = null;
-        if (signal?.aborted) break;
-        dirty = false;
-        // The session may have ended or locked since the subscription began: then stop.
-        try {
-          ctx.clinic.auth.authorize(ctx.token, 'devices.manage');
-        } catch {
-          return;
-        }
-        yield lanViewSchema.parse(await ctx.services.lan.view(ctx.clinic.id)) as LanView;
-      }
-    } finally {
-      sub.dispose();
-      signal?.removeEventListener('abort', onAbort);
+    const guard = sessionGuard(ctx, 'devices.manage');
+    let queued = false;
+    const changes = eventStream<null>(
+      (push) => {
+        const changed = () => {
+          if (queued) return;
+          queued = true;
+          push(null);
+        };
+        const sub = ctx.services.lan.onDidChange(changed);
+        changed(); // the state now
+        return () => sub.dispose();
+      },
+      signal,
+      guard,
+    );
+    for await (const _change of changes) {
+      queued = false;
+      yield lanViewSchema.parse(await ctx.services.lan.view(ctx.clinic.id)) as LanView;
     }
   }),
 

@@ -1,9 +1,11 @@
 /**
- * The wound-segmentation model for IT admins (`settings.manage`): what is in use (name, version,
+ * The wound-segmentation model for IT admins (`settings.manage`), per clinic: what this clinic uses
+ * (name, version,
  * sha256, metrics, licence) and installing another model with its own manifest. The manifest
  * comes first (refused at once when invalid), then the .onnx in base64 chunks — the same on IPC
  * and HTTP, like scan uploads. The chunks go to a staging folder under `<data dir>/models/`; the
- * segmentation service verifies sha256 and that onnxruntime opens it before it becomes active
+ * segmentation service verifies sha256 and that onnxruntime opens it before it becomes THIS
+ * clinic's active model (other clinics on the workstation keep theirs), audited in this clinic's record
  * (main/analysis/model-install.ts does the work).
  */
 import { z } from 'zod';
@@ -30,7 +32,7 @@ function view(info: ActiveModelInfo): ActiveModel {
 }
 
 export const modelRouter = router({
-  active: manage.output(activeModelSchema).query(({ ctx }) => view(ctx.services.models.active())),
+  active: manage.output(activeModelSchema).query(({ ctx }) => view(ctx.services.models.active(ctx.clinic.id))),
 
   /** Checks the manifest and opens an upload for the model file it names. */
   beginInstall: manage
@@ -47,8 +49,8 @@ export const modelRouter = router({
   install: manage
     .input(z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/) }))
     .output(activeModelSchema)
-    .mutation(async ({ ctx, input }) => view(await ctx.services.models.install(ctx.connectionId, input.uploadId, { record: ctx.clinic.record, actor: ctx.actor }))),
+    .mutation(async ({ ctx, input }) => view(await ctx.services.models.install(ctx.connectionId, input.uploadId, { clinicId: ctx.clinic.id, record: ctx.clinic.record, actor: ctx.actor }))),
 
   /** Back to the bundled reference model. */
-  useBundled: manage.output(activeModelSchema).mutation(async ({ ctx }) => view(await ctx.services.models.useBundled({ record: ctx.clinic.record, actor: ctx.actor }))),
+  useBundled: manage.output(activeModelSchema).mutation(async ({ ctx }) => view(await ctx.services.models.useBundled({ clinicId: ctx.clinic.id, record: ctx.clinic.record, actor: ctx.actor }))),
 });

@@ -5,7 +5,7 @@ import { importJobSchema, MAX_UPLOAD_BYTES, scanSchema, UPLOAD_CHUNK_BYTES, type
 import { octreePrefixOf, type ImportJobState } from '../scans/index';
 import { eventStream } from './event-stream';
 import { SCAN_FILES_PREFIX } from '../file-routes/index';
-import { permitted, router } from './trpc';
+import { permitted, router, sessionGuard } from './trpc';
 
 function toJob(job: ImportJobState): ImportJob {
   return importJobSchema.parse(job);
@@ -47,6 +47,12 @@ export const scansRouter = router({
     .output(z.object({ received: z.number() }))
     .mutation(({ ctx, input }) => ctx.services.scanUploads.chunk(ctx.connectionId, input.uploadId, input.offset, Buffer.from(input.data, 'base64'))),
 
+  /** Gives up an upload and frees what it reserved. */
+  cancelUpload: permitted('clinical.write')
+    .input(z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/) }))
+    .output(z.object({ cancelled: z.boolean() }))
+    .mutation(async ({ ctx, input }) => ({ cancelled: await ctx.services.scanUploads.cancel(ctx.connectionId, input.uploadId) })),
+
   /** Starts the import job of a finished upload onto a wound. */
   import: permitted('clinical.write')
     .input(z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/), woundId: idSchema, capturedAt: z.number().int().nonnegative() }))
@@ -64,8 +70,10 @@ export const scansRouter = router({
 
   jobs: permitted('clinical.read').output(z.array(importJobSchema)).query(({ ctx }) => ctx.clinic.imports.list().map(toJob)),
 
-  /** Import progress, live: every change of every job of this clinic. */
-  onJob: permitted('clinical.read').subscription(({ ctx, signal }) => eventStream<ImportJob>((push) => ctx.clinic.imports.onDidChangeJob((job) => push(toJob(job))), signal)),
+  /** Import progress, live: every change of every job of this clinic, while this session may read clinical data. */
+  onJob: permitted('clinical.read').subscription(({ ctx, signal }) =>
+    eventStream<ImportJob>((push) => ctx.clinic.imports.onDidChangeJob((job) => push(toJob(job))), signal, sessionGuard(ctx, 'clinical.read')),
+  ),
 
   /** Deletes the scan's row (audited) and its encrypted files. */
   delete: permitted('clinical.write')

@@ -13,7 +13,7 @@ export const staffRouter = router({
   update: manage
     .input(z.object({ id: idSchema, patch: staffUpdateSchema }))
     .output(staffMemberSchema)
-    .mutation(({ ctx, input }) => ctx.clinic.auth.staff.update(input.id, input.patch, ctx.actor)),
+    .mutation(({ ctx, input }) => ctx.clinic.auth.updateStaff(input.id, input.patch, ctx.actor)),
   disable: manage.input(z.object({ id: idSchema })).output(staffMemberSchema).mutation(({ ctx, input }) => ctx.clinic.auth.disableStaff(input.id, ctx.actor)),
   enable: manage.input(z.object({ id: idSchema })).output(staffMemberSchema).mutation(({ ctx, input }) => ctx.clinic.auth.staff.enable(input.id, ctx.actor)),
   resetPassword: manage

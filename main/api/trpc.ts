@@ -7,6 +7,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Permission } from '../../common/permissions';
 import type { Context } from './context';
+import type { StreamGuard } from './event-stream';
 import type { OpenClinic } from '../app/index';
 
 export type Access = 'public' | 'signed-in' | Permission;
@@ -40,7 +41,10 @@ const TRPC_CODE_BY_APP_CODE: Record<string, TRPCError['code']> = {
   ACCOUNT_DISABLED: 'UNAUTHORIZED',
   SESSION_INVALID: 'UNAUTHORIZED',
   SESSION_LOCKED: 'UNAUTHORIZED',
+  SESSION_EXPIRED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
+  SELF_GRANT_REFUSED: 'FORBIDDEN',
+  ENROL_REFUSED: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   RECORD_EXISTS: 'CONFLICT',
   CONFLICT: 'CONFLICT',
@@ -68,6 +72,7 @@ const TRPC_CODE_BY_APP_CODE: Record<string, TRPCError['code']> = {
   UPLOAD_OUT_OF_ORDER: 'CONFLICT',
   UPLOAD_TOO_LONG: 'BAD_REQUEST',
   UPLOAD_INCOMPLETE: 'BAD_REQUEST',
+  UPLOAD_QUOTA: 'TOO_MANY_REQUESTS',
 };
 
 const translateErrors = t.middleware(async ({ next }) => {
@@ -102,7 +107,8 @@ const requireSession = t.middleware(async ({ ctx, next }) => {
     const session = clinic.auth.session(bound.token);
     return next({ ctx: { clinic, token: bound.token, actor: { id: session.staffId, roles: session.roles } } satisfies SignedInContext });
   } catch (error) {
-    if (appCodeOf(error) === 'SESSION_INVALID') ctx.services.workstation.unbind(ctx.connectionId);
+    const code = appCodeOf(error);
+    if (code === 'SESSION_INVALID' || code === 'SESSION_EXPIRED') ctx.services.workstation.unbind(ctx.connectionId);
     throw new TRPCError({ code: 'UNAUTHORIZED', message: error instanceof Error ? error.message : 'Sign in again.', cause: error });
   }
 });
@@ -124,4 +130,23 @@ export function permitted(permission: Permission) {
       }
       return next();
     });
+}
+
+/**
+ * The guard of a subscription opened by a signed-in session: it may go on sending only while that
+ * session is live, unlocked, and still holds `permission` (checked without touching the idle
+ * clock). See event-stream.ts: the stream ends at once on lock, sign-out, role change or expiry.
+ */
+export function sessionGuard(ctx: Pick<SignedInContext, 'clinic' | 'token'>, permission: Permission): StreamGuard {
+  return {
+    allowed() {
+      try {
+        ctx.clinic.auth.check(ctx.token, permission);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    onDidChange: (listener) => ctx.clinic.auth.sessions.onDidChange(listener),
+  };
 }

@@ -3,6 +3,7 @@
  * Services are plain Node objects; nothing here knows which transport is in use.
  */
 import { getSystemInfo, sampleMemory } from '../system/index';
+import { adoptLegacyActiveModel } from '../analysis/segmentation/index';
 import { createConsoleLogger, type Logger } from '../shared/logger';
 import { createKeytarKeyStore, type KeyStore } from '../vault/index';
 import { createScanFileGate, type ScanFileGate } from '../file-routes/index';
@@ -29,7 +30,7 @@ export interface Services {
   woundFinding: WoundFinding;
   /** The wound model in use, and installing a clinic's own (IT admins). */
   models: ModelInstaller;
-  /** Scan files uploaded from the renderer in chunks, held in memory until imported. */
+  /** Scan files uploaded from the renderer in chunks, held in memory until imported, capped per connection. */
   scanUploads: ScanUploads;
   logger: Logger;
 }
@@ -41,6 +42,8 @@ export interface ServiceOptions {
   keyStore?: KeyStore;
   logger?: Logger;
   idleTimeoutMs?: number;
+  /** Absolute session lifetime; default `COHERENCY_SESSION_HOURS` hours, else a working day (10 h). */
+  sessionMaxAgeMs?: number;
   /** LAN receiver: interface, default port, DNS-SD; defaults from `COHERENCY_LAN_HOST`/`_PORT`/`_ADVERTISE`. */
   lan?: Partial<Pick<LanServiceOptions, 'host' | 'port' | 'advertise'>>;
 }
@@ -53,9 +56,16 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     keyStore,
     logger,
     ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+    ...sessionLifetime(opts.sessionMaxAgeMs),
   });
   const lan = createLanService({ dataDir: opts.dataDir, keyStore, logger, ...lanOptionsFromEnv(), ...opts.lan });
   const woundFinding = createWoundFinding({ dataDir: opts.dataDir, logger });
+  // Before per-clinic models: the workstation's one model becomes each enrolled clinic's choice.
+  try {
+    adoptLegacyActiveModel(opts.dataDir, workstation.listClinics().map((c) => c.id));
+  } catch (error) {
+    logger.warn('the earlier workstation-wide wound model was not adopted', { error: error instanceof Error ? error.name : 'unknown' });
+  }
   return {
     system: {
       info: getSystemInfo,
@@ -73,4 +83,11 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     // The receiver first: arrivals being filed finish before the clinics close.
     dispose: () => lan.dispose().finally(() => Promise.all([workstation.dispose(), woundFinding.dispose()])).then(() => undefined),
   };
+}
+
+/** `COHERENCY_SESSION_HOURS` (a positive number, at most a week) when no lifetime is given; else the auth default. */
+function sessionLifetime(given: number | undefined, env: NodeJS.ProcessEnv = process.env): { sessionMaxAgeMs?: number } {
+  if (given !== undefined) return { sessionMaxAgeMs: given };
+  const hours = Number(env['COHERENCY_SESSION_HOURS'] ?? '');
+  return Number.isFinite(hours) && hours > 0 && hours <= 168 ? { sessionMaxAgeMs: hours * 3600_000 } : {};
 }

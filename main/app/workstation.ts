@@ -8,11 +8,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { enrolClinic, listClinics, openClinic, createAuthService, ensureDataDir, type AuthService, type ClinicEntry } from '../auth/index';
+import { auditEnrolment, enrolClinic, listClinics, openClinic, createAuthService, ensureDataDir, type AuthService, type ClinicEntry } from '../auth/index';
 import { createAssessmentsRepository, createPatientsRepository, createScansRepository, createWoundsRepository, newId, type Actor, type AssessmentsRepository, type ClinicRecord, type PatientsRepository, type ScansRepository, type WoundsRepository } from '../records/index';
 import { createMeasureRunner } from '../analysis/assessment/index';
 import { createScanAnalysis, type ScanAnalysis } from '../analysis/index';
-import { createImportService, createScanStore, type ImportService, type ScanStore } from '../scans/index';
+import { createImportService, createScanStore, recoverInterruptedImports, type ImportService, type ScanStore } from '../scans/index';
 import type { Logger } from '../shared/logger';
 import type { KeyStore } from '../vault/index';
 import type { EnrolClinicInput } from '../../common/records';
@@ -42,7 +42,11 @@ export interface ConnectionSession {
 export interface Workstation {
   readonly dataDir: string;
   listClinics(): ClinicEntry[];
-  enrol(input: EnrolClinicInput): Promise<{ clinicId: string; name: string }>;
+  /**
+   * Without `by`: the first-run enrolment, refused (ENROL_REFUSED) once any clinic exists. With
+   * `by`: a further clinic enrolled by that signed-in IT admin, audited in both records.
+   */
+  enrol(input: EnrolClinicInput, by?: { clinic: OpenClinic; actor: Actor }): Promise<{ clinicId: string; name: string }>;
   /** Opens (once) and returns an enrolled clinic; throws the typed open error otherwise. */
   clinic(clinicId: string): Promise<OpenClinic>;
   connection(connectionId: string): ConnectionSession | null;
@@ -58,6 +62,7 @@ export interface WorkstationOptions {
   keyStore: KeyStore;
   logger: Logger;
   idleTimeoutMs?: number;
+  sessionMaxAgeMs?: number;
 }
 
 export function createWorkstation(opts: WorkstationOptions): Workstation {
@@ -83,10 +88,19 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
     const entry = listClinics(opts.dataDir).find((c) => c.id === clinicId)!;
     const store = createScanStore({ rootDir: join(opts.dataDir, 'clinics', clinicId, 'scans'), clinicKey: key });
     key.fill(0);
-    const auth = createAuthService({ record, logger: opts.logger, ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}) });
+    const auth = createAuthService({
+      record,
+      logger: opts.logger,
+      ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+      ...(opts.sessionMaxAgeMs !== undefined ? { sessionMaxAgeMs: opts.sessionMaxAgeMs } : {}),
+    });
     const scans = createScansRepository(record);
+    // What a crash cut off: orphan files go, and the jobs come back as failed (scans/import/interrupted.ts).
+    const interrupted = await recoverInterruptedImports(store, (scanId) => scans.files(scanId) !== null);
+    if (interrupted.length) opts.logger.warn('interrupted imports swept', { clinicId, count: interrupted.length });
     const imports = createImportService({
       store,
+      interrupted,
       newId: () => newId(),
       records: {
         assertWoundExists(woundId) {
@@ -121,9 +135,14 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
   return {
     dataDir: opts.dataDir,
     listClinics: () => listClinics(opts.dataDir),
-    async enrol(input) {
-      const { clinic, record } = await enrolClinic(input, deps);
-      record.dispose();
+    async enrol(input, by) {
+      const { clinic, record } = await enrolClinic(input, deps, { firstRunOnly: !by });
+      try {
+        if (by) auditEnrolment(record, by.actor, clinic.id);
+      } finally {
+        record.dispose();
+      }
+      if (by) auditEnrolment(by.clinic.record, by.actor, clinic.id);
       return { clinicId: clinic.id, name: clinic.name };
     },
     clinic(clinicId) {

@@ -3,7 +3,7 @@ import { listAudit, SYSTEM_ACTOR, verifyAuditChain } from '../records/index';
 import { createTestRecord } from './test-helpers';
 import { createMemoryLogger } from '../shared/logger';
 import { createAuthService, type AuthService } from './auth.service';
-import { AccountDisabledError, AccountLockedError, ForbiddenError, InvalidCredentialsError, SessionInvalidError, SessionLockedError } from './errors';
+import { AccountDisabledError, AccountLockedError, ForbiddenError, InvalidCredentialsError, SelfGrantError, SessionExpiredError, SessionInvalidError, SessionLockedError } from './errors';
 
 const FAST = { log2N: 12, r: 8, p: 1 };
 const PW = 'a long enough passphrase';
@@ -40,8 +40,8 @@ describe('sign-in', () => {
   });
 
   it('locks an account after 5 failures for 15 minutes, even against the right password, then lets it in', async () => {
-    for (let i = 0; i < 4; i++) await expect(auth.login('nina', `wrong-${i}-xxxxxxx`)).rejects.toBeInstanceOf(InvalidCredentialsError);
-    await expect(auth.login('nina', 'wrong-5-xxxxxxxx')).rejects.toBeInstanceOf(AccountLockedError);
+    // Every failure reads the same, the one that locks included: only the right password learns of the lock.
+    for (let i = 0; i < 5; i++) await expect(auth.login('nina', `wrong-${i}-xxxxxxx`)).rejects.toBeInstanceOf(InvalidCredentialsError);
     await expect(auth.login('nina', PW)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED', until: clock + 15 * 60_000 });
     clock += 15 * 60_000 - 1;
     await expect(auth.login('nina', PW)).rejects.toBeInstanceOf(AccountLockedError);
@@ -56,12 +56,57 @@ describe('sign-in', () => {
     expect(JSON.stringify(log.lines)).not.toContain(PW);
   });
 
+  it('40 wrong passwords sent at once lock the account (the count is kept atomically), and the right one is then refused', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => auth.login('nina', `parallel-wrong-${i}`)));
+    expect(results.every((r) => r.status === 'rejected' && r.reason instanceof InvalidCredentialsError)).toBe(true);
+    await expect(auth.login('nina', PW)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
+    const actions = listAudit(db.record, { entity: 'staff', limit: 100 }).map((r) => r.action);
+    expect(actions.filter((a) => a === 'auth.lockout').length).toBeGreaterThanOrEqual(1);
+    expect(actions.filter((a) => a === 'auth.login_failed' || a === 'auth.lockout')).toHaveLength(40);
+  });
+
+  it('a lock set by parallel failures while the right password is being checked still holds (re-checked after verifying)', async () => {
+    const wrong = Array.from({ length: 12 }, (_, i) => auth.login('nina', `racing-wrong-${i}`));
+    const right = auth.login('nina', PW); // started before most failures are counted
+    const more = Array.from({ length: 12 }, (_, i) => auth.login('nina', `racing-wrong-b-${i}`));
+    await Promise.allSettled([...wrong, ...more, right]);
+    await expect(auth.login('nina', PW)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
+  });
+
+  it('parallel wrong unlocks and password changes count too, and end the session that locked the account', async () => {
+    const a = await auth.login('nina', PW);
+    auth.lock(a.token);
+    const unlocks = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => auth.unlock(a.token, `wrong-unlock-${i}`)));
+    expect(unlocks.every((r) => r.status === 'rejected')).toBe(true);
+    expect(() => auth.session(a.token)).toThrow(SessionInvalidError);
+    await expect(auth.login('nina', PW)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
+
+    const d = await auth.login('dora', PW);
+    const changes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => auth.changePassword(d.token, `wrong-current-${i}`, 'a brand new password')));
+    expect(changes.every((r) => r.status === 'rejected')).toBe(true);
+    expect(() => auth.session(d.token)).toThrow(SessionInvalidError);
+    await expect(auth.login('dora', PW)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
+    await expect(auth.login('dora', 'a brand new password')).rejects.toBeInstanceOf(InvalidCredentialsError);
+  });
+
+  it('a disabled or locked account says so only to someone with its password (no user-name probing)', async () => {
+    const { staff } = await auth.login('nina', PW);
+    auth.disableStaff(staff.id, SYSTEM_ACTOR);
+    await expect(auth.login('nina', 'not her password')).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(auth.login('nobody-here', 'not her password')).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(auth.login('nina', PW)).rejects.toBeInstanceOf(AccountDisabledError);
+    for (let i = 0; i < 5; i++) await auth.login('ivan', `wrong-${i}-xxxxxxx`).catch(() => undefined);
+    await expect(auth.login('ivan', 'still not it')).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(auth.login('ivan', PW)).rejects.toBeInstanceOf(AccountLockedError);
+  });
+
   it('a successful login resets the failure count; the policy is configurable', async () => {
     const strict = createAuthService({ record: db.record, logger: log, scrypt: FAST, now: () => clock, lockout: { maxAttempts: 2, lockMs: 60_000 } });
     await expect(strict.login('ivan', 'nope nope nope')).rejects.toBeInstanceOf(InvalidCredentialsError);
     await strict.login('ivan', PW);
     await expect(strict.login('ivan', 'nope nope nope')).rejects.toBeInstanceOf(InvalidCredentialsError);
-    await expect(strict.login('ivan', 'nope nope nope')).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED', until: clock + 60_000 });
+    await expect(strict.login('ivan', 'nope nope nope')).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(strict.login('ivan', PW)).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED', until: clock + 60_000 });
   });
 
   it('refuses a disabled account and ends its sessions', async () => {
@@ -114,5 +159,88 @@ describe('sessions', () => {
     await auth.resetPassword(staff.id, 'reset by it admin 1', SYSTEM_ACTOR);
     expect(() => auth.session(token)).toThrow(SessionInvalidError);
     await auth.login('nina', 'reset by it admin 1');
+  });
+});
+
+describe('sessions end with the member’s access', () => {
+  it('a change of roles reaches the member’s live sessions at once: a demoted doctor is FORBIDDEN', async () => {
+    const dora = await auth.login('dora', PW);
+    expect(auth.authorize(dora.token, 'clinical.read').roles).toContain('doctor');
+    const ivan = await auth.login('ivan', PW);
+    let changes = 0;
+    const off = auth.sessions.onDidChange(() => changes++);
+    auth.updateStaff(dora.staff.id, { roles: ['manager'] }, auth.authorize(ivan.token, 'staff.manage').actor);
+    expect(changes).toBe(1);
+    off();
+    expect(() => auth.authorize(dora.token, 'clinical.read')).toThrow(ForbiddenError);
+    expect(() => auth.check(dora.token, 'assessments.signoff')).toThrow(ForbiddenError);
+    expect(auth.authorize(dora.token, 'billing.read').roles).toEqual(['manager']);
+    // Promoted again: at once too.
+    auth.updateStaff(dora.staff.id, { roles: ['doctor'] }, auth.authorize(ivan.token, 'staff.manage').actor);
+    expect(auth.authorize(dora.token, 'clinical.read').roles).toEqual(['doctor']);
+    expect(() => auth.authorize(dora.token, 'billing.read')).toThrow(ForbiddenError);
+    // A change of name alone leaves sessions alone.
+    auth.updateStaff(dora.staff.id, { displayName: 'Dora D.' }, auth.authorize(ivan.token, 'staff.manage').actor);
+    expect(auth.session(dora.token).roles).toEqual(['doctor']);
+    // The same save again (a double click) writes and audits nothing.
+    const rows = listAudit(db.record, { entity: 'staff', limit: 100 }).length;
+    auth.updateStaff(dora.staff.id, { roles: ['doctor'], displayName: 'Dora D.' }, auth.authorize(ivan.token, 'staff.manage').actor);
+    expect(listAudit(db.record, { entity: 'staff', limit: 100 })).toHaveLength(rows);
+  });
+
+  it('an IT admin cannot give themselves a role that sees patient data; the refusal is audited', async () => {
+    const ivan = await auth.login('ivan', PW);
+    const actor = auth.authorize(ivan.token, 'staff.manage').actor;
+    for (const role of ['nurse', 'doctor', 'manager'] as const) {
+      expect(() => auth.updateStaff(ivan.staff.id, { roles: ['it-admin', role] }, actor)).toThrow(SelfGrantError);
+    }
+    expect(auth.staff.get(ivan.staff.id)!.roles).toEqual(['it-admin']);
+    expect(listAudit(db.record, { entity: 'staff', limit: 10 }).map((r) => r.action)).toContain('staff.self_grant_refused');
+    // Another admin may grant it (audited as a role change under that admin).
+    await auth.createStaff({ username: 'ines', displayName: 'Ines IT', password: PW, roles: ['it-admin'] }, SYSTEM_ACTOR);
+    const ines = await auth.login('ines', PW);
+    auth.updateStaff(ivan.staff.id, { roles: ['it-admin', 'nurse'] }, auth.authorize(ines.token, 'staff.manage').actor);
+    expect(auth.staff.get(ivan.staff.id)!.roles).toEqual(['it-admin', 'nurse']);
+    // Dropping a role of one's own is allowed.
+    const ivan2 = await auth.login('ivan', PW);
+    auth.updateStaff(ivan.staff.id, { roles: ['it-admin'] }, auth.authorize(ivan2.token, 'staff.manage').actor);
+    expect(auth.staff.get(ivan.staff.id)!.roles).toEqual(['it-admin']);
+  });
+
+  it('a session ends after its absolute lifetime however active it is', async () => {
+    const short = createAuthService({ record: db.record, logger: log, scrypt: FAST, now: () => clock, idleTimeoutMs: 5 * 60_000, sessionMaxAgeMs: 60 * 60_000 });
+    const { token } = await short.login('nina', PW);
+    for (let i = 0; i < 14; i++) {
+      clock += 4 * 60_000;
+      expect(short.session(token).locked).toBe(false);
+    }
+    clock += 4 * 60_000; // 60 minutes after sign-in
+    expect(() => short.session(token)).toThrow(SessionExpiredError);
+    expect(() => short.authorize(token, 'clinical.read')).toThrow(SessionExpiredError);
+    short.dispose();
+  });
+
+  it('the default lifetime is a working day', async () => {
+    const { token } = await auth.login('nina', PW);
+    clock += 10 * 3600_000 - 1;
+    expect(() => auth.session(token)).toThrow(SessionLockedError); // idle, but still a session
+    clock += 1;
+    expect(() => auth.session(token)).toThrow(SessionExpiredError);
+  });
+
+  it('check() re-checks a session without keeping it awake; lock and end are announced', async () => {
+    const { token } = await auth.login('nina', PW);
+    let changes = 0;
+    const off = auth.sessions.onDidChange(() => changes++);
+    for (let i = 0; i < 2; i++) {
+      clock += 2 * 60_000;
+      auth.check(token, 'clinical.read');
+    }
+    clock += 60_000; // 5 minutes since the last touch (sign-in): checks did not reset the idle clock
+    expect(() => auth.check(token, 'clinical.read')).toThrow(SessionLockedError);
+    expect(changes).toBe(1);
+    auth.logout(token);
+    expect(changes).toBe(2);
+    off();
   });
 });

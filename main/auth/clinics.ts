@@ -12,9 +12,9 @@ import { join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { clinicSummarySchema, enrolClinicInputSchema, type ClinicSummary, type EnrolClinicInput, type StaffMember } from '../../common/records';
 import type { Logger } from '../shared/logger';
-import { createClinicRecord, createStaffRepository, newId, openClinicRecord, RECORD_KEY_BYTES, SYSTEM_ACTOR, type ClinicRecord, type OpenResult } from '../records/index';
+import { appendAudit, createClinicRecord, createStaffRepository, newId, openClinicRecord, RECORD_KEY_BYTES, SYSTEM_ACTOR, type Actor, type ClinicRecord, type OpenResult } from '../records/index';
 import type { KeyStore } from '../vault/index';
-import { ClinicIndexInvalidError, ClinicKeyMissingError, ClinicNotEnrolledError } from './errors';
+import { ClinicIndexInvalidError, ClinicKeyMissingError, ClinicNotEnrolledError, EnrolRefusedError } from './errors';
 import { DEFAULT_SCRYPT, hashPassword, type ScryptParams } from './password';
 
 export interface ClinicDeps {
@@ -73,12 +73,37 @@ export interface Enrolment {
   record: ClinicRecord;
 }
 
+export interface EnrolOptions {
+  /**
+   * First run only: refused (EnrolRefusedError) when a clinic is enrolled already. Checked inside
+   * the same per-data-dir queue as the enrolment itself, so two first-run requests racing each
+   * other enrol one clinic, not two.
+   */
+  firstRunOnly?: boolean;
+}
+
+/** Enrolments run one at a time per data dir (the index is read, then written). */
+const enrolQueues = new Map<string, Promise<unknown>>();
+
 /**
  * Enrols a clinic. Order matters: the key goes into the keychain first (no keychain, nothing is
  * created), then the record, the first IT admin, and last the index entry. A failure undoes only
  * what this call created.
  */
-export async function enrolClinic(input: EnrolClinicInput, deps: ClinicDeps): Promise<Enrolment> {
+export function enrolClinic(input: EnrolClinicInput, deps: ClinicDeps, options: EnrolOptions = {}): Promise<Enrolment> {
+  const key = resolve(deps.dataDir);
+  const run = () => {
+    if (options.firstRunOnly && readIndex(deps.dataDir).clinics.length > 0) throw new EnrolRefusedError();
+    return enrolNow(input, deps);
+  };
+  const queued = (enrolQueues.get(key) ?? Promise.resolve()).then(run, run);
+  const settled = queued.catch(() => undefined);
+  enrolQueues.set(key, settled);
+  void settled.then(() => enrolQueues.get(key) === settled && enrolQueues.delete(key));
+  return queued;
+}
+
+async function enrolNow(input: EnrolClinicInput, deps: ClinicDeps): Promise<Enrolment> {
   const parsed = enrolClinicInputSchema.parse(input);
   const clinicId = newId();
   const logger = deps.logger.child({ service: 'auth', clinicId });
@@ -111,6 +136,14 @@ export async function enrolClinic(input: EnrolClinicInput, deps: ClinicDeps): Pr
   } finally {
     key.fill(0);
   }
+}
+
+/**
+ * A further clinic enrolled by a signed-in IT admin: audited (`clinic.enrol`, the new clinic's id)
+ * in the admin's own clinic record and in the new one, so each record says who created it.
+ */
+export function auditEnrolment(record: ClinicRecord, actor: Actor, newClinicId: string): void {
+  appendAudit(record, { actorId: actor.id, actorRole: [...actor.roles].sort().join(','), action: 'clinic.enrol', entity: 'clinic', entityId: newClinicId });
 }
 
 /**

@@ -5,7 +5,10 @@ export type AuthErrorCode =
   | 'ACCOUNT_DISABLED'
   | 'SESSION_INVALID'
   | 'SESSION_LOCKED'
+  | 'SESSION_EXPIRED'
   | 'FORBIDDEN'
+  | 'SELF_GRANT_REFUSED'
+  | 'ENROL_REFUSED'
   | 'CLINIC_NOT_ENROLLED'
   | 'CLINIC_KEY_MISSING'
   | 'CLINIC_INDEX_INVALID';
@@ -54,10 +57,37 @@ export class SessionLockedError extends AuthError {
   }
 }
 
+/** The session reached its absolute lifetime (a working day by default): sign in again. */
+export class SessionExpiredError extends AuthError {
+  readonly code = 'SESSION_EXPIRED';
+  constructor() {
+    super('Your session reached its time limit; sign in again.');
+  }
+}
+
 export class ForbiddenError extends AuthError {
   readonly code = 'FORBIDDEN';
   constructor(readonly permission: string) {
     super(`Your role does not allow ${permission}.`);
+  }
+}
+
+/**
+ * An IT administrator tried to give their own account a role that sees patient data. Separation of
+ * duties: another IT administrator must grant it (and the audit log then names who did).
+ */
+export class SelfGrantError extends AuthError {
+  readonly code = 'SELF_GRANT_REFUSED';
+  constructor(readonly roles: readonly string[]) {
+    super(`You cannot give your own account a role that sees patient data (${roles.join(', ')}); another IT administrator must do it.`);
+  }
+}
+
+/** A further clinic is enrolled only by a signed-in IT administrator (the first one from the first-run screen). */
+export class EnrolRefusedError extends AuthError {
+  readonly code = 'ENROL_REFUSED';
+  constructor() {
+    super('This workstation already has a clinic: only a signed-in IT administrator can set up another one.');
   }
 }
 

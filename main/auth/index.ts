@@ -3,9 +3,9 @@
  * the data dir and a logger come in as arguments.
  */
 export { createAuthService, DEFAULT_LOCKOUT, type AuthService, type AuthServiceOptions, type LockoutPolicy, type SignedIn } from './auth.service';
-export { enrolClinic, openClinic, listClinics, registerClinic, ensureDataDir, type ClinicDeps, type ClinicEntry, type Enrolment } from './clinics';
+export { enrolClinic, auditEnrolment, openClinic, listClinics, registerClinic, ensureDataDir, type ClinicDeps, type ClinicEntry, type Enrolment, type EnrolOptions } from './clinics';
 export { hashPassword, verifyPassword, needsRehash, DEFAULT_SCRYPT, type ScryptParams } from './password';
-export { createSessionStore, type Session, type SessionStore, type SessionOptions } from './sessions';
+export { createSessionStore, DEFAULT_SESSION_MAX_AGE_MS, type Session, type SessionStore, type SessionOptions } from './sessions';
 export {
   AuthError,
   InvalidCredentialsError,
@@ -13,7 +13,10 @@ export {
   AccountDisabledError,
   SessionInvalidError,
   SessionLockedError,
+  SessionExpiredError,
   ForbiddenError,
+  SelfGrantError,
+  EnrolRefusedError,
   ClinicNotEnrolledError,
   ClinicKeyMissingError,
   ClinicIndexInvalidError,

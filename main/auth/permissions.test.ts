@@ -22,12 +22,12 @@ describe('permission matrix', () => {
   });
 
   it('IT admins manage staff, devices, settings, backups and the audit log, and see no patient data', () => {
-    expect(permissionsOf(['it-admin']).sort()).toEqual(['audit.read', 'backup.manage', 'devices.manage', 'settings.manage', 'staff.manage']);
+    expect(permissionsOf(['it-admin']).sort()).toEqual(['audit.read', 'backup.manage', 'clinics.enrol', 'devices.manage', 'settings.manage', 'staff.manage']);
     for (const p of PATIENT_DATA) expect(can(['it-admin'], p)).toBe(false);
   });
 
   it('nobody else administers', () => {
-    for (const p of ['staff.manage', 'devices.manage', 'settings.manage', 'backup.manage', 'audit.read'] as const) {
+    for (const p of ['staff.manage', 'clinics.enrol', 'devices.manage', 'settings.manage', 'backup.manage', 'audit.read'] as const) {
       expect(STAFF_ROLES.filter((r) => can([r], p))).toEqual(['it-admin']);
     }
   });

@@ -74,9 +74,9 @@ describe.skipIf(skipKeyring)('backups, restore and key rotation (real record, st
   beforeAll(async () => {
     const anon = caller('anon');
     clinicId = (await anon.clinic.enrol({ name: 'North Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
-    otherClinicId = (await anon.clinic.enrol({ name: 'South Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
-    enrolled.push(clinicId, otherClinicId);
     await caller('admin').auth.login({ clinicId, username: 'admin', password: PASSWORD });
+    otherClinicId = (await caller('admin').clinic.enrolAnother({ name: 'South Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
+    enrolled.push(clinicId, otherClinicId);
     await caller('admin').staff.create({ username: 'nurse', displayName: 'Nora Nurse', password: PASSWORD, roles: ['nurse'] });
     await caller('nurse').auth.login({ clinicId, username: 'nurse', password: PASSWORD });
     await caller('other').auth.login({ clinicId: otherClinicId, username: 'admin', password: PASSWORD });

@@ -16,7 +16,16 @@ async function run(): Promise<void> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const services = createServices({ dataDir });
   const port = Number(process.env['COHERENCY_PORT'] ?? 0);
-  const host = await startBrowserHost({ services, rendererDir: process.env['COHERENCY_RENDERER_DIR'] ?? join(here, '..', 'renderer'), port });
+  const ttlS = Number(process.env['COHERENCY_LAUNCH_TTL_S'] ?? '');
+  const host = await startBrowserHost({
+    services,
+    rendererDir: process.env['COHERENCY_RENDERER_DIR'] ?? join(here, '..', 'renderer'),
+    port,
+    ...(Number.isFinite(ttlS) && ttlS > 0 ? { launchTtlMs: ttlS * 1000 } : {}),
+  });
+  // Before the first URL is printed: a SIGUSR2 that arrives before its handler kills the process.
+  // A new launch URL on demand (e.g. the tab was closed, or the printed one expired): send SIGUSR2.
+  process.on('SIGUSR2', () => process.stdout.write(`COHERENCY_LAUNCH_URL=${host.launchUrl()}\n`));
   const url = host.launchUrl();
   process.stdout.write(`Coherency Workstation (browser host) on ${host.origin}\n`);
   process.stdout.write(`Open this one-time URL in Chromium: ${url}\n`);
@@ -33,8 +42,6 @@ async function run(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
-  // A new launch URL on demand (e.g. the tab was closed): send SIGUSR2.
-  process.on('SIGUSR2', () => process.stdout.write(`COHERENCY_LAUNCH_URL=${host.launchUrl()}\n`));
 }
 
 run().catch((error: unknown) => {

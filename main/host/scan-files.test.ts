@@ -6,7 +6,6 @@
  * Real record, real keychain (scripts/with-keyring.sh), real import workers; no mocks.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,27 +17,12 @@ import { createMemoryLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
 import { assertKeyringWhenRequired, keyringSuiteDir, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
 import { startBrowserHost, type BrowserHost } from './server';
+import { launchBrowserSession, loopbackFetch, loopbackRequest } from './test-helpers';
 
 const PASSWORD = 'correct horse battery staple';
 const SAMPLE = join(import.meta.dirname, '..', '..', '..', 'shared', 'samples', 'scans', 'ply', 'dardavesis__560_db.ply');
 
-interface Raw {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-function get(port: number, path: string, headers: Record<string, string> = {}): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (host: BrowserHost, path: string, headers: Record<string, string> = {}) => loopbackRequest(host, path, { headers });
 
 describe.skipIf(skipKeyring)('scan files through the browser host (exact ranges, nobody else)', () => {
   assertKeyringWhenRequired();
@@ -55,11 +39,8 @@ describe.skipIf(skipKeyring)('scan files through the browser host (exact ranges,
 
   /** A browser tab: spends a launch URL, keeps its cookie, talks tRPC over HTTP. */
   async function browser(): Promise<{ cookie: string; client: TRPCClient<AppRouter> }> {
-    const launch = new URL(host.launchUrl());
-    const res = await get(host.port, `${launch.pathname}${launch.search}`);
-    expect(res.status).toBe(302);
-    const cookie = String(res.headers['set-cookie']).split(';')[0]!;
-    const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${host.origin}/trpc`, headers: { cookie, origin: host.origin } })] });
+    const cookie = await launchBrowserSession(host);
+    const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${host.origin}/trpc`, headers: { cookie, origin: host.origin }, fetch: loopbackFetch(host) })] });
     return { cookie, client };
   }
 
@@ -104,7 +85,8 @@ describe.skipIf(skipKeyring)('scan files through the browser host (exact ranges,
 
     const other = await browser();
     otherCookie = other.cookie;
-    const otherClinicId = (await other.client.clinic.enrol.mutate({ name: 'Other Clinic', admin: { username: 'admin2', displayName: 'Admin 2', password: PASSWORD } })).id;
+    await other.client.auth.login.mutate({ clinicId, username: 'admin', password: PASSWORD });
+    const otherClinicId = (await other.client.clinic.enrolAnother.mutate({ name: 'Other Clinic', admin: { username: 'admin2', displayName: 'Admin 2', password: PASSWORD } })).id;
     clinicIds.push(otherClinicId);
     await other.client.auth.login.mutate({ clinicId: otherClinicId, username: 'admin2', password: PASSWORD });
     await other.client.staff.create.mutate({ username: 'nurse2', displayName: 'Nurse 2', password: PASSWORD, roles: ['nurse'] });
@@ -124,7 +106,7 @@ describe.skipIf(skipKeyring)('scan files through the browser host (exact ranges,
 
   it('serves every file whole, byte-identical to the octree the writer makes of the same scan', async () => {
     for (const [name, bytes] of expected) {
-      const res = await get(host.port, url(name), { cookie: nurseCookie });
+      const res = await get(host, url(name), { cookie: nurseCookie });
       expect(res.status, name).toBe(200);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.body.equals(bytes), name).toBe(true);
@@ -144,19 +126,19 @@ describe.skipIf(skipKeyring)('scan files through the browser host (exact ranges,
     ];
     for (const [name, plain, start, end] of cases) {
       const last = Math.min(end, plain.length - 1);
-      const res = await get(host.port, url(name), { cookie: nurseCookie, range: `bytes=${start}-${end}` });
+      const res = await get(host, url(name), { cookie: nurseCookie, range: `bytes=${start}-${end}` });
       expect(res.status, `${name} ${start}-${end}`).toBe(206);
       expect(res.headers['content-range']).toBe(`bytes ${start}-${last}/${plain.length}`);
       expect(res.body.equals(plain.subarray(start, last + 1)), `${name} ${start}-${end}`).toBe(true);
     }
-    const past = await get(host.port, url('octree.bin'), { cookie: nurseCookie, range: `bytes=${octree.length}-` });
+    const past = await get(host, url('octree.bin'), { cookie: nurseCookie, range: `bytes=${octree.length}-` });
     expect(past.status).toBe(416);
     expect(past.body.length).toBe(0);
   });
 
   it('gives nothing to a request without the launch secret, or with a forged one', async () => {
     for (const headers of [{} as Record<string, string>, { cookie: `${nurseCookie.split('=')[0]}=forged` }]) {
-      const res = await get(host.port, url('octree.bin'), { ...headers, range: 'bytes=0-99' });
+      const res = await get(host, url('octree.bin'), { ...headers, range: 'bytes=0-99' });
       expect(res.status).toBe(401);
       expect(res.body.includes(expected.get('octree.bin')!.subarray(0, 16))).toBe(false);
     }
@@ -164,19 +146,19 @@ describe.skipIf(skipKeyring)('scan files through the browser host (exact ranges,
 
   it("gives nothing to a browser signed in to another clinic, nor for a file outside the octree", async () => {
     for (const file of ['octree.bin', 'metadata.json', 'hierarchy.bin']) {
-      const res = await get(host.port, url(file), { cookie: otherCookie });
+      const res = await get(host, url(file), { cookie: otherCookie });
       expect(res.status, file).toBe(403);
       expect(res.body.toString('utf8')).not.toContain('"points"');
     }
     for (const file of ['original.ply', '..%2Fmetadata.json', 'metadata.json/x']) {
-      expect((await get(host.port, url(file), { cookie: nurseCookie })).status, file).toBe(404);
+      expect((await get(host, url(file), { cookie: nurseCookie })).status, file).toBe(404);
     }
-    expect((await get(host.port, '/scan-files/not-a-capability/metadata.json', { cookie: nurseCookie })).status).toBe(404);
+    expect((await get(host, '/scan-files/not-a-capability/metadata.json', { cookie: nurseCookie })).status).toBe(404);
   });
 
   it('stops serving the moment the nurse signs out', async () => {
     await nurse.auth.logout.mutate();
-    const res = await get(host.port, url('octree.bin'), { cookie: nurseCookie, range: 'bytes=0-99' });
+    const res = await get(host, url('octree.bin'), { cookie: nurseCookie, range: 'bytes=0-99' });
     expect(res.status).toBe(403);
     expect(res.body.length).toBeLessThan(64);
   });

@@ -24,11 +24,22 @@ export interface BrowserHostOptions {
   rendererDir: string;
   /** 0 picks a free port. */
   port?: number;
+  /** How long a printed launch URL stays usable (default 2 minutes). */
+  launchTtlMs?: number;
 }
+
+/**
+ * The most a request body may hold: one upload chunk (4 MiB, about 5.6 MB in base64) with room
+ * for JSON and a small batch. Larger bodies are refused (413) before they are read in full.
+ */
+export const MAX_REQUEST_BODY_BYTES = 8 * 1024 * 1024;
 
 export interface BrowserHost {
   port: number;
+  /** `http://cw-<random>.localhost:<port>`: the only origin this host answers (see security.ts). */
   origin: string;
+  /** The random `cw-….localhost` name (tests send it as Host when they connect to 127.0.0.1). */
+  hostName: string;
   /** A fresh one-time URL that logs a browser tab in. */
   launchUrl(): string;
   close(): Promise<void>;
@@ -49,9 +60,9 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const origin = `http://127.0.0.1:${port}`;
-  const gate = new HostGate(port);
-  const headers = { ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] }) };
+  const gate = new HostGate({ port, ...(opts.launchTtlMs !== undefined ? { launchTtlMs: opts.launchTtlMs } : {}) });
+  const origin = gate.origin;
+  const headers = { ...SECURITY_HEADERS, 'content-security-policy': contentSecurityPolicy({ connect: [`ws://${gate.hostName}:${port}`] }) };
 
   // Each browser that spent a launch URL is one connection (one staff sign-in); the id comes from
   // its cookie, checked by the gate before any tRPC request or WebSocket upgrade reaches here.
@@ -61,11 +72,11 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     if (!secret.ok) throw new Error('unauthenticated request reached the router');
     return createContextInner({ services: opts.services, transport: 'http', connectionId: `${hostId}:${secret.browserSession}` });
   };
-  const trpcHandler = createHTTPHandler({ router: appRouter, createContext, basePath: `${TRPC_HTTP_PATH}/` });
+  const trpcHandler = createHTTPHandler({ router: appRouter, createContext, basePath: `${TRPC_HTTP_PATH}/`, maxBodySize: MAX_REQUEST_BODY_BYTES });
 
   const deny = (res: ServerResponse, status: number, reason: string) => {
     res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(status === 401 ? `401 Unauthorized: ${reason}. Open the one-time URL that \`npm start\` printed.\n` : `403 Forbidden: ${reason}.\n`);
+    res.end(status === 401 ? `401 Unauthorized: ${reason}. Open the one-time URL that \`npm start\` printed (it works once, for 2 minutes; \`kill -USR2 <host pid>\` prints a fresh one).\n` : `403 Forbidden: ${reason}.\n`);
   };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -74,8 +85,9 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     const url = new URL(req.url ?? '/', origin);
 
     if (url.pathname === '/launch') {
-      if (!gate.spendLaunchToken(url.searchParams.get('token'))) return deny(res, 401, 'launch link already used or invalid');
-      res.writeHead(302, { ...SECURITY_HEADERS, 'set-cookie': gate.sessionCookie(), location: '/', 'cache-control': 'no-store' });
+      const launch = gate.spendLaunchToken(url.searchParams.get('token'));
+      if (!launch.ok) return deny(res, launch.status, launch.reason);
+      res.writeHead(302, { ...SECURITY_HEADERS, 'set-cookie': launch.cookie, location: '/', 'cache-control': 'no-store' });
       res.end();
       return;
     }
@@ -84,6 +96,13 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
     if (!secretCheck.ok) return deny(res, secretCheck.status, secretCheck.reason);
 
     if (url.pathname === TRPC_HTTP_PATH || url.pathname.startsWith(`${TRPC_HTTP_PATH}/`)) {
+      // An announced body over the cap is refused before a byte of it is read.
+      if (Number(req.headers['content-length'] ?? 0) > MAX_REQUEST_BODY_BYTES) {
+        res.writeHead(413, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+        res.end(`413 Payload Too Large: at most ${MAX_REQUEST_BODY_BYTES} bytes per request.\n`);
+        req.resume();
+        return;
+      }
       res.setHeader('cache-control', 'no-store');
       for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
       trpcHandler(req, res);
@@ -137,6 +156,7 @@ export async function startBrowserHost(opts: BrowserHostOptions): Promise<Browse
   return {
     port,
     origin,
+    hostName: gate.hostName,
     launchUrl: () => `${origin}/launch?token=${gate.issueLaunchToken()}`,
     async close() {
       wssHandler.broadcastReconnectNotification();

@@ -5,7 +5,9 @@
  * otherwise in the encrypted inbox a nurse assigns from. Real record, real keychain
  * (scripts/with-keyring.sh), real import workers; no mocks.
  */
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,7 +70,7 @@ describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127
     const patient = await nurse.patients.create({ mrn: MRN, givenName: 'Ada', familyName: 'Lovelace', dateOfBirth: '1950-12-10', sex: 'female' });
     patientId = patient.id;
     woundId = (await nurse.wounds.create({ patientId, bodySite: 'Left heel', etiology: 'pressure_injury' })).id;
-    otherClinicId = (await anon.clinic.enrol({ name: 'Other Clinic', admin: { username: 'admin2', displayName: 'Admin 2', password: PASSWORD } })).id;
+    otherClinicId = (await admin.clinic.enrolAnother({ name: 'Other Clinic', admin: { username: 'admin2', displayName: 'Admin 2', password: PASSWORD } })).id;
     await otherAdmin.auth.login({ clinicId: otherClinicId, username: 'admin2', password: PASSWORD });
   }, 120_000);
 
@@ -223,4 +225,72 @@ describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127
     expect(theirs.fingerprint).not.toBe(fingerprint);
     await otherAdmin.lan.stop();
   }, 60_000);
+
+  it('an upload cut mid-way leaves no plaintext: not after stop, not after a kill and a restart (grep -a -r)', async () => {
+    const CUT_MRN = 'MRN-CUT-99173';
+    const sample = readFileSync(SAMPLE);
+    // A vertex line from the first quarter of the (ASCII) scan: in the half that arrives before the cut.
+    const from = sample.indexOf(0x0a, Math.floor(sample.length / 4)) + 1;
+    const fragment = sample.subarray(from, sample.indexOf(0x0a, from)).toString('latin1');
+    expect(fragment).toMatch(/^-?\d/);
+    const grep = (needle: string, dir = dataDir): string[] => {
+      const r = spawnSync('grep', ['-a', '-r', '-l', '-F', '--', needle, dir], { encoding: 'utf8' });
+      if (r.status === 2) throw new Error(r.stderr);
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    const cut = async (profile: Profile) => {
+      const ac = new AbortController();
+      await expect(
+        uploadFile(SAMPLE, {
+          server: profile,
+          token: profile.token,
+          metadata: { patientMrn: CUT_MRN, woundId },
+          chunkSize: 64 * 1024,
+          retryDelays: null,
+          signal: ac.signal,
+          onProgress: (sent, total) => void (sent >= total / 2 && ac.abort(new Error('cut'))),
+        }),
+      ).rejects.toThrow('cut');
+      // Positive control: while the upload is live its plaintext is on disk.
+      await waitFor('the partial upload on disk', () => grep(CUT_MRN).length > 0 && grep(fragment).length > 0);
+    };
+    const pairAgain = async () => {
+      const { port } = await admin.lan.start({});
+      expect(port).toBeGreaterThan(0);
+      return pair((await admin.lan.createPairingOffer()).payload, { deviceName: 'Bay tablet', app: 'tablet-sim 1' });
+    };
+
+    // Cut, then stop.
+    const t1 = await pairAgain();
+    await cut(t1);
+    await admin.lan.stop();
+    expect(grep(CUT_MRN)).toEqual([]);
+    expect(grep(fragment)).toEqual([]);
+
+    // Cut, then revoke the tablet while the receiver runs.
+    const t2 = await pairAgain();
+    await cut(t2);
+    await admin.lan.revokeDevice({ id: t2.deviceId });
+    expect(grep(CUT_MRN)).toEqual([]);
+    expect(grep(fragment)).toEqual([]);
+
+    // Cut, then kill -9 (nothing runs: the disk is as the kill left it), then restart the workstation.
+    const t3 = await pairAgain();
+    await cut(t3);
+    const lanDir = join(dataDir, 'clinics', clinicId, 'lan');
+    const asKilled = mkdtempSync(join(tmpdir(), 'cw-killed-lan-'));
+    cpSync(lanDir, asKilled, { recursive: true });
+    await services.dispose();
+    rmSync(lanDir, { recursive: true, force: true });
+    cpSync(asKilled, lanDir, { recursive: true });
+    rmSync(asKilled, { recursive: true, force: true });
+    expect(grep(CUT_MRN).length).toBeGreaterThan(0);
+    const restarted = createServices({ dataDir, keyStore, logger, lan: { host: '127.0.0.1', port: 0, advertise: false } });
+    try {
+      await waitFor('the startup sweep', () => grep(CUT_MRN).length === 0 && grep(fragment).length === 0, 10_000);
+      expect(logger.lines.some((l) => l.message === 'lan.upload.swept' && l.fields?.['reason'] === 'workstation_start')).toBe(true);
+    } finally {
+      await restarted.dispose();
+    }
+  }, 120_000);
 });

@@ -14,9 +14,9 @@
  * is in the vault's keychain under an account of that clinic (`lan:<clinicId>:…`).
  * Logs carry ids, sizes and codes only: never an MRN, a file name or a token.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createJsonDevicesStore, createLanReceiver, DEFAULT_PORT, LanError, type DeviceInfo, type DevicesStore, type LanReceiver, type LanState, type PairingOffer, type UploadCompleteEvent } from '../lan/index';
+import { createJsonDevicesStore, createLanReceiver, DEFAULT_PORT, LanError, sweepReceiverUploads, type DeviceInfo, type DevicesStore, type LanReceiver, type LanState, type PairingOffer, type UploadCompleteEvent } from '../lan/index';
 import type { Actor, PatientsRepository } from '../records/index';
 import type { Logger } from '../shared/logger';
 import type { KeyStore } from '../vault/index';
@@ -130,6 +130,9 @@ export function createLanService(opts: LanServiceOptions): LanService {
   const pending = new Set<Promise<void>>();
   let active: Active | null = null;
   let disposed = false;
+  // At workstation start: no clinic's receiver runs yet, so every upload area holds only what a
+  // crash or kill cut off — plaintext that must not stay (README, security).
+  const swept = sweepStartupUploads(opts.dataDir, log);
 
   const changed = () => {
     for (const l of [...listeners]) {
@@ -243,6 +246,7 @@ export function createLanService(opts: LanServiceOptions): LanService {
     if (disposed) throw new LanServiceError('NOT_RUNNING', 'The workstation is shutting down.');
     if (runningElsewhere(clinic.id)) throw new LanServiceError('CONFLICT', 'The LAN receiver is already running for another clinic on this workstation.');
     if (runningFor(clinic.id)) return view(clinic.id);
+    await swept;
     await dropActive();
     const port = startOpts.port ?? opts.port;
     const loopback = opts.host === '127.0.0.1' || opts.host === '::1' || opts.host === 'localhost';
@@ -342,12 +346,21 @@ export function createLanService(opts: LanServiceOptions): LanService {
     },
     async dispose() {
       disposed = true;
+      await swept;
       if (active) await active.receiver.stop();
       while (pending.size) await Promise.allSettled([...pending]);
       await dropActive();
       listeners.clear();
     },
   };
+}
+
+async function sweepStartupUploads(dataDir: string, log: Logger): Promise<void> {
+  const clinics = await readdir(join(dataDir, 'clinics')).catch(() => [] as string[]);
+  for (const id of clinics) {
+    const count = await sweepReceiverUploads(join(dataDir, 'clinics', id, 'lan')).catch(() => 0);
+    if (count) log.info('lan.upload.swept', { count, reason: 'workstation_start', clinicId: id });
+  }
 }
 
 /** `COHERENCY_LAN_HOST` / `COHERENCY_LAN_PORT` / `COHERENCY_LAN_ADVERTISE` with the app's defaults. */

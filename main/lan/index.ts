@@ -3,7 +3,7 @@
  * The composition root builds it with `createLanReceiver(deps)`; the tRPC router and the import
  * pipeline talk to it only through what this file exports.
  */
-export { createLanReceiver, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PORT, PAIR_PATH, TUS_PATH, type LanReceiver, type LanReceiverOptions } from './receiver.service';
+export { createLanReceiver, sweepReceiverUploads, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PORT, DEFAULT_UNFINISHED_UPLOAD_IDLE_MS, PAIR_PATH, TUS_PATH, type LanReceiver, type LanReceiverOptions } from './receiver.service';
 export { createJsonDevicesStore } from './devices-store';
 export { advertisementConfig, advertisementRecords, PROTOCOL_VERSION, SERVICE_TYPE } from './discovery';
 export { certificateFingerprint, normalizeFingerprint, TLS_KEY_ACCOUNT } from './certificate';

@@ -5,14 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { request, type Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FingerprintMismatchError, HttpStatusError, PinnedAgent, pair, uploadFile, type Profile } from '../../tools/tablet-sim/client';
-import { createLanReceiver, type LanReceiver, type LanReceiverOptions, type UploadCompleteEvent, type UploadRejectedEvent } from './index';
-import { createMemoryKeyStore, createMemoryLogger, snapshotTree, startRelay, waitFor } from './test-helpers';
+import { createLanReceiver, sweepReceiverUploads, type LanReceiver, type LanReceiverOptions, type UploadCompleteEvent, type UploadRejectedEvent } from './index';
+import { createMemoryKeyStore, createMemoryLogger, snapshotTree, startRelay, waitFor, waitForAsync } from './test-helpers';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
 const SAMPLE = join(repoRoot, '..', 'shared', 'samples', 'scans', 'ply', 'dardavesis__560_db.ply');
@@ -466,6 +466,133 @@ describe('LAN receiver: refusals', () => {
       expect(p).toMatch(/^lan\/(|tls\/|tls\/cert\.pem \d+|devices\.json \d+|uploads\/|received\/|received\/[0-9a-f]{32}(\.ply|\.json) \d+)$/);
     }
     expect(done.filePath).toBe(join(h.dataDir, 'received', `${done.uploadId}.ply`));
+  });
+});
+
+/** Files under `dir` whose bytes hold any of `needles` (what `grep -a -r` would find). */
+async function filesHolding(dir: string, needles: Buffer[]): Promise<string[]> {
+  const hits: string[] = [];
+  async function walk(d: string): Promise<void> {
+    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) {
+        const bytes = await readFile(p);
+        if (needles.some((n) => bytes.includes(n))) hits.push(p);
+      }
+    }
+  }
+  await walk(dir);
+  return hits;
+}
+
+describe('LAN receiver: no plaintext of an unfinished upload survives', () => {
+  let needles: Buffer[];
+  beforeAll(() => {
+    // The MRN as sent (base64 in Upload-Metadata) and as tus keeps it, and a piece of the scan from its first quarter.
+    needles = [Buffer.from(MRN), Buffer.from(b64(MRN)), sample.subarray(Math.floor(sample.length / 4), Math.floor(sample.length / 4) + 64)];
+  });
+
+  /** Uploads the sample until about half has arrived, then cuts the connection (as a tablet leaving Wi-Fi). */
+  async function cutUpload(h: Harness, profile: Profile): Promise<void> {
+    const ac = new AbortController();
+    await expect(
+      uploadFile(SAMPLE, {
+        server: profile,
+        token: profile.token,
+        metadata: { patientMrn: MRN },
+        chunkSize: 64 * 1024,
+        retryDelays: null,
+        signal: ac.signal,
+        onProgress: (sent, total) => {
+          if (sent >= total / 2) ac.abort(new Error('cut'));
+        },
+      }),
+    ).rejects.toThrow('cut');
+    await waitFor(() => h.receiver.state().uploadsInFlight.find((u) => u.bytesReceived > sample.length / 3), 10_000, 'the first half at the receiver');
+    // Positive control: the plaintext IS on disk while the upload is live, owner-only.
+    await waitForAsync(async () => (await filesHolding(h.dataDir, needles)).length >= 2, 10_000, 'partial file and its metadata on disk');
+    const uploads = join(h.dataDir, 'uploads');
+    expect((await stat(uploads)).mode & 0o777).toBe(0o700);
+    for (const name of await readdir(uploads)) expect((await stat(join(uploads, name))).mode & 0o777, name).toBe(0o600);
+  }
+
+  it('stop removes it', async () => {
+    const h = await startHarness('plain-stop');
+    await cutUpload(h, await pairTablet(h));
+    await h.receiver.stop();
+    expect(await filesHolding(h.dataDir, needles)).toEqual([]);
+    expect(await readdir(join(h.dataDir, 'uploads'))).toEqual([]);
+  });
+
+  it('revoking the tablet removes its unfinished uploads (and leaves another tablet’s)', async () => {
+    const h = await startHarness('plain-revoke');
+    const a = await pairTablet(h, 'A');
+    const b = await pairTablet(h, 'B');
+    await cutUpload(h, a);
+    const other = await raw(b, 'POST', '/files/', {
+      authorization: `Bearer ${b.token}`,
+      'upload-length': '1000',
+      'upload-metadata': tusMetadata({ patientMrn: 'MRN-OTHER', captureTime: new Date().toISOString(), device: 'd', app: 'a', filename: 'x.ply', sha256: sampleSha }),
+    });
+    expect(other.status).toBe(201);
+    await h.receiver.revokeDevice(a.deviceId);
+    expect(await filesHolding(h.dataDir, needles)).toEqual([]);
+    expect(await readdir(join(h.dataDir, 'uploads'))).toEqual([String(other.headers.location).split('/').pop(), `${String(other.headers.location).split('/').pop()}.json`].sort());
+    expect(h.receiver.state().uploadsInFlight.map((u) => u.deviceId)).toEqual([b.deviceId]);
+  });
+
+  it('an upload idle past the limit is removed while the receiver runs; the tablet then starts again', async () => {
+    const h = await startHarness('plain-idle', { unfinishedUploadIdleMs: 1500 });
+    const profile = await pairTablet(h);
+    await cutUpload(h, profile);
+    await waitForAsync(async () => (await filesHolding(h.dataDir, needles)).length === 0, 10_000, 'the idle upload removed');
+    expect(h.receiver.state().uploadsInFlight).toEqual([]);
+    expect(h.logger.lines.some((l) => l.message === 'lan.upload.discarded' && l.fields['reason'] === 'idle')).toBe(true);
+    const completion = h.nextCompletion();
+    await uploadFile(SAMPLE, { server: profile, token: profile.token, metadata: { patientMrn: MRN } });
+    expect((await readFile((await completion).filePath)).equals(sample)).toBe(true);
+  });
+
+  it('a receiver that was killed (never stopped) leaves nothing once started again, or once the workstation sweeps it', async () => {
+    const h = await startHarness('plain-kill');
+    await cutUpload(h, await pairTablet(h));
+    // kill -9: nothing ran. What is on disk is what the next process finds.
+    const keep = join(root, 'plain-kill-copy');
+    await rm(keep, { recursive: true, force: true });
+    await cp(h.dataDir, keep, { recursive: true });
+    await h.receiver.dispose();
+    await rm(h.dataDir, { recursive: true, force: true });
+    await cp(keep, h.dataDir, { recursive: true });
+    expect((await filesHolding(h.dataDir, needles)).length).toBeGreaterThan(0);
+    const again = createLanReceiver({ dataDir: h.dataDir, keyStore: h.keyStore, logger: createMemoryLogger(), host: '127.0.0.1', port: 0, onUploadComplete: () => undefined });
+    running.push(again);
+    await again.start();
+    expect(await filesHolding(h.dataDir, needles)).toEqual([]);
+    await again.stop();
+
+    // The workstation's own sweep at start, for a receiver nobody starts.
+    expect((await filesHolding(keep, needles)).length).toBeGreaterThan(0);
+    expect(await sweepReceiverUploads(keep)).toBe(1);
+    expect(await filesHolding(keep, needles)).toEqual([]);
+    await rm(keep, { recursive: true, force: true });
+  });
+
+  it('refuses an empty (0-byte) upload up front: nothing is created, nothing is delivered', async () => {
+    const h = await startHarness('empty');
+    const profile = await pairTablet(h);
+    const empty = join(root, 'empty', 'empty.ply');
+    await writeFile(empty, Buffer.alloc(0));
+    for (let i = 0; i < 3; i++) {
+      await expect(uploadFile(empty, { server: profile, token: profile.token, metadata: { patientMrn: MRN }, retryDelays: null })).rejects.toMatchObject({ status: 400, error: expect.stringContaining('empty_upload') });
+    }
+    for (const length of ['0', '00', ' 0']) {
+      const res = await raw(profile, 'POST', '/files/', { authorization: `Bearer ${profile.token}`, 'upload-length': length, 'upload-metadata': tusMetadata({ patientMrn: MRN, captureTime: new Date().toISOString(), device: 'd', app: 'a', filename: 'x.ply', sha256: createHash('sha256').update('').digest('hex') }) });
+      expect(res.status, length).toBe(400);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.completed).toEqual([]);
+    expect(await readdir(join(h.dataDir, 'uploads'))).toEqual([]);
   });
 });
 

@@ -5,16 +5,22 @@
  *   POST /files/             tus creation (Upload-Length, Upload-Metadata)       ┐ Authorization:
  *   HEAD|PATCH|DELETE /files/<id>   tus resume / append / terminate             ┘ Bearer <token>
  *
- * Everything it writes stays under `dataDir`:
+ * Everything it writes stays under `dataDir` (owner-only: folders 0700, files 0600):
  *   tls/cert.pem        the workstation certificate (its key is in the keychain)
  *   devices.json        paired devices, token hashes only (JsonDevicesStore, unless one is given)
  *   uploads/<id>        tus partial uploads (+ <id>.json, tus' own bookkeeping)
  *   received/<id>.<ext> verified files waiting for the importer (+ <id>.json: metadata sidecar)
  *
+ * A partial upload is plaintext patient data (the scan, and the MRN in its metadata), so it lives
+ * only while its upload is live: the upload area is emptied when the receiver starts and stops, a
+ * revoked tablet's partial uploads are removed with it, and an upload that received nothing for
+ * `unfinishedUploadIdleMs` (default 10 minutes) is removed. A tablet whose upload was removed
+ * starts it again (tus answers 404 to the resume).
+ *
  * File ids are generated (32 hex digits); names sent by tablets are metadata only.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -31,7 +37,7 @@ import { LanError } from './errors';
 import { DisposableStore, Emitter, type Disposable, type Event } from './events';
 import { pairRequestSchema, parseUploadMetadata } from './lan.schema';
 import { PairingCodes, type PairingCodeOptions } from './pairing';
-import { HashingFileStore } from './upload-store';
+import { ensurePrivateDir, HashingFileStore, sweepUploadArea } from './upload-store';
 import type {
   DeviceInfo,
   DeviceRecord,
@@ -76,8 +82,8 @@ export interface LanReceiverOptions {
   clinicName?: string;
   /** Largest accepted file; default 2 GiB. Larger → 413. */
   maxUploadBytes?: number;
-  /** Unfinished uploads are removed after this long; default 7 days. */
-  unfinishedUploadTtlMs?: number;
+  /** An unfinished upload that received no bytes for this long is removed; default 10 minutes. */
+  unfinishedUploadIdleMs?: number;
   pairing?: PairingCodeOptions;
 }
 
@@ -103,7 +109,7 @@ const UPLOAD_ID = /^[0-9a-f]{32}$/;
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const MAX_PAIR_BODY = 4096;
 const PROGRESS_EVENT_INTERVAL_MS = 250;
-const CLEANUP_INTERVAL_MS = 3600_000;
+export const DEFAULT_UNFINISHED_UPLOAD_IDLE_MS = 10 * 60_000;
 
 const sidecarSchema = z.object({
   v: z.literal(1),
@@ -237,6 +243,15 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string | n
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * Empties a (stopped) receiver's upload area: for the workstation to call when it starts, so that
+ * an upload cut by a crash or a kill leaves no plaintext even if the receiver is never started
+ * again. Returns how many unfinished uploads were removed.
+ */
+export async function sweepReceiverUploads(receiverDir: string): Promise<number> {
+  return sweepUploadArea(join(receiverDir, 'uploads'));
+}
+
 export function createLanReceiver(opts: LanReceiverOptions): LanReceiver {
   const log = opts.logger;
   const uploadsDir = join(opts.dataDir, 'uploads');
@@ -244,6 +259,7 @@ export function createLanReceiver(opts: LanReceiverOptions): LanReceiver {
   const certPath = join(opts.dataDir, 'tls', 'cert.pem');
   const devices = opts.devices ?? createJsonDevicesStore(join(opts.dataDir, 'devices.json'));
   const maxUploadBytes = opts.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const idleMs = opts.unfinishedUploadIdleMs ?? DEFAULT_UNFINISHED_UPLOAD_IDLE_MS;
   const bindHost = opts.host ?? '0.0.0.0';
   const codes = new PairingCodes(opts.pairing);
 
@@ -268,6 +284,8 @@ export function createLanReceiver(opts: LanReceiverOptions): LanReceiver {
   /** Which device each live request belongs to, so a revocation can cut it off. */
   const deviceOfRequest = new WeakMap<IncomingMessage, DeviceRecord>();
   const liveRequests = new Map<string, Set<IncomingMessage>>();
+  /** When each unfinished upload last received a byte (or was created): idle ones are removed. */
+  const lastActivity = new Map<string, number>();
   const sockets = new Set<Socket>();
 
   // ---------------------------------------------------------------- state
@@ -367,6 +385,7 @@ export function createLanReceiver(opts: LanReceiverOptions): LanReceiver {
   }
 
   function onUploadBytes(id: string, n: number): void {
+    lastActivity.set(id, Date.now());
     bytesReceived.set(id, (bytesReceived.get(id) ?? 0) + n);
     const u = inFlight.get(id);
     if (u) {
@@ -391,6 +410,7 @@ export function createLanReceiver(opts: LanReceiverOptions): LanReceiver {
     const deviceId = upload.metadata?.['_deviceId'];
     if (!deviceId) return;
     owners.set(upload.id, deviceId);
+    lastActivity.set(upload.id, Date.now());
     const device = devicesCache.find((d) => d.id === deviceId);
     inFlight.set(upload.id, { id: upload.id, deviceId, deviceName: device?.name ?? '', bytesReceived: 0, size: upload.size ?? 0, startedAt: new Date().toISOString() });
     log.info('lan.upload.created', { uploadId: upload.id, deviceId, size: upload.size ?? null });
@@ -405,6 +425,7 @@ export function createLanReceiver(opts: LanReceiverOptions): LanReceiver {
     const size = upload.size ?? upload.offset;
     const partPath = join(uploadsDir, upload.id);
     inFlight.delete(upload.id);
+    lastActivity.delete(upload.id);
     if (!parsed.ok) throw tusError(400, 'Invalid Upload-Metadata');
     const sha256 = await store!.digest(upload.id, size, partPath);
     if (sha256 !== parsed.value.sha256) {
@@ -429,7 +450,7 @@ export function createLanReceiver(opts: LanReceiverOptions): LanReceiver {
       bytesReceived: bytesReceived.get(upload.id) ?? 0,
       metadata: clientMetadata as Record<string, string>,
     };
-    await mkdir(receivedDir, { recursive: true });
+    await ensurePrivateDir(receivedDir);
     await writeFile(join(receivedDir, `${upload.id}.json`), JSON.stringify(sidecar), { mode: 0o600 });
     await rename(partPath, join(receivedDir, fileName));
     await store!.configstore.delete(upload.id);
@@ -502,6 +523,11 @@ export function createLanReceiver(opts: LanReceiverOptions): LanReceiver {
     if (rest === '') {
       if (req.method === 'POST') {
         if (req.headers['upload-length'] === undefined) return sendJson(res, 400, { error: 'upload_length_required' }, { 'tus-resumable': '1.0.0' });
+        // An empty file is no scan: refused before anything is created (no upload, no inbox entry).
+        if (/^\s*0+\s*$/.test(String(req.headers['upload-length']))) {
+          log.warn('lan.upload.refused', { reason: 'empty_upload', deviceId: device.id });
+          return sendJson(res, 400, { error: 'empty_upload', detail: 'Upload-Length is 0: an empty file is not a scan' }, { 'tus-resumable': '1.0.0' });
+        }
       } else if (req.method !== 'OPTIONS') {
         return sendJson(res, 405, { error: 'method_not_allowed' }, { allow: 'POST, OPTIONS' });
       }
@@ -512,6 +538,7 @@ export function createLanReceiver(opts: LanReceiverOptions): LanReceiver {
       if (req.method === 'DELETE') {
         inFlight.delete(rest);
         owners.delete(rest);
+        lastActivity.delete(rest);
         store!.forget(rest);
         fireState();
       }
@@ -540,12 +567,51 @@ export function createLanReceiver(opts: LanReceiverOptions): LanReceiver {
   }
 
   // ---------------------------------------------------------------- lifecycle
+  /** Removes one unfinished upload (its partial file and bookkeeping) and forgets it. */
+  async function discardUpload(id: string, reason: 'idle' | 'revoked'): Promise<void> {
+    const deviceId = owners.get(id) ?? inFlight.get(id)?.deviceId ?? null;
+    inFlight.delete(id);
+    owners.delete(id);
+    bytesReceived.delete(id);
+    lastActivity.delete(id);
+    store?.forget(id);
+    await rm(join(uploadsDir, id), { force: true });
+    await rm(join(uploadsDir, `${id}.json`), { force: true });
+    log.info('lan.upload.discarded', { uploadId: id, deviceId, reason });
+    fireState();
+  }
+
+  /** Unfinished uploads on disk now (ids), whether or not this process has seen them. */
+  async function unfinishedUploads(): Promise<string[]> {
+    const names = await readdir(uploadsDir).catch(() => [] as string[]);
+    return [...new Set(names.map((n) => n.replace(/\.json$/, '')).filter((n) => UPLOAD_ID.test(n)))];
+  }
+
+  async function sweepIdle(): Promise<void> {
+    const now = Date.now();
+    for (const id of await unfinishedUploads()) {
+      const last = lastActivity.get(id);
+      if (last === undefined) lastActivity.set(id, now);
+      else if (now - last >= idleMs) await discardUpload(id, 'idle');
+    }
+  }
+
+  async function sweepAll(reason: 'start' | 'stop'): Promise<void> {
+    const count = await sweepUploadArea(uploadsDir);
+    lastActivity.clear();
+    if (count) log.info('lan.upload.swept', { count, reason });
+  }
+
+  // ---------------------------------------------------------------- lifecycle
   async function start(): Promise<LanState> {
     if (running) throw new LanError('ALREADY_RUNNING', 'The LAN receiver is already running.');
-    await mkdir(uploadsDir, { recursive: true });
+    await ensurePrivateDir(opts.dataDir);
+    await ensurePrivateDir(uploadsDir);
+    // Whatever a previous run left (a crash, a kill) is not resumed: its plaintext goes now.
+    await sweepAll('start');
     identity = await loadOrCreateTlsIdentity({ keyStore: opts.keyStore, certPath, logger: log });
     await refreshDevices();
-    store = new HashingFileStore({ directory: uploadsDir, expirationPeriodInMilliseconds: opts.unfinishedUploadTtlMs ?? 7 * 86400_000, onBytes: onUploadBytes });
+    store = new HashingFileStore({ directory: uploadsDir, onBytes: onUploadBytes });
     tus = new TusServer({
       path: TUS_PATH,
       datastore: store,
@@ -586,10 +652,9 @@ export function createLanReceiver(opts: LanReceiverOptions): LanReceiver {
     addresses = listeningAddresses(bindHost);
     running = true;
 
-    const cleanup = setInterval(() => void store?.deleteExpired().then((n) => n && log.info('lan.upload.expired', { count: n })).catch(() => undefined), CLEANUP_INTERVAL_MS);
-    cleanup.unref();
-    run.add({ dispose: () => clearInterval(cleanup) });
-    void store.deleteExpired().catch(() => undefined);
+    const idleSweep = setInterval(() => void sweepIdle().catch(() => undefined), Math.max(50, Math.min(60_000, Math.floor(idleMs / 4))));
+    idleSweep.unref();
+    run.add({ dispose: () => clearInterval(idleSweep) });
 
     if (opts.advertise) {
       run.add(
@@ -620,9 +685,13 @@ export function createLanReceiver(opts: LanReceiverOptions): LanReceiver {
     srv.closeIdleConnections();
     for (const s of sockets) s.destroy();
     await closed;
+    await settleRequests();
     inFlight.clear();
     owners.clear();
+    bytesReceived.clear();
     tus = null;
+    // No upload can go on now: the plaintext of every unfinished one goes.
+    await sweepAll('stop');
     log.info('lan.stopped');
     fireState();
   }
@@ -637,11 +706,33 @@ export function createLanReceiver(opts: LanReceiverOptions): LanReceiver {
     return { payload, qrSvg };
   }
 
+  /** Resolves when every request in progress has ended (its socket was destroyed or it finished). */
+  async function settleRequests(only?: string): Promise<void> {
+    const reqs = only ? [...(liveRequests.get(only) ?? [])] : [...liveRequests.values()].flatMap((set) => [...set]);
+    await Promise.all(
+      reqs.map((r) =>
+        r.closed
+          ? undefined
+          : new Promise<void>((resolve) => {
+              r.once('close', () => resolve());
+              setTimeout(resolve, 2000).unref();
+            }),
+      ),
+    );
+    // The file store's write of the last piece settles after the request closes.
+    await new Promise((r) => setTimeout(r, 20));
+  }
+
   async function revokeDevice(id: string): Promise<void> {
     await devices.revoke(id);
     await refreshDevices();
     for (const req of liveRequests.get(id) ?? []) req.socket.destroy();
+    await settleRequests(id);
     liveRequests.delete(id);
+    // The revoked tablet's unfinished uploads go with it (it can never resume them).
+    if (store) {
+      for (const uploadId of await unfinishedUploads()) if ((await ownerOf(uploadId)) === id) await discardUpload(uploadId, 'revoked');
+    }
     log.info('lan.device.revoked', { deviceId: id });
     fireState();
   }

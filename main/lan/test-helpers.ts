@@ -119,3 +119,12 @@ export async function waitFor<T>(fn: () => T | undefined | null | false, timeout
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** As `waitFor`, for a condition that has to be awaited (e.g. one that reads files). */
+export async function waitForAsync(fn: () => Promise<boolean>, timeoutMs = 10_000, label = 'condition'): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${label}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -3,17 +3,50 @@
  * upload. When an upload's bytes all passed through this process in order, its digest is ready
  * the moment the last byte lands; otherwise (a restart mid-upload, a failed write) it falls back to
  * hashing the file from disk. Upload ids are generated hex, so every file stays in `directory`.
+ * Every file it creates is owner-only (0600).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { chmod, mkdir, open, readdir, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import { dirname, join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
-import { FileStore } from '@tus/file-store';
+import { FileConfigstore, FileStore } from '@tus/file-store';
+import type { Upload } from '@tus/utils';
+
+/**
+ * tus' bookkeeping (`<id>.json`, which holds the tablet's metadata, MRN included) written
+ * owner-only, like the partial file itself: nothing in the upload area is readable by other users.
+ */
+class PrivateConfigstore extends FileConfigstore {
+  override async set(key: string, value: Upload): Promise<void> {
+    if (!/^[0-9a-f]{32}$/.test(key)) throw new Error('not an upload id');
+    const path = join(this.directory, `${key}.json`);
+    await writeFile(path, JSON.stringify(value), { mode: 0o600 });
+    await chmod(path, 0o600);
+  }
+}
+
+/** Creates `dir` owner-only (0700), tightening it if it exists already with looser permissions. */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+}
+
+/**
+ * Removes every unfinished upload in `uploadsDir` (partial files and their tus bookkeeping): the
+ * plaintext of an upload lives only while it is being received. Returns how many were removed.
+ */
+export async function sweepUploadArea(uploadsDir: string): Promise<number> {
+  const names = await readdir(uploadsDir).catch(() => [] as string[]);
+  await Promise.all(names.map((n) => rm(join(uploadsDir, n), { recursive: true, force: true })));
+  return names.filter((n) => !n.endsWith('.json')).length;
+}
 
 export interface HashingFileStoreOptions {
   directory: string;
-  /** Unfinished uploads older than this are removed by `deleteExpired()`. */
-  expirationPeriodInMilliseconds: number;
+  /** tus' own expiry (Upload-Expires); 0 = none. The receiver removes idle uploads itself. */
+  expirationPeriodInMilliseconds?: number;
   /** Called for every body chunk that reaches the store (progress, bytes-on-the-wire accounting). */
   onBytes?: (uploadId: string, bytes: number) => void;
 }
@@ -23,8 +56,19 @@ export class HashingFileStore extends FileStore {
   private readonly onBytes: (uploadId: string, bytes: number) => void;
 
   constructor(opts: HashingFileStoreOptions) {
-    super({ directory: opts.directory, expirationPeriodInMilliseconds: opts.expirationPeriodInMilliseconds });
+    super({ directory: opts.directory, configstore: new PrivateConfigstore(opts.directory), expirationPeriodInMilliseconds: opts.expirationPeriodInMilliseconds });
     this.onBytes = opts.onBytes ?? (() => undefined);
+  }
+
+  /** As FileStore's, but the empty file is created owner-only (0600) and never over an existing one. */
+  override async create(file: Upload): Promise<Upload> {
+    if (!/^[0-9a-f]{32}$/.test(file.id)) throw new Error('not an upload id');
+    const filePath = join(this.directory, file.id);
+    await mkdir(dirname(filePath), { recursive: true, mode: 0o700 });
+    await (await open(filePath, 'wx', 0o600)).close();
+    await this.configstore.set(file.id, file);
+    file.storage = { type: 'file', path: filePath };
+    return file;
   }
 
   override async write(readable: IncomingMessage | Readable, fileId: string, offset: number): Promise<number> {

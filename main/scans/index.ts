@@ -14,6 +14,7 @@ export { DEFAULT_MAX_BYTES, DEFAULT_MAX_POINTS } from './formats/options';
 export { parseInWorker, startParseWorker, type ParseInWorkerOptions } from './formats/parse-in-worker';
 export { createScanStore, ScanStoreError, EncryptedFileError, EncryptedFileReader, EncryptedFileWriter, listStoredFiles, reencryptFile, rekeyStoreFiles, whichKeyOpens, type ScanStore, type StoredFile, type RekeyProgress } from './store/index';
 export { createImportService, type ImportService, type ImportJobState, type ImportRequest, type ImportActor } from './import/index';
+export { recoverInterruptedImports, PENDING_NOTE } from './import/interrupted';
 export { writeOctreeGeneration, removeOctreeGeneration, octreePrefixOf, type OctreeAttributeValues } from './import/reindex';
 export { createScanUploads, type ScanUploads, type ScanUpload } from './uploads';
 

@@ -81,4 +81,31 @@ describe('chunked uploads', () => {
     expect(await codeOf(() => uploads.chunk('win-1', old, 0, Buffer.from('ab')))).toBe('UPLOAD_NOT_FOUND');
     expect(await uploads.chunk('win-1', fresh, 0, Buffer.from('ab'))).toEqual({ received: 2 });
   });
+
+  it('refuses a reservation past the per-connection cap (200 announced uploads used to reserve 200 × the size), and cancel frees it', async () => {
+    const uploads = createChunkedUploads<MemorySink>({ idleMs: 1000, maxBytesPerConnection: 1000 });
+    const first = await uploads.begin('win-1', 600, () => new MemorySink(600));
+    expect(await codeOf(() => uploads.begin('win-1', 600, () => new MemorySink(600)))).toBe('UPLOAD_QUOTA');
+    let refused = 0;
+    for (let i = 0; i < 200; i++) if ((await codeOf(() => uploads.begin('win-1', 500, () => new MemorySink(500)))) === 'UPLOAD_QUOTA') refused++;
+    expect(refused).toBe(200);
+    expect(uploads.reserved('win-1')).toBe(600);
+    expect(await uploads.cancel('win-2', first)).toBe(false);
+    expect(await uploads.cancel('win-1', first)).toBe(true);
+    expect(uploads.reserved()).toBe(0);
+    expect(await codeOf(() => uploads.begin('win-1', 1000, () => new MemorySink(1000)))).toBe('OK');
+  });
+
+  it('caps all connections together (default twice the per-connection cap) and frees a reservation when taken', async () => {
+    const uploads = createChunkedUploads<MemorySink>({ idleMs: 1000, maxBytesPerConnection: 1000, maxBytesTotal: 1500 });
+    const a = await uploads.begin('w1', 1000, () => new MemorySink(1000));
+    expect(await codeOf(() => uploads.begin('w2', 600, () => new MemorySink(600)))).toBe('UPLOAD_QUOTA');
+    await uploads.chunk('w1', a, 0, Buffer.alloc(1000, 7));
+    expect(uploads.take('w1', a).bytes.length).toBe(1000);
+    expect(await codeOf(() => uploads.begin('w2', 600, () => new MemorySink(600)))).toBe('OK');
+    const capped = createChunkedUploads<MemorySink>({ idleMs: 1000, maxBytesPerConnection: 1000 });
+    await capped.begin('w1', 1000, () => new MemorySink(1000));
+    await capped.begin('w2', 1000, () => new MemorySink(1000));
+    expect(await codeOf(() => capped.begin('w3', 1, () => new MemorySink(1)))).toBe('UPLOAD_QUOTA');
+  });
 });

@@ -4,10 +4,15 @@
  * them. An upload belongs to the connection that began it (another window gets NOT_FOUND, as for
  * a made-up id) and is dropped after `idleMs` without a chunk. Where the bytes go is the caller's
  * `UploadSink`: memory for scans (never plaintext on disk), a staging file for models.
+ *
+ * Each upload reserves its whole announced size at `begin`. With `maxBytesPerConnection` (and
+ * `maxBytesTotal`, default twice that) what one connection and all of them may hold at once is capped:
+ * without a cap, a client could announce upload after upload of the largest size and exhaust the
+ * workstation's memory or disk before sending a byte.
  */
 import { randomBytes } from 'node:crypto';
 
-export type UploadErrorCode = 'UPLOAD_NOT_FOUND' | 'UPLOAD_OUT_OF_ORDER' | 'UPLOAD_TOO_LONG' | 'UPLOAD_INCOMPLETE';
+export type UploadErrorCode = 'UPLOAD_NOT_FOUND' | 'UPLOAD_OUT_OF_ORDER' | 'UPLOAD_TOO_LONG' | 'UPLOAD_INCOMPLETE' | 'UPLOAD_QUOTA';
 
 export class UploadError extends Error {
   override readonly name = 'UploadError';
@@ -31,6 +36,19 @@ export interface ChunkedUploads<S extends UploadSink> {
   chunk(connectionId: string, uploadId: string, offset: number, data: Buffer): Promise<{ received: number }>;
   /** The complete upload's sink, removed from the table (the caller owns it now). */
   take(connectionId: string, uploadId: string): S;
+  /** Drops an upload of this connection and discards its sink (false when there is none). */
+  cancel(connectionId: string, uploadId: string): Promise<boolean>;
+  /** Bytes reserved now, by one connection or by all. */
+  reserved(connectionId?: string): number;
+}
+
+export interface ChunkedUploadOptions {
+  idleMs: number;
+  now?: () => number;
+  /** The most one connection may have reserved at once (no cap when absent). */
+  maxBytesPerConnection?: number;
+  /** The most all connections together may have reserved (default twice the per-connection cap). */
+  maxBytesTotal?: number;
 }
 
 interface Upload<S> {
@@ -43,9 +61,16 @@ interface Upload<S> {
   queue: Promise<unknown>;
 }
 
-export function createChunkedUploads<S extends UploadSink>(opts: { idleMs: number; now?: () => number }): ChunkedUploads<S> {
+export function createChunkedUploads<S extends UploadSink>(opts: ChunkedUploadOptions): ChunkedUploads<S> {
   const now = opts.now ?? Date.now;
   const uploads = new Map<string, Upload<S>>();
+  const perConnection = opts.maxBytesPerConnection ?? Infinity;
+  const total = opts.maxBytesTotal ?? 2 * perConnection;
+  const reserved = (connectionId?: string) => {
+    let n = 0;
+    for (const u of uploads.values()) if (connectionId === undefined || u.connectionId === connectionId) n += u.size;
+    return n;
+  };
 
   const owned = (connectionId: string, uploadId: string): Upload<S> => {
     const u = uploads.get(uploadId);
@@ -62,6 +87,9 @@ export function createChunkedUploads<S extends UploadSink>(opts: { idleMs: numbe
           await u.sink.discard();
         }
       }
+      if (!Number.isSafeInteger(size) || size <= 0) throw new UploadError('UPLOAD_TOO_LONG', 'An upload announces its size in bytes, at least 1.');
+      if (reserved(connectionId) + size > perConnection) throw new UploadError('UPLOAD_QUOTA', 'Too many uploads in progress from this window: finish or cancel one first.');
+      if (reserved() + size > total) throw new UploadError('UPLOAD_QUOTA', 'The workstation is receiving too many uploads at once: try again in a moment.');
       const uploadId = randomBytes(16).toString('hex');
       const sink = await makeSink(uploadId);
       uploads.set(uploadId, { connectionId, sink, size, received: 0, lastTouched: t, queue: Promise.resolve() });
@@ -89,5 +117,15 @@ export function createChunkedUploads<S extends UploadSink>(opts: { idleMs: numbe
       uploads.delete(uploadId);
       return u.sink;
     },
+
+    async cancel(connectionId, uploadId) {
+      const u = uploads.get(uploadId);
+      if (!u || u.connectionId !== connectionId) return false;
+      uploads.delete(uploadId);
+      await u.sink.discard();
+      return true;
+    },
+
+    reserved,
   };
 }

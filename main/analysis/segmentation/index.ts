@@ -12,5 +12,5 @@ export { loadModel, parseManifest, modelManifestSchema, sha256Hex, type LoadedMo
 export { PROVIDER_NAMES, defaultProviderOrder, parseProviderList, type ProviderName, type ProviderAttempt } from './providers';
 export { decodeImage, encodeMaskPng, type DecodedImage } from './image-io';
 export type { ModelInfo } from './worker-protocol';
-export { activeModelManifest, bundledModelManifest, describeActiveModel, installAndActivateModel, useBundledModel, type ActiveModelInfo } from './active-model';
+export { activeModelManifest, adoptLegacyActiveModel, bundledModelManifest, describeActiveModel, installAndActivateModel, useBundledModel, type ActiveModelInfo } from './active-model';
 export { createSegmenter, installModel, type Segmenter, type SegmenterOptions, type SegmentOptions, type SegmentResult, type InstalledModel } from './segmenter';

@@ -2,7 +2,7 @@
  * Staff accounts and their roles. The password hash never leaves through `StaffMember`; the login
  * path (main/auth) reads it through `credentials`.
  */
-import { asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { staffMemberSchema, type StaffMember } from '../../../common/records';
 import { staffRoleSchema, type StaffRole } from '../../../common/permissions';
 import { appendAudit } from '../audit';
@@ -39,8 +39,19 @@ export interface StaffRepository {
   credentials: {
     byUsername(username: string): StaffCredentials | null;
     byId(id: string): StaffCredentials | null;
-    /** Records the outcome of a login attempt (and the audit row) in one transaction. */
-    recordAttempt(id: string, outcome: { ok: true; at: number } | { ok: false; at: number; failedAttempts: number; lockedUntil: number | null }): void;
+    /**
+     * A wrong password: counts it in ONE statement (UPDATE … SET failed_attempts = failed_attempts + 1
+     * … RETURNING), so attempts running side by side can never overwrite each other's count, and
+     * locks the account when the count reaches `policy.maxAttempts`. An expired lock starts a
+     * fresh count; a lock in force is left as it is. Audited in the same transaction.
+     */
+    recordFailure(id: string, at: number, policy: { maxAttempts: number; lockMs: number }): { failedAttempts: number; lockedUntil: number | null; newlyLocked: boolean } | null;
+    /**
+     * A right password: signs in only if, NOW (after the password check), the account is neither
+     * disabled nor locked — one conditional UPDATE, so a lock that parallel failures set while the
+     * password was being checked still holds. Clears the failure count and audits the sign-in.
+     */
+    recordSuccess(id: string, at: number): { ok: true } | { ok: false; reason: 'disabled' } | { ok: false; reason: 'locked'; lockedUntil: number } | { ok: false; reason: 'missing' };
     setPasswordHash(id: string, passwordHash: string, actor: Actor): void;
     /** Clears failed attempts and a lockout (IT admin). */
     clearLockout(id: string, actor: Actor): void;
@@ -150,16 +161,43 @@ export function createStaffRepository(record: ClinicRecord): StaffRepository {
     credentials: {
       byUsername: (username) => credentialsOf(db.select().from(staff).where(eq(staff.username, username.trim().toLowerCase())).get()),
       byId: (id) => credentialsOf(db.select().from(staff).where(eq(staff.id, id)).get()),
-      recordAttempt(id, outcome) {
-        record.transaction(() => {
-          const self: Actor = { id, roles: rolesOf([id]).get(id) ?? [] };
-          if (outcome.ok) {
-            db.update(staff).set({ failedAttempts: 0, lockedUntil: null, lastLoginAt: outcome.at }).where(eq(staff.id, id)).run();
-            audit(self, 'auth.login', id);
-          } else {
-            db.update(staff).set({ failedAttempts: outcome.failedAttempts, lockedUntil: outcome.lockedUntil }).where(eq(staff.id, id)).run();
-            audit(self, outcome.lockedUntil !== null ? 'auth.lockout' : 'auth.login_failed', id);
+      recordFailure(id, at, policy) {
+        return record.transaction(() => {
+          const lockedNow = sql`(${staff.lockedUntil} IS NOT NULL AND ${staff.lockedUntil} > ${at})`;
+          // The count this failure adds to: an expired lock starts again from nothing.
+          const base = sql`(CASE WHEN ${staff.lockedUntil} IS NOT NULL THEN 0 ELSE ${staff.failedAttempts} END)`;
+          const reaches = sql`(${base} + 1 >= ${policy.maxAttempts})`;
+          const row = db
+            .update(staff)
+            .set({
+              failedAttempts: sql`CASE WHEN ${lockedNow} THEN ${staff.failedAttempts} WHEN ${reaches} THEN 0 ELSE ${base} + 1 END`,
+              lockedUntil: sql`CASE WHEN ${lockedNow} THEN ${staff.lockedUntil} WHEN ${reaches} THEN ${at + policy.lockMs} ELSE NULL END`,
+            })
+            .where(eq(staff.id, id))
+            .returning({ failedAttempts: staff.failedAttempts, lockedUntil: staff.lockedUntil })
+            .get();
+          if (!row) return null;
+          const newlyLocked = row.lockedUntil === at + policy.lockMs;
+          audit({ id, roles: rolesOf([id]).get(id) ?? [] }, newlyLocked ? 'auth.lockout' : 'auth.login_failed', id);
+          return { failedAttempts: row.failedAttempts, lockedUntil: row.lockedUntil, newlyLocked };
+        });
+      },
+      recordSuccess(id, at) {
+        return record.transaction(() => {
+          const signedIn = db
+            .update(staff)
+            .set({ failedAttempts: 0, lockedUntil: null, lastLoginAt: at })
+            .where(and(eq(staff.id, id), isNull(staff.disabledAt), or(isNull(staff.lockedUntil), lte(staff.lockedUntil, at))))
+            .returning({ id: staff.id })
+            .get();
+          if (signedIn) {
+            audit({ id, roles: rolesOf([id]).get(id) ?? [] }, 'auth.login', id);
+            return { ok: true } as const;
           }
+          const row = db.select({ disabledAt: staff.disabledAt, lockedUntil: staff.lockedUntil }).from(staff).where(eq(staff.id, id)).get();
+          if (!row) return { ok: false, reason: 'missing' } as const;
+          if (row.disabledAt !== null) return { ok: false, reason: 'disabled' } as const;
+          return { ok: false, reason: 'locked', lockedUntil: row.lockedUntil ?? at } as const;
         });
       },
       setPasswordHash(id, passwordHash, actor) {

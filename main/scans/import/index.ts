@@ -13,6 +13,7 @@ import { computeStats, toMillimetres } from '../formats/stats';
 import { isScanFormatError } from '../formats/errors';
 import { buildOctree, type OctreeWorkerPool } from '../octree/index';
 import type { ScanStore } from '../store/index';
+import { clearPendingNote, writePendingNote } from './interrupted';
 import { createStoreSink } from './octree-store-sink';
 
 export const IMPORT_PHASES = ['queued', 'hashing', 'parsing', 'storing', 'indexing', 'saving', 'done', 'failed', 'cancelled'] as const;
@@ -87,6 +88,8 @@ export interface ImportServiceDeps {
   octreePool?: OctreeWorkerPool;
   /** Parse option overrides (tests). */
   parse?: Pick<ParseInWorkerOptions, 'maxPoints'>;
+  /** Jobs an earlier run left unfinished (recoverInterruptedImports), listed as failed. */
+  interrupted?: ImportJobState[];
 }
 
 const EXTENSIONS: Record<ScanFormat, string> = { ply: 'ply', las: 'las', laz: 'laz', e57: 'e57', xyz: 'xyz', pts: 'pts', obj: 'obj' };
@@ -104,7 +107,7 @@ export function attributesOf(cloud: PointCloud): string[] {
 class Cancelled extends Error {}
 
 export function createImportService(deps: ImportServiceDeps): ImportService {
-  const jobs = new Map<string, ImportJobState>();
+  const jobs = new Map<string, ImportJobState>((deps.interrupted ?? []).map((j) => [j.id, { ...j }]));
   const controllers = new Map<string, AbortController>();
   const done = new Map<string, Promise<ImportJobState>>();
   const events = new EventEmitter();
@@ -122,6 +125,10 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
     const scanId = deps.newId();
     try {
       deps.records.assertWoundExists(request.woundId);
+      // First of all: the note that says this folder belongs to an import in progress (interrupted.ts).
+      stored = true;
+      await writePendingNote(deps.store, scanId, { jobId: job.id, woundId: job.woundId, fileName: job.fileName, bytes: job.bytes, startedAt: job.startedAt });
+      check();
       update(job, { phase: 'hashing', progress: 0.01 });
       const sha256 = createHash('sha256').update(request.bytes).digest('hex');
       check();
@@ -141,7 +148,6 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
       }
 
       update(job, { phase: 'storing', progress: 0.4, scanId });
-      stored = true;
       const rawFileId = `original.${EXTENSIONS[cloud.format]}`;
       await deps.store.put(scanId, rawFileId, request.bytes);
       check();
@@ -172,6 +178,8 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
         rawFileId,
         octreeFileId: 'metadata.json',
       }, request.actor);
+      // The row is in: the folder is a scan now. A note left by a crash here is cleared at the next open.
+      await clearPendingNote(deps.store, scanId).catch(() => undefined);
       update(job, { phase: 'done', progress: 1, finishedAt: Date.now() });
     } catch (error) {
       if (stored) await deps.store.remove(scanId).catch(() => undefined);

@@ -30,6 +30,8 @@ export interface ScanStore {
   open(scanId: string, name: string): Promise<EncryptedFileReader>;
   readAll(scanId: string, name: string): Promise<Buffer>;
   list(scanId: string): Promise<string[]>;
+  /** The folders (scan ids, inbox folders) under the store's root, sorted. */
+  listFolders(): Promise<string[]>;
   /** Removes one stored file of a scan (idempotent). */
   removeFile(scanId: string, name: string): Promise<void>;
   /** Removes every file of a scan (idempotent). */
@@ -110,6 +112,10 @@ export function createScanStore(deps: { rootDir: string; clinicKey: Buffer }): S
     async list(scanId) {
       const entries = await readdir(dirOf(scanId)).catch(() => [] as string[]);
       return entries.filter((e) => e.endsWith(SUFFIX)).map((e) => e.slice(0, -SUFFIX.length)).sort();
+    },
+    async listFolders() {
+      const entries = await readdir(deps.rootDir, { withFileTypes: true }).catch(() => []);
+      return entries.filter((e) => e.isDirectory() && SCAN_ID.test(e.name)).map((e) => e.name).sort();
     },
     async removeFile(scanId, name) {
       await rm(pathOf(scanId, name), { force: true });

@@ -6,7 +6,7 @@ import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { sliceToBase64 } from '../scans/upload';
 
-/** Wound model (IT admins, settings.manage): the model in use, and installing another with its manifest. */
+/** Wound model (IT admins, settings.manage): the model THIS clinic uses, and installing another with its manifest (other clinics on the workstation keep theirs). */
 export function ModelScreen() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -36,6 +36,7 @@ export function ModelScreen() {
   return (
     <Stack>
       <Title order={2}>Wound model</Title>
+      <Text size="sm" c="dimmed" data-testid="model-scope">The model this clinic's nurses use for Find wound. Other clinics on this workstation keep their own; each change is recorded in this clinic's audit log.</Text>
       {active.isPending ? <Loader /> : active.isError ? <Alert color="red">{messageOf(active.error)}</Alert> : m && (
         <Table data-testid="active-model" maw={760}>
           <Table.Tbody>
@@ -57,7 +58,7 @@ export function ModelScreen() {
           <FileInput label="Model file (.onnx)" value={modelFile} onChange={setModelFile} accept=".onnx" clearable />
           {install.isPending && modelFile && <Text size="sm">Uploading {Math.round((100 * sent) / Math.max(1, modelFile.size))}%…</Text>}
           {install.isError && <Alert color="red" data-testid="model-error">{messageOf(install.error)}</Alert>}
-          {install.isSuccess && <Alert color="teal" data-testid="model-installed">Installed and in use: {install.data.name} {install.data.version}.</Alert>}
+          {install.isSuccess && <Alert color="teal" data-testid="model-installed">Installed and in use for this clinic: {install.data.name} {install.data.version}.</Alert>}
           <Group>
             <Button type="submit" loading={install.isPending}>Install model</Button>
             {m?.source === 'installed' && <Button variant="default" onClick={() => bundled.mutate()} loading={bundled.isPending}>Use the bundled model</Button>}

@@ -9,7 +9,6 @@ export function SignInScreen() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const clinics = useQuery(trpc.clinic.list.queryOptions());
-  const [enrolling, setEnrolling] = useState(false);
   const [clinicId, setClinicId] = useState<string | null>(null);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -24,9 +23,8 @@ export function SignInScreen() {
 
   if (clinics.isPending) return <Loader aria-label="Loading clinics" m="xl" />;
   if (clinics.isError) return <Alert color="red" m="xl" title="The workstation service is not reachable">{messageOf(clinics.error)}</Alert>;
-  if (enrolling || clinics.data.length === 0) {
-    return <EnrolScreen onDone={(id) => { setClinicId(id); setEnrolling(false); }} {...(clinics.data.length ? { onCancel: () => setEnrolling(false) } : {})} />;
-  }
+  // First run only: once a clinic exists, only a signed-in IT administrator sets up another (Clinics screen).
+  if (clinics.data.length === 0) return <EnrolScreen onDone={(id) => setClinicId(id)} />;
   const selected = clinicId ?? (clinics.data.length === 1 ? clinics.data[0]!.id : null);
   return (
     <Card withBorder maw={420} mx="auto" mt="xl" p="xl">
@@ -43,7 +41,6 @@ export function SignInScreen() {
           <PasswordInput label="Password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoComplete="current-password" required />
           {login.isError && <Alert color="red">{messageOf(login.error)}</Alert>}
           <Button type="submit" loading={login.isPending} disabled={!selected}>Sign in</Button>
-          <Button variant="subtle" onClick={() => setEnrolling(true)}>Set up another clinic</Button>
         </Stack>
       </form>
     </Card>

@@ -30,7 +30,8 @@ export function PatientDetail({ id, permissions, onBack, woundPanel }: { id: str
   if (patient.isPending) return <Loader aria-label="Loading patient" />;
   if (patient.isError) return <Alert color="red" title="The patient could not be opened">{messageOf(patient.error)}</Alert>;
   const p = patient.data;
-  const current = wounds.data?.find((w) => w.id === openWound);
+  // Nothing clinical stays on screen once the roles no longer allow it (a demotion reaches a live session at once).
+  const current = clinical ? wounds.data?.find((w) => w.id === openWound) : undefined;
   return (
     <Stack>
       <Group>

@@ -64,6 +64,9 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
   const polled = useQuery({ ...trpc.scans.jobs.queryOptions(), enabled: jobId !== undefined && job?.finishedAt === null, refetchInterval: 1000 });
   const latest = polled.data?.find((j) => j.id === jobId);
   const shownJob = latest && latest.finishedAt !== null && job?.finishedAt === null ? latest : job;
+  // Imports of this wound that a stop of the workstation cut off (listed as failed at the next start).
+  const allJobs = useQuery(trpc.scans.jobs.queryOptions());
+  const interrupted = (allJobs.data ?? []).filter((j) => j.woundId === wound.id && j.error?.code === 'INTERRUPTED' && j.id !== shownJob?.id);
   const doneId = shownJob?.phase === 'done' ? shownJob.id : null;
   useEffect(() => {
     if (doneId) void queryClient.invalidateQueries(trpc.scans.listByWound.queryFilter({ woundId: wound.id }));
@@ -76,17 +79,22 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
     setUploadError(null);
     setJob(null);
     setUploadFraction(0);
+    let uploadId: string | null = null;
     try {
-      const { uploadId, chunkBytes } = await client.scans.beginUpload.mutate({ fileName: chosen.name, size: chosen.size });
-      for (let offset = 0; offset < chosen.size; offset += chunkBytes) {
-        const data = await sliceToBase64(chosen.slice(offset, offset + chunkBytes));
+      const begun = await client.scans.beginUpload.mutate({ fileName: chosen.name, size: chosen.size });
+      uploadId = begun.uploadId;
+      for (let offset = 0; offset < chosen.size; offset += begun.chunkBytes) {
+        const data = await sliceToBase64(chosen.slice(offset, offset + begun.chunkBytes));
         await client.scans.uploadChunk.mutate({ uploadId, offset, data });
-        setUploadFraction(Math.min(1, (offset + chunkBytes) / chosen.size));
+        setUploadFraction(Math.min(1, (offset + begun.chunkBytes) / chosen.size));
       }
       const started = await client.scans.import.mutate({ uploadId, woundId: wound.id, capturedAt: new Date(capturedAt).getTime() });
+      uploadId = null;
       setJob(started);
     } catch (error) {
       setUploadError(messageOf(error));
+      // Frees what the upload reserved on the workstation (each window may hold one file's worth).
+      if (uploadId) void client.scans.cancelUpload.mutate({ uploadId }).catch(() => undefined);
     } finally {
       setUploadFraction(null);
       setFile(null);
@@ -140,6 +148,11 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
           </Stack>
         )}
         {uploadError && <Alert color="red" title="The file could not be uploaded">{uploadError}</Alert>}
+        {interrupted.map((j) => (
+          <Alert key={j.id} color="orange" title={`Import of ${j.fileName} was interrupted`} data-testid="import-interrupted">
+            {j.error?.message} (started {new Date(j.startedAt).toLocaleString()})
+          </Alert>
+        ))}
         {scans.isPending ? (
           <Loader size="sm" />
         ) : scans.isError ? (
