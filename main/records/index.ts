@@ -34,4 +34,4 @@ export { createScansRepository, ScanInUseError, type ScansRepository, type NewSc
 export { createStaffRepository, type StaffRepository, type NewStaff, type StaffCredentials } from './repositories/staff';
 export type { RecordDb } from './drizzle';
 export * as tables from './schema';
-export { createAssessmentsRepository, SignOffError, type AssessmentsRepository, type NewAssessment } from './repositories/assessments';
+export { createAssessmentsRepository, SignOffError, AmendmentError, type AssessmentsRepository, type NewAssessment } from './repositories/assessments';

@@ -8,7 +8,7 @@ import { and, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { assessmentFiguresSchema, assessmentSchema, vec3Schema, type Assessment, type AssessmentFigures, type AssessmentMethod, type Vec3Tuple } from '../../../common/assessments';
 import { appendAudit } from '../audit';
-import { EntityNotFoundError } from '../errors';
+import { EntityNotFoundError, sqliteCode } from '../errors';
 import { newId } from '../ids';
 import type { ClinicRecord } from '../record';
 import { assessments, scans, staff, wounds } from '../schema';
@@ -22,6 +22,17 @@ export interface NewAssessment {
   /** Closed outline, scan coordinates (mm). */
   outline: Vec3Tuple[];
   measuredAt?: number;
+}
+
+/** A correction of a signed-off assessment that cannot be made (see `amend`). */
+export class AmendmentError extends Error {
+  override readonly name = 'AmendmentError';
+  constructor(
+    readonly code: 'FORBIDDEN' | 'NOT_SIGNED_OFF' | 'ALREADY_AMENDED' | 'ASSESSMENT_SIGNED',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Only a doctor signs off, and only once. */
@@ -42,6 +53,13 @@ export interface AssessmentsRepository {
   /** Newest first. */
   listByWound(woundId: string, actor: Actor): Assessment[];
   signOff(id: string, actor: Actor): Assessment;
+  /**
+   * A doctor's correction of a signed-off assessment: a new version (the next number) on the same
+   * scan with the new figures and outline, naming the version it replaces and why; the old one stays
+   * as signed. Only the newest version can be amended. Audited as `assessment.amend` (the new
+   * version) and `assessment.replaced` (the old one).
+   */
+  amend(id: string, input: Omit<NewAssessment, 'scanId' | 'measuredAt'> & { reason: string }, actor: Actor): Assessment;
   /** How many assessments were measured on a scan (unaudited count, no clinical values). */
   countByScan(scanId: string): number;
 }
@@ -96,6 +114,14 @@ function figuresOf(row: Row): AssessmentFigures {
   };
 }
 
+/** The record's own refusals (triggers of migration 0004) as typed errors. */
+function translateTrigger(error: unknown): unknown {
+  const message = error instanceof Error ? error.message : '';
+  if (sqliteCode(error) === 'SQLITE_CONSTRAINT_TRIGGER' && message.startsWith('ASSESSMENT_SIGNED')) return new AmendmentError('ASSESSMENT_SIGNED', 'A signed-off assessment cannot be changed or deleted; amend it instead.');
+  if (sqliteCode(error) === 'SQLITE_CONSTRAINT_TRIGGER' && message.startsWith('AMENDMENT_INVALID')) return new AmendmentError('NOT_SIGNED_OFF', 'An amendment must correct a signed-off assessment of the same wound and scan.');
+  return error;
+}
+
 export function createAssessmentsRepository(record: ClinicRecord): AssessmentsRepository {
   const { db } = record;
   const audit = (actor: Actor, action: string, entityId: string | null): void => {
@@ -107,7 +133,8 @@ export function createAssessmentsRepository(record: ClinicRecord): AssessmentsRe
     const rows = db.select({ id: staff.id, displayName: staff.displayName }).from(staff).where(inArray(staff.id, wanted)).all();
     return new Map(rows.map((r) => [r.id, r.displayName]));
   };
-  const toAssessment = (row: Row, who: Map<string, string>): Assessment =>
+  type Successor = { id: string; version: number; createdAt: number; measuredBy: string | null };
+  const toAssessment = (row: Row, who: Map<string, string>, successor: Successor | undefined): Assessment =>
     assessmentSchema.parse({
       id: row.id,
       woundId: row.woundId,
@@ -120,10 +147,26 @@ export function createAssessmentsRepository(record: ClinicRecord): AssessmentsRe
       measuredBy: row.measuredBy === null ? null : { id: row.measuredBy, displayName: who.get(row.measuredBy) ?? 'unknown' },
       signedOffBy: row.signedOffBy === null ? null : { id: row.signedOffBy, displayName: who.get(row.signedOffBy) ?? 'unknown' },
       signedOffAt: row.signedOffAt,
+      version: row.version,
+      amends: row.amendsId === null ? null : { id: row.amendsId, reason: row.amendmentReason ?? '' },
+      replacedBy: successor
+        ? { id: successor.id, version: successor.version, at: successor.createdAt, by: successor.measuredBy === null ? null : { id: successor.measuredBy, displayName: who.get(successor.measuredBy) ?? 'unknown' } }
+        : null,
     });
+  const successorsOf = (ids: string[]): Map<string, Successor> => {
+    if (ids.length === 0) return new Map();
+    const rows = db
+      .select({ id: assessments.id, version: assessments.version, createdAt: assessments.createdAt, measuredBy: assessments.measuredBy, amendsId: assessments.amendsId })
+      .from(assessments)
+      .where(inArray(assessments.amendsId, ids))
+      .all();
+    return new Map(rows.map((r) => [r.amendsId!, r]));
+  };
   const read = (id: string): Assessment | null => {
     const row = db.select().from(assessments).where(eq(assessments.id, id)).get();
-    return row ? toAssessment(row, names([row.measuredBy, row.signedOffBy])) : null;
+    if (!row) return null;
+    const successor = successorsOf([id]).get(id);
+    return toAssessment(row, names([row.measuredBy, row.signedOffBy, successor?.measuredBy ?? null]), successor);
   };
   /** Staff ids only: `system` and devices are not staff and are not stored as measurers. */
   const staffIdOf = (actor: Actor): string | null => (db.select({ id: staff.id }).from(staff).where(eq(staff.id, actor.id)).get() ? actor.id : null);
@@ -171,8 +214,10 @@ export function createAssessmentsRepository(record: ClinicRecord): AssessmentsRe
         if (!db.select({ id: wounds.id }).from(wounds).where(eq(wounds.id, woundId)).get()) throw new EntityNotFoundError('wound', woundId);
         const rows = db.select().from(assessments).where(eq(assessments.woundId, woundId)).orderBy(desc(assessments.measuredAt), desc(assessments.id)).all();
         const who = names(rows.flatMap((r) => [r.measuredBy, r.signedOffBy]));
+        // Versions replace one another within a wound: the successor of each row is a row of the list.
+        const successors = new Map(rows.filter((r) => r.amendsId !== null).map((r) => [r.amendsId!, r]));
         audit(actor, 'assessment.list', woundId);
-        return rows.map((r) => toAssessment(r, who));
+        return rows.map((r) => toAssessment(r, who, successors.get(r.id)));
       });
     },
 
@@ -190,6 +235,51 @@ export function createAssessmentsRepository(record: ClinicRecord): AssessmentsRe
         audit(actor, 'assessment.signoff', id);
       });
       return read(id)!;
+    },
+
+    amend(id, input, actor) {
+      if (!actor.roles.includes('doctor')) throw new AmendmentError('FORBIDDEN', 'Only a doctor can amend an assessment.');
+      const now = Date.now();
+      const newIdValue = newId(now);
+      const outline = outlineJsonSchema.parse(input.outline);
+      const figures = toRow(input.figures);
+      try {
+        record.transaction(() => {
+          const old = db.select().from(assessments).where(eq(assessments.id, id)).get();
+          if (!old) throw new EntityNotFoundError('assessment', id);
+          if (old.signedOffAt === null) throw new AmendmentError('NOT_SIGNED_OFF', 'Only a signed-off assessment is amended; this one can still be measured again and signed off.');
+          const newer = successorsOf([id]).get(id);
+          if (newer) throw new AmendmentError('ALREADY_AMENDED', `This version was already amended (version ${newer.version}); amend the newest version.`);
+          db.insert(assessments)
+            .values({
+              id: newIdValue,
+              woundId: old.woundId,
+              scanId: old.scanId,
+              measuredAt: old.measuredAt,
+              ...figures,
+              outlineJson: JSON.stringify(outline),
+              outlineUnits: 'mm',
+              method: input.method,
+              modelVersion: input.modelVersion,
+              measuredBy: staffIdOf(actor),
+              version: old.version + 1,
+              amendsId: old.id,
+              amendmentReason: input.reason,
+              createdAt: now,
+              updatedAt: now,
+            })
+            .run();
+          audit(actor, 'assessment.amend', newIdValue);
+          audit(actor, 'assessment.replaced', old.id);
+        });
+      } catch (error) {
+        // Two amendments of the same version at once: the unique index lets one through.
+        if (sqliteCode(error) === 'SQLITE_CONSTRAINT_UNIQUE' && error instanceof Error && error.message.includes('assessments.amends_id')) {
+          throw new AmendmentError('ALREADY_AMENDED', 'This version was already amended; amend the newest version.');
+        }
+        throw translateTrigger(error);
+      }
+      return read(newIdValue)!;
     },
 
     countByScan(scanId) {

@@ -1,4 +1,4 @@
-import { index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { ASSESSMENT_METHODS } from '../../../common/records';
 import { id, timestamps } from './columns';
 import { scans } from './scans';
@@ -42,9 +42,17 @@ export const assessments = sqliteTable(
     measuredBy: text('measured_by').references(() => staff.id),
     signedOffBy: text('signed_off_by').references(() => staff.id),
     signedOffAt: integer('signed_off_at'),
+    /**
+     * Amendments: a signed-off assessment is never changed (a trigger refuses it); a correction is a
+     * new row, `version` one higher, naming the row it replaces and why. The replaced row is the one
+     * some row `amends`; each version is amended at most once (the chain has no branches).
+     */
+    version: integer('version').notNull().default(1),
+    amendsId: text('amends_id').references((): AnySQLiteColumn => assessments.id),
+    amendmentReason: text('amendment_reason'),
     ...timestamps,
   },
-  (t) => [index('assessments_wound_measured_idx').on(t.woundId, t.measuredAt)],
+  (t) => [index('assessments_wound_measured_idx').on(t.woundId, t.measuredAt), uniqueIndex('assessments_amends_idx').on(t.amendsId)],
 );
 
 /** Notes and marks a clinician puts on a scan (points, lines, regions). */
