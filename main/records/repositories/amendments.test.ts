@@ -125,7 +125,7 @@ describe('signed-off assessments are immutable in the record', () => {
     const a = repo.create({ scanId, method: 'manual', modelVersion: null, figures, outline }, nurse);
     const row = tableRows(db, 'assessments')[0]!;
     const insert = (patch: Record<string, unknown>) => {
-      const values = { ...row, id: `0190aaaa-0000-7000-8000-${String(Math.random()).slice(2, 14).padEnd(12, '0')}`, signed_off_by: null, signed_off_at: null, ...patch };
+      const values: Record<string, unknown> = { ...row, id: `0190aaaa-0000-7000-8000-${String(Math.random()).slice(2, 14).padEnd(12, '0')}`, signed_off_by: null, signed_off_at: null, ...patch };
       const keys = Object.keys(values);
       db.raw.prepare(`INSERT INTO assessments (${keys.join(', ')}) VALUES (${keys.map(() => '?').join(', ')})`).run(...keys.map((k) => values[k] as never));
     };
