@@ -2,7 +2,7 @@
  * Who may do what, as data (least privilege). The tRPC middleware and the UI read the same table.
  *
  * - nurse, doctor: patient demographics and clinical data (wounds, scans, assessments, annotations),
- *   bookings; only doctors sign assessments off.
+ *   bookings; only doctors sign assessments off, amend signed ones and pick a wound's baseline.
  * - manager: the demographics bookings and billing need (name, MRN, date of birth, contact), bookings,
  *   billing and stock — no clinical data.
  * - it-admin: staff, devices, settings, backups, the audit log and enrolling further clinics on the
@@ -21,6 +21,8 @@ export const PERMISSIONS = [
   'clinical.read',
   'clinical.write',
   'assessments.signoff',
+  'assessments.amend',
+  'review.baseline',
   'staff.manage',
   'clinics.enrol',
   'devices.manage',
@@ -39,7 +41,7 @@ export type Permission = z.infer<typeof permissionSchema>;
 
 export const PERMISSION_MATRIX: Readonly<Record<StaffRole, readonly Permission[]>> = {
   nurse: ['patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'bookings.read', 'bookings.write', 'stock.read'],
-  doctor: ['patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'assessments.signoff', 'bookings.read'],
+  doctor: ['patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'assessments.signoff', 'assessments.amend', 'review.baseline', 'bookings.read'],
   manager: ['patients.demographics.read', 'patients.demographics.write', 'bookings.read', 'bookings.write', 'billing.read', 'billing.write', 'stock.read', 'stock.write'],
   'it-admin': ['staff.manage', 'clinics.enrol', 'devices.manage', 'settings.manage', 'backup.manage', 'audit.read'],
 };

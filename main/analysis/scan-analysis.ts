@@ -10,12 +10,14 @@
  * - `save`: re-measures (client figures are never trusted), stores the assessment (audited, the
  *   nurse as measurer), then writes a new octree generation with `wound_label` and `depth_mm`
  *   filled, switches the scan's record to it and only then removes the old generation.
+ * - `amend`: the same for a doctor's corrected outline of a signed-off assessment, stored as its
+ *   next version (the record keeps the signed one).
  */
 import type { AssessmentFigures, AssessmentMethod, Assessment, MeasureResult, Vec3Tuple } from '../../common/assessments';
 import { MAX_DEPTH_OVERLAY_POINTS } from '../../common/assessments';
 import type { PointCloud } from '../../common/point-cloud';
 import type { MeasureRunner, MeasureRunResult } from './assessment/index';
-import type { Actor, AssessmentsRepository, ScansRepository } from '../records/index';
+import { AmendmentError, type Actor, type AssessmentsRepository, type ScansRepository } from '../records/index';
 import { octreePrefixOf, parseInWorker, removeOctreeGeneration, toMillimetres, writeOctreeGeneration, type ScanStore } from '../scans/index';
 import type { Logger } from '../shared/logger';
 
@@ -46,10 +48,18 @@ export interface SaveAssessmentOutcome {
   octreeUpdated: boolean;
 }
 
+export interface AmendAssessmentRequest extends Omit<SaveAssessmentRequest, 'scanId'> {
+  /** The signed-off version being corrected. */
+  id: string;
+  reason: string;
+}
+
 export interface ScanAnalysis {
   cloud(scanId: string): Promise<PointCloud>;
   measure(scanId: string, outline: Vec3Tuple[], bodyAxis?: Vec3Tuple): Promise<MeasureResult>;
   save(request: SaveAssessmentRequest, actor: Actor): Promise<SaveAssessmentOutcome>;
+  /** A doctor's amendment of a signed-off assessment: its outline measured again here, stored as the next version (the record keeps the old). */
+  amend(request: AmendAssessmentRequest, actor: Actor): Promise<SaveAssessmentOutcome>;
   /** Forget a scan (deleted). */
   evict(scanId: string): void;
   dispose(): void;
@@ -96,6 +106,37 @@ export function createScanAnalysis(deps: ScanAnalysisDeps): ScanAnalysis {
     return cloud;
   }
 
+  /**
+   * Re-measures `outline` (client figures are never trusted), stores the result with `store`, then
+   * writes a new octree generation with `wound_label` and `depth_mm` of this outline, switches the
+   * scan's record to it and only then removes the old one. Saves of one scan run one after another.
+   */
+  function measureAndStore(scanId: string, outline: Vec3Tuple[], bodyAxis: Vec3Tuple | undefined, store: (figures: AssessmentFigures) => Assessment, actor: Actor): Promise<SaveAssessmentOutcome> {
+    const previous = saving.get(scanId) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(async (): Promise<SaveAssessmentOutcome> => {
+      const cloud = await analysis.cloud(scanId);
+      const m = await deps.measure.measure(keyOf(scanId), cloud, outline, { perPoint: true, maxOverlayPoints: 1, ...(bodyAxis ? { bodyAxis } : {}) });
+      const assessment = store(m.figures);
+      let octreeUpdated = false;
+      try {
+        const before = deps.scans.files(scanId)?.octreeFileId ?? null;
+        const written = await writeOctreeGeneration(deps.store, scanId, before, cloud, { woundLabel: m.perPoint!.insideMask, depthMm: m.perPoint!.depthMm });
+        const scan = deps.scans.get(scanId, actor);
+        const attributes = [...new Set([...(scan?.attributes ?? ['position']), 'wound_label', 'depth_mm'])];
+        deps.scans.replaceOctree(scanId, written.metadataFileId, attributes, actor);
+        octreeUpdated = true;
+        if (octreePrefixOf(before) !== written.prefix) await removeOctreeGeneration(deps.store, scanId, octreePrefixOf(before)).catch(() => undefined);
+      } catch (error) {
+        deps.logger.warn('assessment saved; rebuilding the scan octree failed', { error: error instanceof Error ? error.name : 'unknown' });
+      }
+      return { assessment, octreeUpdated };
+    });
+    saving.set(scanId, run);
+    return run.finally(() => {
+      if (saving.get(scanId) === run) saving.delete(scanId);
+    });
+  }
+
   const analysis: ScanAnalysis = {
     cloud(scanId) {
       if (disposed) return Promise.reject(new Error('the clinic is closed'));
@@ -124,32 +165,22 @@ export function createScanAnalysis(deps: ScanAnalysisDeps): ScanAnalysis {
       return toResult(r);
     },
 
-    async save(request, actor) {
-      const previous = saving.get(request.scanId) ?? Promise.resolve();
-      const run = previous.catch(() => undefined).then(async (): Promise<SaveAssessmentOutcome> => {
-        const cloud = await analysis.cloud(request.scanId);
-        const m = await deps.measure.measure(keyOf(request.scanId), cloud, request.outline, { perPoint: true, maxOverlayPoints: 1, ...(request.bodyAxis ? { bodyAxis: request.bodyAxis } : {}) });
-        const assessment = deps.assessments.create({ scanId: request.scanId, method: request.method, modelVersion: request.modelVersion, figures: m.figures, outline: request.outline }, actor);
-        let octreeUpdated = false;
-        try {
-          const before = deps.scans.files(request.scanId)?.octreeFileId ?? null;
-          const written = await writeOctreeGeneration(deps.store, request.scanId, before, cloud, { woundLabel: m.perPoint!.insideMask, depthMm: m.perPoint!.depthMm });
-          const scan = deps.scans.get(request.scanId, actor);
-          const attributes = [...new Set([...(scan?.attributes ?? ['position']), 'wound_label', 'depth_mm'])];
-          deps.scans.replaceOctree(request.scanId, written.metadataFileId, attributes, actor);
-          octreeUpdated = true;
-          if (octreePrefixOf(before) !== written.prefix) await removeOctreeGeneration(deps.store, request.scanId, octreePrefixOf(before)).catch(() => undefined);
-        } catch (error) {
-          deps.logger.warn('assessment saved; rebuilding the scan octree failed', { error: error instanceof Error ? error.name : 'unknown' });
-        }
-        return { assessment, octreeUpdated };
-      });
-      saving.set(request.scanId, run);
-      try {
-        return await run;
-      } finally {
-        if (saving.get(request.scanId) === run) saving.delete(request.scanId);
-      }
+    save(request, actor) {
+      // The clinical date of an assessment is when its scan was captured, not when it was saved.
+      const capturedAt = deps.scans.get(request.scanId, actor)?.capturedAt;
+      return measureAndStore(request.scanId, request.outline, request.bodyAxis, (figures) =>
+        deps.assessments.create({ scanId: request.scanId, method: request.method, modelVersion: request.modelVersion, figures, outline: request.outline, ...(capturedAt !== undefined ? { measuredAt: capturedAt } : {}) }, actor), actor);
+    },
+
+    async amend(request, actor) {
+      const old = deps.assessments.get(request.id, actor);
+      if (!old) throw new ScanAnalysisError('NOT_FOUND', 'No such assessment in this clinic.');
+      if (!old.scanId) throw new ScanAnalysisError('SCAN_UNREADABLE', 'This assessment has no scan to measure the corrected outline on.');
+      // Refused before measuring (seconds on a large scan); the record checks again as it stores.
+      if (old.signedOffAt === null) throw new AmendmentError('NOT_SIGNED_OFF', 'Only a signed-off assessment is amended; this one can still be measured again and signed off.');
+      if (old.replacedBy) throw new AmendmentError('ALREADY_AMENDED', `This version was already amended (version ${old.replacedBy.version}); amend the newest version.`);
+      return measureAndStore(old.scanId, request.outline, request.bodyAxis, (figures) =>
+        deps.assessments.amend(request.id, { method: request.method, modelVersion: request.modelVersion, figures, outline: request.outline, reason: request.reason }, actor), actor);
     },
 
     evict(scanId) {

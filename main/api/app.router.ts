@@ -7,6 +7,7 @@ import { authRouter } from './auth.router';
 import { clinicRouter } from './clinic.router';
 import { lanRouter } from './lan.router';
 import { patientsRouter } from './patients.router';
+import { reviewRouter } from './review.router';
 import { scanInboxRouter } from './scan-inbox.router';
 import { scansRouter } from './scans.router';
 import { staffRouter } from './staff.router';
@@ -25,6 +26,7 @@ export const appRouter = router({
   scans: router({ ...scansRouter._def.record, ...scanInboxRouter._def.record }),
   assessments: assessmentsRouter,
   analysis: analysisRouter,
+  review: reviewRouter,
   lan: lanRouter,
   audit: auditRouter,
   backup: backupRouter,
