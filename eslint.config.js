@@ -11,8 +11,10 @@ import globals from 'globals';
  */
 const SERVICES = [
   'records', 'vault', 'auth', 'scans', 'lan', 'inbox', 'analysis', 'backup', 'system', 'clinic',
-  // next: clinic operations, sync, clinical review, IT
-  'bookings', 'stock', 'purchasing', 'billing', 'sync', 'review', 'annotations', 'reports', 'updates',
+  // clinic operations
+  'commands', 'bookings', 'stock', 'purchasing', 'billing', 'operations',
+  // next: sync, clinical review, IT
+  'sync', 'review', 'annotations', 'reports', 'updates',
 ];
 
 /** What main/api/ may hold: routers, their tests, and the four infrastructure files (ARCHITECTURE.md). */

@@ -1,13 +1,15 @@
 /**
  * Who may do what, as data (least privilege). The tRPC middleware and the UI read the same table.
  *
- * - nurse, doctor: patient demographics and clinical data (wounds, scans, assessments, annotations),
- *   bookings; only doctors sign assessments off, amend signed ones and pick a wound's baseline.
- * - manager: the demographics bookings and billing need (name, MRN, date of birth, contact), bookings,
- *   billing and stock — no clinical data.
+ * - nurse, doctor: patient demographics and clinical data (wounds, scans, assessments, annotations);
+ *   they see bookings and their own day, check patients in, record visits and the supplies used;
+ *   only doctors sign assessments off, amend signed ones, pick a wound's baseline and write orders
+ *   for prescription-only supplies.
+ * - manager: the demographics bookings and billing need (name, MRN, date of birth, contact); books,
+ *   runs stock, purchase orders, billing and claims, and the operations dashboard — no clinical data.
  * - it-admin: staff, devices, settings, backups, the audit log and enrolling further clinics on the
- *   workstation — no patient data at all. An IT admin cannot give their OWN account a role that sees
- *   patient data (`PATIENT_DATA_PERMISSIONS`); another IT admin must (main/auth refuses it).
+ *   workstation — no patient data at all, no operations. An IT admin cannot give their OWN account a
+ *   role that sees patient data (`PATIENT_DATA_PERMISSIONS`); another IT admin must (main/auth refuses it).
  */
 import { z } from 'zod';
 
@@ -35,19 +37,39 @@ export const PERMISSIONS = [
   'bookings.write',
   'stock.read',
   'stock.write',
+  /** Check in, complete, no-show (the front desk and the clinicians). */
+  'bookings.checkin',
+  /** Record the supplies used at a visit, issue against a prescription order. */
+  'stock.use',
+  'prescriptions.read',
+  'prescriptions.write',
+  'purchasing.read',
+  'purchasing.write',
+  /** The manager's dashboard and the clinic's operations settings (currency, time zone, reminders). */
+  'operations.manage',
 ] as const;
 export const permissionSchema = z.enum(PERMISSIONS);
 export type Permission = z.infer<typeof permissionSchema>;
 
 export const PERMISSION_MATRIX: Readonly<Record<StaffRole, readonly Permission[]>> = {
-  nurse: ['patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'bookings.read', 'bookings.write', 'stock.read'],
-  doctor: ['patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'assessments.signoff', 'assessments.amend', 'review.baseline', 'bookings.read'],
-  manager: ['patients.demographics.read', 'patients.demographics.write', 'bookings.read', 'bookings.write', 'billing.read', 'billing.write', 'stock.read', 'stock.write'],
+  nurse: ['patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'bookings.read', 'bookings.checkin', 'stock.read', 'stock.use', 'prescriptions.read'],
+  doctor: [
+    'patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'assessments.signoff', 'assessments.amend', 'review.baseline',
+    'bookings.read', 'bookings.checkin', 'stock.read', 'stock.use', 'prescriptions.read', 'prescriptions.write',
+  ],
+  manager: [
+    'patients.demographics.read', 'patients.demographics.write', 'bookings.read', 'bookings.write', 'bookings.checkin', 'billing.read', 'billing.write',
+    'stock.read', 'stock.write', 'purchasing.read', 'purchasing.write', 'operations.manage',
+  ],
   'it-admin': ['staff.manage', 'clinics.enrol', 'devices.manage', 'settings.manage', 'backup.manage', 'audit.read'],
 };
 
-/** Permissions that reach patient data (demographics or clinical). */
-export const PATIENT_DATA_PERMISSIONS: readonly Permission[] = ['patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'assessments.signoff'];
+/** Permissions that reach patient data (demographics, clinical, or records that name a patient). */
+export const PATIENT_DATA_PERMISSIONS: readonly Permission[] = [
+  'patients.demographics.read', 'patients.demographics.write', 'clinical.read', 'clinical.write', 'assessments.signoff',
+  // Bookings, invoices and prescription orders name patients.
+  'bookings.read', 'bookings.write', 'bookings.checkin', 'billing.read', 'billing.write', 'prescriptions.read', 'prescriptions.write',
+];
 
 /** True when `role` grants any patient data (nurse, doctor, manager): such a role is never self-granted. */
 export function seesPatientData(role: StaffRole): boolean {

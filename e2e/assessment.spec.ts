@@ -1,22 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { PNG } from 'pngjs';
 import { encodePly, makeCavityPhantom } from '../main/analysis/measure/phantoms';
 import { decodeImage } from '../main/analysis/segmentation/image-io';
 import { makeTexturedCylinder } from '../main/analysis/wound-finder/phantom';
 import { test, expect } from './fixtures';
+import { countPixels, heatBlue, outlineCyan, woundBox } from './canvas';
 import { clinicWithNurse, mutate, openWoundScans, PASSWORD } from './clinic';
-
-/** Counts canvas pixels that pass `match`. */
-async function countPixels(canvas: Locator, match: (r: number, g: number, b: number) => boolean): Promise<number> {
-  const png = PNG.sync.read(await canvas.screenshot());
-  let n = 0;
-  for (let i = 0; i < png.data.length; i += 4) if (match(png.data[i]!, png.data[i + 1]!, png.data[i + 2]!)) n++;
-  return n;
-}
-const outlineCyan = (r: number, g: number, b: number) => r < 80 && g > 190 && b > 210;
-const heatBlue = (r: number, g: number, b: number) => r < 90 && g < 130 && b > 190;
 
 async function importAndOpen(page: Page, name: string, bytes: Uint8Array): Promise<Locator> {
   await openWoundScans(page);
@@ -31,37 +21,6 @@ async function importAndOpen(page: Page, name: string, bytes: Uint8Array): Promi
   return dialog;
 }
 
-/** The lit part of the canvas (the scan drawn over the dark background): its bounding box in CSS pixels.
- *  The scan must lie clear of the bottom strip, as the fitted view leaves it. */
-async function litBox(canvas: Locator): Promise<{ left: number; right: number; top: number; bottom: number }> {
-  const box = (await canvas.boundingBox())!;
-  const png = PNG.sync.read(await canvas.screenshot());
-  const sx = png.width / box.width;
-  const sy = png.height / box.height;
-  const lit = (x: number, y: number) => {
-    const i = 4 * (y * png.width + x);
-    return png.data[i]! + png.data[i + 1]! + png.data[i + 2]! > 120;
-  };
-  // Rows and columns with a run of lit pixels (so stray points do not count).
-  const rows: number[] = [];
-  const cols: number[] = [];
-  // The bottom strip holds the scale bar and the points readout (page elements over the canvas).
-  const rowsEnd = Math.floor(png.height - 70 * sy);
-  for (let y = 0; y < rowsEnd; y++) {
-    let n = 0;
-    for (let x = 0; x < png.width; x++) if (lit(x, y)) n++;
-    if (n > png.width * 0.05) rows.push(y);
-  }
-  for (let x = 0; x < png.width; x++) {
-    let n = 0;
-    for (let y = 0; y < rowsEnd; y++) if (lit(x, y)) n++;
-    if (n > png.height * 0.05) cols.push(x);
-  }
-  expect(rows.length, 'lit rows').toBeGreaterThan(20);
-  expect(cols.length, 'lit columns').toBeGreaterThan(20);
-  return { left: cols[0]! / sx, right: cols[cols.length - 1]! / sx, top: rows[0]! / sy, bottom: rows[rows.length - 1]! / sy };
-}
-
 test('draw an outline on a scan, see the figures, lid and depth colours, save, reload and see the same figures; a doctor signs it off', async ({ loggedInPage: page }) => {
   test.setTimeout(300_000);
   const { clinicId } = await clinicWithNurse(page);
@@ -71,17 +30,13 @@ test('draw an outline on a scan, see the figures, lid and depth colours, save, r
   const canvas = dialog.locator('canvas');
 
   await dialog.getByRole('button', { name: 'Draw outline' }).click();
-  // Click positions from the rendered scan: the generated skin spans 64 × 54 mm around the wound,
-  // so its lit extent on the canvas gives the wound's centre and the pixels per mm along each axis.
-  const lit = await litBox(canvas);
-  const pxPerMmX = (lit.right - lit.left) / (2 * (14 + 18));
-  const pxPerMmY = (lit.bottom - lit.top) / (2 * (9 + 18));
-  const cx = (lit.left + lit.right) / 2;
-  const cy = (lit.top + lit.bottom) / 2;
+  // Click positions from the rendered scan: the wound's red and yellow bed (a 28 × 18 mm opening)
+  // gives its centre and size on the canvas.
+  const { cx, cy, halfW, halfH } = await woundBox(canvas);
   // 24 vertices: close enough that every twelfth of the outline has skin beside it.
   for (let k = 0; k < 24; k++) {
     const t = (2 * Math.PI * k) / 24;
-    await canvas.click({ position: { x: cx + 1.3 * 14 * pxPerMmX * Math.cos(t), y: cy + 1.3 * 9 * pxPerMmY * Math.sin(t) } });
+    await canvas.click({ position: { x: cx + 1.3 * halfW * Math.cos(t), y: cy + 1.3 * halfH * Math.sin(t) } });
   }
   const count = Number(await dialog.getByTestId('outline-count').textContent());
   expect(count).toBeGreaterThanOrEqual(10);
@@ -110,31 +65,31 @@ test('draw an outline on a scan, see the figures, lid and depth colours, save, r
   await dialog.getByRole('button', { name: 'Stop drawing' }).click();
   await expect(figures.locator('[data-figure="head-to-toe"]')).toHaveCount(0);
   await dialog.getByRole('button', { name: 'Mark head direction' }).click();
-  await canvas.click({ position: { x: cx, y: cy - 0.75 * (cy - lit.top) } });
+  await canvas.click({ position: { x: cx, y: cy - 2.5 * halfH } });
   await expect(dialog.getByRole('button', { name: 'Clear head direction' })).toBeVisible();
   const [upAlong, upAcross] = await headToToe();
   expect(upAlong).toBeLessThan(upAcross);
   await page.waitForTimeout(500);
   expect(await countPixels(canvas, (r, g, b) => r > 200 && g < 110 && b > 200), 'head-direction marker').toBeGreaterThan(20);
   await dialog.getByRole('button', { name: 'Mark head direction again' }).click();
-  await canvas.click({ position: { x: cx + 0.75 * (lit.right - cx), y: cy } });
+  await canvas.click({ position: { x: cx + 2 * halfW, y: cy } });
   await expect.poll(async () => (await headToToe())[0], { timeout: 60_000 }).toBeGreaterThan(upAcross - 0.3);
   const [rightAlong, rightAcross] = await headToToe();
   expect(rightAlong).toBeGreaterThan(rightAcross);
   await dialog.getByRole('button', { name: 'Clear head direction' }).click();
   await expect(figures.locator('[data-figure="head-to-toe"]')).toHaveCount(0, { timeout: 60_000 });
 
-  // Outline, lid and depth colours on the canvas, with the legend in mm.
+  // Outline, lid and depth colours on the canvas (off until asked for), with the legend in mm.
+  await page.waitForTimeout(500);
+  expect(await countPixels(canvas, outlineCyan)).toBeGreaterThan(100);
+  await expect(dialog.getByTestId('depth-legend')).toHaveCount(0);
+  const withoutDepth = await countPixels(canvas, heatBlue);
+  await dialog.getByRole('switch', { name: 'Depth colours' }).click();
   await expect(dialog.getByTestId('depth-legend')).toBeVisible();
   await expect(dialog.getByTestId('depth-legend-max')).toHaveText(/\d+\.\d mm/);
   await page.waitForTimeout(500);
-  expect(await countPixels(canvas, outlineCyan)).toBeGreaterThan(100);
   const withDepth = await countPixels(canvas, heatBlue);
-  await dialog.getByRole('switch', { name: 'Depth colours' }).click();
-  await page.waitForTimeout(500);
-  const withoutDepth = await countPixels(canvas, heatBlue);
   expect(withDepth).toBeGreaterThan(withoutDepth + 50);
-  await dialog.getByRole('switch', { name: 'Depth colours' }).click();
 
   await dialog.getByRole('button', { name: 'Save assessment' }).click();
   await expect(dialog.getByTestId('assessment-saved')).toBeVisible({ timeout: 60_000 });
@@ -156,20 +111,25 @@ test('draw an outline on a scan, see the figures, lid and depth colours, save, r
   await expect(history).toContainText('Drawn by hand');
   await expect(history).toContainText('Nora Nurse');
   await history.getByRole('button', { name: 'Show' }).click();
-  await expect(page.getByRole('dialog').getByTestId('assessment-figures').locator('[data-figure="area"]')).toHaveText(savedArea, { timeout: 60_000 });
+  await expect(page.getByRole('dialog').getByTestId('saved-figures').locator('[data-figure="area"]')).toHaveText(savedArea, { timeout: 60_000 });
   await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
 
-  // The nurse cannot sign it off; a doctor can, once, and the history says who.
-  await expect(history.getByRole('button', { name: 'Sign off' })).toHaveCount(0);
-  await expect(history).toContainText('awaiting a doctor');
+  // The nurse cannot sign it off; a doctor can, once, after reviewing it, and the history says who.
+  await expect(history.getByRole('button', { name: 'Review and sign off' })).toHaveCount(0);
+  await expect(history).toContainText('Awaiting a doctor’s sign-off');
   await mutate(page, 'auth.login', { clinicId, username: 'admin', password: PASSWORD });
   await mutate(page, 'staff.create', { username: 'doctor', displayName: 'Dora Doctor', password: PASSWORD, roles: ['doctor'] });
   await mutate(page, 'auth.login', { clinicId, username: 'doctor', password: PASSWORD });
   await page.reload();
   await openWoundScans(page);
-  await history.getByRole('button', { name: 'Sign off' }).click();
-  await expect(history.getByTestId('assessment-row')).toContainText('Dora Doctor');
-  await expect(history.getByRole('button', { name: 'Sign off' })).toHaveCount(0);
+  await history.getByRole('button', { name: 'Review and sign off' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Sign off' }).click();
+  await page.getByRole('dialog', { name: 'Sign off this assessment?' }).getByRole('button', { name: 'Sign off' }).click();
+  await expect(page.getByRole('dialog').getByTestId('signed-off')).toContainText('Dora Doctor');
+  await page.keyboard.press('Escape');
+  await expect(history.getByTestId('assessment-row')).toContainText('Signed off by Dora Doctor');
+  await expect(history.getByRole('button', { name: 'Review and sign off' })).toHaveCount(0);
 });
 
 test('find wound: the model outlines the wound on a scan, drawn in the viewer, and the provider is named', async ({ loggedInPage: page }) => {

@@ -30,6 +30,7 @@ import { ModelScreen } from './features/admin/ModelScreen';
 import { ClinicsScreen } from './features/admin/ClinicsScreen';
 import { IncomingScansScreen } from './features/lan/IncomingScansScreen';
 import { TabletsScreen } from './features/lan/TabletsScreen';
+import { OperationsScreen } from './features/operations/OperationsScreen';
 
 const theme = createTheme({ primaryColor: 'teal', defaultRadius: 'md' });
 const colorSchemeManager = localStorageColorSchemeManager({ key: 'coherency-color-scheme' });
@@ -45,6 +46,7 @@ interface Area {
 const AREAS: Area[] = [
   { id: 'patients', label: 'Patients & wounds', group: 'Clinical', needs: 'patients.demographics.read', render: (p) => <PatientsScreen permissions={p} /> },
   { id: 'incoming-scans', label: 'Incoming scans', group: 'Clinical', needs: 'clinical.read', render: (p) => <IncomingScansScreen permissions={p} /> },
+  { id: 'operations', label: 'Clinic operations', group: 'Operations', needs: 'bookings.read', render: (p) => <OperationsScreen permissions={p} /> },
   { id: 'tablets', label: 'Tablets (LAN)', group: 'Administration', needs: 'devices.manage', render: () => <TabletsScreen /> },
   { id: 'staff', label: 'Staff', group: 'Administration', needs: 'staff.manage', render: (_p, s) => <StaffScreen meId={s.staffId} /> },
   { id: 'audit', label: 'Audit log', group: 'Administration', needs: 'audit.read', render: () => <AuditScreen /> },

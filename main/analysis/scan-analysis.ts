@@ -13,11 +13,11 @@
  * - `amend`: the same for a doctor's corrected outline of a signed-off assessment, stored as its
  *   next version (the record keeps the signed one).
  */
-import type { AssessmentFigures, AssessmentMethod, Assessment, MeasureResult, Vec3Tuple } from '../../common/assessments';
-import { MAX_DEPTH_OVERLAY_POINTS } from '../../common/assessments';
+import type { AssessmentDetails, AssessmentFigures, AssessmentMethod, Assessment, MeasureResult, TissuePaintStroke, Vec3Tuple } from '../../common/assessments';
+import { MAX_DEPTH_OVERLAY_POINTS, TISSUE_TYPES } from '../../common/assessments';
 import type { PointCloud } from '../../common/point-cloud';
 import type { MeasureRunner, MeasureRunResult } from './assessment/index';
-import { AmendmentError, type Actor, type AssessmentsRepository, type ScansRepository } from '../records/index';
+import { AssessmentError, type Actor, type AssessmentsRepository, type ScansRepository } from '../records/index';
 import { octreePrefixOf, parseInWorker, removeOctreeGeneration, toMillimetres, writeOctreeGeneration, type ScanStore } from '../scans/index';
 import type { Logger } from '../shared/logger';
 
@@ -35,20 +35,26 @@ export class ScanAnalysisError extends Error {
 }
 
 export interface SaveAssessmentRequest {
+  /** The client's id for this save: a repeat (double-click, retry) returns the first result. */
+  requestId: string;
   scanId: string;
   outline: Vec3Tuple[];
   method: AssessmentMethod;
   modelVersion: string | null;
   bodyAxis?: Vec3Tuple;
+  tissuePaint?: TissuePaintStroke[];
+  details?: AssessmentDetails;
 }
 
 export interface SaveAssessmentOutcome {
   assessment: Assessment;
+  /** True when this request id had already saved the assessment (nothing new was stored). */
+  replayed: boolean;
   /** False when the assessment was saved but the scan's 3D view could not be rebuilt (logged). */
   octreeUpdated: boolean;
 }
 
-export interface AmendAssessmentRequest extends Omit<SaveAssessmentRequest, 'scanId'> {
+export interface AmendAssessmentRequest extends Omit<SaveAssessmentRequest, 'scanId' | 'requestId'> {
   /** The signed-off version being corrected. */
   id: string;
   reason: string;
@@ -56,7 +62,7 @@ export interface AmendAssessmentRequest extends Omit<SaveAssessmentRequest, 'sca
 
 export interface ScanAnalysis {
   cloud(scanId: string): Promise<PointCloud>;
-  measure(scanId: string, outline: Vec3Tuple[], bodyAxis?: Vec3Tuple): Promise<MeasureResult>;
+  measure(scanId: string, outline: Vec3Tuple[], options?: { bodyAxis?: Vec3Tuple; tissuePaint?: TissuePaintStroke[] }): Promise<MeasureResult>;
   save(request: SaveAssessmentRequest, actor: Actor): Promise<SaveAssessmentOutcome>;
   /** A doctor's amendment of a signed-off assessment: its outline measured again here, stored as the next version (the record keeps the old). */
   amend(request: AmendAssessmentRequest, actor: Actor): Promise<SaveAssessmentOutcome>;
@@ -80,11 +86,14 @@ function toResult(r: MeasureRunResult): MeasureResult {
   return {
     figures: r.figures satisfies AssessmentFigures,
     lid: { positions: toNumbers(r.lid.positions), indices: Array.from(r.lid.indices) },
-    depth: { positions: toNumbers(r.overlay.positions), depthMm: toNumbers(r.overlay.depthMm), min: r.overlay.min, max: r.overlay.max, total: r.overlay.total },
+    depth: { positions: toNumbers(r.overlay.positions), depthMm: toNumbers(r.overlay.depthMm), tissue: Array.from(r.overlay.tissue), min: r.overlay.min, max: r.overlay.max, total: r.overlay.total },
     woundPointCount: r.woundPointCount,
     ms: Math.round(r.ms * 10) / 10,
   };
 }
+
+/** Tissue paint as the measure worker takes it (class index instead of name). */
+const paintForWorker = (paint: TissuePaintStroke[] | undefined) => (paint ?? []).map((s) => ({ tissue: TISSUE_TYPES.indexOf(s.tissue), centre: s.centre, radiusMm: s.radiusMm }));
 
 export function createScanAnalysis(deps: ScanAnalysisDeps): ScanAnalysis {
   /** Most recently used last. A failed load is not kept. */
@@ -111,11 +120,24 @@ export function createScanAnalysis(deps: ScanAnalysisDeps): ScanAnalysis {
    * writes a new octree generation with `wound_label` and `depth_mm` of this outline, switches the
    * scan's record to it and only then removes the old one. Saves of one scan run one after another.
    */
-  function measureAndStore(scanId: string, outline: Vec3Tuple[], bodyAxis: Vec3Tuple | undefined, store: (figures: AssessmentFigures) => Assessment, actor: Actor): Promise<SaveAssessmentOutcome> {
+  function measureAndStore(
+    scanId: string,
+    input: { outline: Vec3Tuple[]; bodyAxis?: Vec3Tuple; tissuePaint?: TissuePaintStroke[] },
+    store: (figures: AssessmentFigures) => Assessment,
+    actor: Actor,
+    replay: () => SaveAssessmentOutcome | null = () => null,
+  ): Promise<SaveAssessmentOutcome> {
     const previous = saving.get(scanId) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(async (): Promise<SaveAssessmentOutcome> => {
+      const earlier = replay();
+      if (earlier) return earlier;
       const cloud = await analysis.cloud(scanId);
-      const m = await deps.measure.measure(keyOf(scanId), cloud, outline, { perPoint: true, maxOverlayPoints: 1, ...(bodyAxis ? { bodyAxis } : {}) });
+      const m = await deps.measure.measure(keyOf(scanId), cloud, input.outline, {
+        perPoint: true,
+        maxOverlayPoints: 1,
+        tissuePaint: paintForWorker(input.tissuePaint),
+        ...(input.bodyAxis ? { bodyAxis: input.bodyAxis } : {}),
+      });
       const assessment = store(m.figures);
       let octreeUpdated = false;
       try {
@@ -129,7 +151,7 @@ export function createScanAnalysis(deps: ScanAnalysisDeps): ScanAnalysis {
       } catch (error) {
         deps.logger.warn('assessment saved; rebuilding the scan octree failed', { error: error instanceof Error ? error.name : 'unknown' });
       }
-      return { assessment, octreeUpdated };
+      return { assessment, replayed: false, octreeUpdated };
     });
     saving.set(scanId, run);
     return run.finally(() => {
@@ -159,17 +181,38 @@ export function createScanAnalysis(deps: ScanAnalysisDeps): ScanAnalysis {
       return p;
     },
 
-    async measure(scanId, outline, bodyAxis) {
+    async measure(scanId, outline, options = {}) {
       const cloud = await analysis.cloud(scanId);
-      const r = await deps.measure.measure(keyOf(scanId), cloud, outline, { maxOverlayPoints: MAX_DEPTH_OVERLAY_POINTS, ...(bodyAxis ? { bodyAxis } : {}) });
+      const r = await deps.measure.measure(keyOf(scanId), cloud, outline, { maxOverlayPoints: MAX_DEPTH_OVERLAY_POINTS, tissuePaint: paintForWorker(options.tissuePaint), ...(options.bodyAxis ? { bodyAxis: options.bodyAxis } : {}) });
       return toResult(r);
     },
 
     save(request, actor) {
-      // The clinical date of an assessment is when its scan was captured, not when it was saved.
-      const capturedAt = deps.scans.get(request.scanId, actor)?.capturedAt;
-      return measureAndStore(request.scanId, request.outline, request.bodyAxis, (figures) =>
-        deps.assessments.create({ scanId: request.scanId, method: request.method, modelVersion: request.modelVersion, figures, outline: request.outline, ...(capturedAt !== undefined ? { measuredAt: capturedAt } : {}) }, actor), actor);
+      return measureAndStore(
+        request.scanId,
+        request,
+        (figures) =>
+          deps.assessments.create(
+            {
+              requestId: request.requestId,
+              scanId: request.scanId,
+              method: request.method,
+              modelVersion: request.modelVersion,
+              figures,
+              outline: request.outline,
+              ...(request.bodyAxis ? { bodyAxis: request.bodyAxis } : {}),
+              ...(request.tissuePaint ? { tissuePaint: request.tissuePaint } : {}),
+              ...(request.details ? { details: request.details } : {}),
+            },
+            actor,
+          ),
+        actor,
+        // Saves of a scan run one at a time, so a repeated request finds the first one's assessment here.
+        () => {
+          const earlier = deps.assessments.forRequest(request.requestId, request.scanId, actor);
+          return earlier ? { assessment: earlier, replayed: true, octreeUpdated: (deps.scans.get(request.scanId, actor)?.attributes ?? []).includes('depth_mm') } : null;
+        },
+      );
     },
 
     async amend(request, actor) {
@@ -177,10 +220,22 @@ export function createScanAnalysis(deps: ScanAnalysisDeps): ScanAnalysis {
       if (!old) throw new ScanAnalysisError('NOT_FOUND', 'No such assessment in this clinic.');
       if (!old.scanId) throw new ScanAnalysisError('SCAN_UNREADABLE', 'This assessment has no scan to measure the corrected outline on.');
       // Refused before measuring (seconds on a large scan); the record checks again as it stores.
-      if (old.signedOffAt === null) throw new AmendmentError('NOT_SIGNED_OFF', 'Only a signed-off assessment is amended; this one can still be measured again and signed off.');
-      if (old.replacedBy) throw new AmendmentError('ALREADY_AMENDED', `This version was already amended (version ${old.replacedBy.version}); amend the newest version.`);
-      return measureAndStore(old.scanId, request.outline, request.bodyAxis, (figures) =>
-        deps.assessments.amend(request.id, { method: request.method, modelVersion: request.modelVersion, figures, outline: request.outline, reason: request.reason }, actor), actor);
+      if (old.signedOffAt === null) throw new AssessmentError('NOT_SIGNED_OFF', 'Only a signed-off assessment is amended; this one can still be measured again, voided or signed off.');
+      if (old.replacedBy) throw new AssessmentError('ALREADY_AMENDED', `This version was already amended (version ${old.replacedBy.version}); amend the newest version.`);
+      // What the correction does not give is the signed version's: head direction, tissue paint.
+      const bodyAxis = request.bodyAxis ?? old.bodyAxis ?? undefined;
+      const tissuePaint = request.tissuePaint ?? old.tissuePaint;
+      return measureAndStore(
+        old.scanId,
+        { outline: request.outline, tissuePaint, ...(bodyAxis ? { bodyAxis } : {}) },
+        (figures) =>
+          deps.assessments.amend(
+            request.id,
+            { method: request.method, modelVersion: request.modelVersion, figures, outline: request.outline, reason: request.reason, tissuePaint, ...(bodyAxis ? { bodyAxis } : {}), ...(request.details ? { details: request.details } : {}) },
+            actor,
+          ),
+        actor,
+      );
     },
 
     evict(scanId) {

@@ -14,6 +14,11 @@ import { staffRouter } from './staff.router';
 import { systemRouter } from './system.router';
 import { createCallerFactory, router } from './trpc';
 import { woundsRouter } from './wounds.router';
+import { bookingsRouter } from './bookings.router';
+import { stockRouter } from './stock.router';
+import { purchasingRouter } from './purchasing.router';
+import { billingRouter } from './billing.router';
+import { operationsRouter } from './operations.router';
 
 /** Every procedure the renderer can call, over IPC (Electron) and HTTP/WS (browser host) alike. */
 export const appRouter = router({
@@ -31,6 +36,11 @@ export const appRouter = router({
   audit: auditRouter,
   backup: backupRouter,
   model: modelRouter,
+  bookings: bookingsRouter,
+  stock: stockRouter,
+  purchasing: purchasingRouter,
+  billing: billingRouter,
+  operations: operationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

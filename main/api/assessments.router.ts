@@ -1,10 +1,11 @@
 /**
  * Wound assessments: live measuring of an outline on a stored scan, saving it (re-measured here,
- * never trusting figures from the client), the wound's history and a doctor's sign-off.
+ * never trusting figures from the client; one assessment per request id), the wound's history, a
+ * doctor's sign-off and voiding a wrong assessment before sign-off.
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { amendAssessmentInputSchema, assessmentSchema, measureInputSchema, measureResultSchema, saveAssessmentInputSchema } from '../../common/assessments';
+import { amendAssessmentInputSchema, assessmentSchema, measureInputSchema, measureResultSchema, saveAssessmentInputSchema, signOffInputSchema, voidAssessmentInputSchema } from '../../common/assessments';
 import { idSchema } from '../../common/records';
 import { MeasureError } from '../analysis/measure/index';
 import { ScanAnalysisError } from '../analysis/index';
@@ -24,18 +25,21 @@ export const assessmentsRouter = router({
     .output(measureResultSchema)
     .mutation(async ({ ctx, input }) => {
       if (!ctx.clinic.scans.get(input.scanId, ctx.actor)) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such scan in this clinic.' });
-      return ctx.clinic.analysis.measure(input.scanId, input.outline, input.bodyAxis).catch(translate);
+      return ctx.clinic.analysis
+        .measure(input.scanId, input.outline, { ...(input.bodyAxis ? { bodyAxis: input.bodyAxis } : {}), ...(input.tissuePaint ? { tissuePaint: input.tissuePaint } : {}) })
+        .catch(translate);
     }),
 
   /** Re-measures the outline and saves the assessment on the scan's wound, measured by the caller. */
   save: permitted('clinical.write')
     .input(saveAssessmentInputSchema)
-    .output(z.object({ assessment: assessmentSchema, octreeUpdated: z.boolean() }))
+    .output(z.object({ assessment: assessmentSchema, octreeUpdated: z.boolean(), replayed: z.boolean() }))
     .mutation(async ({ ctx, input }) => {
       if (!ctx.clinic.scans.get(input.scanId, ctx.actor)) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such scan in this clinic.' });
       if (input.method !== 'manual' && !input.modelVersion) throw new TRPCError({ code: 'BAD_REQUEST', message: 'An automatic or edited outline names the model version that proposed it.' });
+      const { modelVersion, bodyAxis, tissuePaint, details, ...rest } = input;
       return ctx.clinic.analysis
-        .save({ scanId: input.scanId, outline: input.outline, method: input.method, modelVersion: input.modelVersion ?? null, ...(input.bodyAxis ? { bodyAxis: input.bodyAxis } : {}) }, ctx.actor)
+        .save({ ...rest, modelVersion: modelVersion ?? null, ...(bodyAxis ? { bodyAxis } : {}), ...(tissuePaint ? { tissuePaint } : {}), ...(details ? { details } : {}) }, ctx.actor)
         .catch(translate);
     }),
 
@@ -63,13 +67,31 @@ export const assessmentsRouter = router({
     .mutation(async ({ ctx, input }) => {
       if (input.method !== 'manual' && !input.modelVersion) throw new TRPCError({ code: 'BAD_REQUEST', message: 'An automatic or edited outline names the model version that proposed it.' });
       return ctx.clinic.analysis
-        .amend({ id: input.id, reason: input.reason, outline: input.outline, method: input.method, modelVersion: input.modelVersion ?? null, ...(input.bodyAxis ? { bodyAxis: input.bodyAxis } : {}) }, ctx.actor)
+        .amend(
+          {
+            id: input.id,
+            reason: input.reason,
+            outline: input.outline,
+            method: input.method,
+            modelVersion: input.modelVersion ?? null,
+            ...(input.bodyAxis ? { bodyAxis: input.bodyAxis } : {}),
+            ...(input.tissuePaint ? { tissuePaint: input.tissuePaint } : {}),
+            ...(input.details ? { details: input.details } : {}),
+          },
+          ctx.actor,
+        )
         .catch(translate);
     }),
 
-  /** Doctors only (issue 3): signs the assessment off once. */
+  /** Doctors only (issue 3): signs the assessment off once, with an optional comment; not a voided one. */
   signOff: permitted('assessments.signoff')
-    .input(z.object({ id: idSchema }))
+    .input(signOffInputSchema)
     .output(assessmentSchema)
-    .mutation(({ ctx, input }) => ctx.clinic.assessments.signOff(input.id, ctx.actor)),
+    .mutation(({ ctx, input }) => ctx.clinic.assessments.signOff(input.id, ctx.actor, input.comment)),
+
+  /** A wrong assessment, before sign-off, is marked void with the reason (audited); it stays in the history. */
+  void: permitted('clinical.write')
+    .input(voidAssessmentInputSchema)
+    .output(assessmentSchema)
+    .mutation(({ ctx, input }) => ctx.clinic.assessments.void(input.id, input.reason, ctx.actor)),
 });

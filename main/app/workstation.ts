@@ -18,6 +18,7 @@ import type { Logger } from '../shared/logger';
 import type { KeyStore } from '../vault/index';
 import type { EnrolClinicInput } from '../../common/records';
 import { recoverKeyRotation } from '../backup/index';
+import { createOperations, type Operations } from '../operations/index';
 
 export interface OpenClinic {
   id: string;
@@ -34,6 +35,8 @@ export interface OpenClinic {
   analysis: ScanAnalysis;
   /** A doctor's review of a wound: healing figures, predicted course, body map, visits compared in 3D. */
   review: ReviewService;
+  /** Bookings, stock, purchase orders and billing: named commands on the clinic's record. */
+  operations: Operations;
   dispose(): Promise<void>;
 }
 
@@ -140,6 +143,7 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
       imports,
       analysis,
       review,
+      operations: createOperations({ record, logger: opts.logger }),
       async dispose() {
         review.dispose();
         analysis.dispose();

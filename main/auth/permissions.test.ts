@@ -21,6 +21,16 @@ describe('permission matrix', () => {
     for (const p of ['clinical.read', 'clinical.write', 'assessments.signoff'] as const) expect(can(['manager'], p)).toBe(false);
   });
 
+  it('clinic operations (issue 15): managers book and run stock, orders and billing; clinicians see bookings, check in and record supplies; only doctors prescribe', () => {
+    expect(STAFF_ROLES.filter((r) => can([r], 'bookings.write'))).toEqual(['manager']);
+    expect(STAFF_ROLES.filter((r) => can([r], 'bookings.read'))).toEqual(['nurse', 'doctor', 'manager']);
+    expect(STAFF_ROLES.filter((r) => can([r], 'bookings.checkin'))).toEqual(['nurse', 'doctor', 'manager']);
+    expect(STAFF_ROLES.filter((r) => can([r], 'stock.use'))).toEqual(['nurse', 'doctor']);
+    expect(STAFF_ROLES.filter((r) => can([r], 'prescriptions.write'))).toEqual(['doctor']);
+    for (const p of ['stock.write', 'purchasing.write', 'billing.write', 'billing.read', 'operations.manage'] as const) expect(STAFF_ROLES.filter((r) => can([r], p)), p).toEqual(['manager']);
+    expect(can(['manager'], 'prescriptions.read')).toBe(false);
+  });
+
   it('IT admins manage staff, devices, settings, backups and the audit log, and see no patient data', () => {
     expect(permissionsOf(['it-admin']).sort()).toEqual(['audit.read', 'backup.manage', 'clinics.enrol', 'devices.manage', 'settings.manage', 'staff.manage']);
     for (const p of PATIENT_DATA) expect(can(['it-admin'], p)).toBe(false);

@@ -27,12 +27,14 @@ export { appendAudit, verifyAuditChain, listAudit, type AuditEntry, type AuditRo
 export { canonicalJson } from './audit';
 export { exportBackup, restoreBackup, inspectBackup, rekey, recoverInterruptedRekey, REKEY_COPY_SUFFIX, keyOpensRecord, MIN_BACKUP_PASSWORD_LENGTH, type BackupInfo, type RestoreOptions } from './copy';
 export { newId } from './ids';
-export { SYSTEM_ACTOR, actorRole, type Actor } from './repositories/actor';
+export { SYSTEM_ACTOR, type Actor } from './repositories/actor';
 export { createPatientsRepository, type PatientsRepository } from './repositories/patients';
 export { createWoundsRepository, type WoundsRepository } from './repositories/wounds';
 export { createScansRepository, ScanInUseError, type ScansRepository, type NewScan } from './repositories/scans';
 export { createStaffRepository, type StaffRepository, type NewStaff, type StaffCredentials } from './repositories/staff';
 export type { RecordDb } from './drizzle';
 export * as tables from './schema';
-export { createAssessmentsRepository, SignOffError, AmendmentError, type AssessmentsRepository, type NewAssessment } from './repositories/assessments';
+export { createAssessmentsRepository, AssessmentError, type AssessmentErrorCode, type AssessmentsRepository, type NewAssessment } from './repositories/assessments';
+export { actorRole } from './repositories/actor';
+export { sqliteCode } from './errors';
 export { createWoundBaselinesRepository, type WoundBaselinesRepository, type WoundBaseline } from './repositories/wound-baselines';

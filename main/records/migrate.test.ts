@@ -34,6 +34,9 @@ describe('migrations', () => {
       [
         'annotations', 'appointments', 'assessments', 'audit_head', 'audit_log', 'clinic', 'devices', 'invoice_lines', 'invoices', 'patients', 'payments',
         'purchase_order_lines', 'purchase_orders', 'scans', 'settings', 'staff', 'staff_roles', 'stock_items', 'stock_movements', 'sync_outbox', 'sync_state', 'wound_baselines', 'wounds',
+        // clinic operations
+        'appointment_series', 'appointment_types', 'claims', 'clinician_profiles', 'command_log', 'coverages', 'credit_note_lines', 'credit_notes', 'leave_blocks',
+        'number_sequences', 'prescription_orders', 'reminder_preferences', 'reminders', 'rooms', 'service_codes', 'stock_lot_balances', 'stock_lots', 'sync_device',
       ].sort(),
     );
     expect(db.raw.pragma('foreign_key_check')).toEqual([]);
@@ -93,6 +96,39 @@ describe('migrations', () => {
 
     const [row] = tableRows(db, 'assessments');
     expect(row).toMatchObject({ id: 'a1-00000000', area_mm2: 425, volume_mm3: 1320, method: 'manual', projected_area_mm2: null, raised_volume_mm3: null, head_to_toe_length_mm: null, width_across_mm: null, tissue_unavailable_reason: null, outline_units: 'mm' });
+  });
+
+  it('assessment void, request id, tissue map, details, sign-off comment: an old assessment takes its scan\'s capture time as its clinical date, keeps its save time, and gets empty new columns', () => {
+    // Found by name: other branches add migrations too and the numbers change at merge.
+    const n = migrations.findIndex((m) => m.tag.endsWith('_assessment-void-request-tissue-details-signoff')) + 1;
+    expect(n).toBeGreaterThan(1);
+    db = createDb({ version: n - 1 });
+    const captured = Date.UTC(2025, 10, 8, 9, 30); // 8 November
+    const saved = Date.UTC(2025, 11, 6, 15, 0); // measured and saved on 6 December
+    insertRows(db, 'patients', [
+      { id: 'p1-00000000', mrn: 'M1', given_name: 'Ada', family_name: 'Lovelace', given_key: 'ada', family_key: 'lovelace', date_of_birth: '1815-12-10', sex: 'female', created_at: saved, updated_at: saved },
+    ]);
+    insertRows(db, 'wounds', [{ id: 'w1-00000000', patient_id: 'p1-00000000', body_site: 'heel', etiology: 'surgical', status: 'open', created_at: saved, updated_at: saved }]);
+    insertRows(db, 'scans', [{ id: 's1-00000000', wound_id: 'w1-00000000', captured_at: captured, format: 'ply', point_count: 10, bbox_json: '{}', sha256: 'a'.repeat(64), created_at: saved, updated_at: saved }]);
+    insertRows(db, 'assessments', [
+      { id: 'a1-00000000', wound_id: 'w1-00000000', scan_id: 's1-00000000', measured_at: saved, area_mm2: 425, tissue_json: '{"granulation":1,"slough":0,"eschar":0,"epithelium":0}', method: 'manual', created_at: saved, updated_at: saved },
+      { id: 'a2-00000000', wound_id: 'w1-00000000', scan_id: null, measured_at: saved - 1000, area_mm2: 300, method: 'manual', created_at: saved - 1000, updated_at: saved - 1000 },
+    ]);
+    expect(columns(db, 'assessments')).not.toContain('voided_at');
+
+    expect(migrateTo(db, n)).toEqual([n]);
+
+    const [withScan, withoutScan] = tableRows(db, 'assessments');
+    expect(withScan).toMatchObject({ id: 'a1-00000000', measured_at: captured, created_at: saved, area_mm2: 425, tissue_json: '{"granulation":1,"slough":0,"eschar":0,"epithelium":0}' });
+    expect(withoutScan).toMatchObject({ id: 'a2-00000000', measured_at: saved - 1000, created_at: saved - 1000 });
+    for (const row of [withScan!, withoutScan!]) {
+      expect(row).toMatchObject({ tissue_confirmed_json: null, tissue_paint_json: null, body_axis_json: null, details_json: null, request_id: null, sign_off_comment: null, voided_at: null, voided_by: null, void_reason: null });
+    }
+    // One assessment per save request: a second row with the same request id is refused; rows without one are not.
+    const row = (id: string, requestId: string | null) => ({ id, wound_id: 'w1-00000000', scan_id: 's1-00000000', measured_at: captured, method: 'manual', request_id: requestId, created_at: saved, updated_at: saved });
+    insertRows(db, 'assessments', [row('a3-00000000', '7f0c1a52-0000-4000-8000-000000000001'), row('a4-00000000', null), row('a5-00000000', null)]);
+    expect(() => insertRows(db!, 'assessments', [row('a6-00000000', '7f0c1a52-0000-4000-8000-000000000001')])).toThrow(/UNIQUE/);
+    expect(db.raw.pragma('foreign_key_check')).toEqual([]);
   });
 
   /** The schema version a migration brings, found by its name (numbers move as branches merge). */

@@ -5,8 +5,8 @@
  * (registration/), as jobs with live progress.
  *
  * Which assessments count: the current version of each (an amended version is replaced and kept
- * only for the record), from the baseline on — the doctor's pick (its newest version) or else the
- * first. Reading a review reads the wound's assessments and scans (audited there); a comparison
+ * only for the record; a voided one counts nowhere), from the baseline on — the doctor's pick (its
+ * newest version) or else the first. Reading a review reads the wound's assessments and scans (audited there); a comparison
  * is audited as `scan.compare` on both scans.
  */
 import { randomUUID } from 'node:crypto';
@@ -168,6 +168,9 @@ export function buildTrends(current: Assessment[], baselineId: string | null, et
   };
 }
 
+/** The assessments that count: current versions, not voided. */
+const counts = (a: Assessment): boolean => !a.replacedBy && !a.voided;
+
 /** The newest version of the chain an assessment belongs to (a picked baseline follows its amendments). */
 function newestVersion(all: Assessment[], id: string): Assessment | undefined {
   const byId = new Map(all.map((a) => [a.id, a]));
@@ -199,7 +202,7 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
 
   /** The outline a scan's comparison uses: its newest current assessment's. */
   const outlineOf = (all: Assessment[], scanId: string): { id: string; outline: Vec3[] } | null => {
-    const a = all.filter((x) => x.scanId === scanId && !x.replacedBy && x.outline.length >= 3).sort((x, y) => y.measuredAt - x.measuredAt || y.version - x.version)[0];
+    const a = all.filter((x) => x.scanId === scanId && counts(x) && x.outline.length >= 3).sort((x, y) => y.measuredAt - x.measuredAt || y.version - x.version)[0];
     return a ? { id: a.id, outline: a.outline as Vec3[] } : null;
   };
 
@@ -208,7 +211,7 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
       const wound = woundOf(woundId, actor);
       const scans = deps.scans.listByWound(woundId, actor);
       const all = deps.assessments.listByWound(woundId, actor);
-      const current = all.filter((a) => !a.replacedBy);
+      const current = all.filter(counts);
       const picked = deps.baselines.get(woundId);
       const pickedCurrent = picked ? newestVersion(all, picked.assessmentId) : undefined;
       const trends = buildTrends(current, pickedCurrent?.id ?? null, wound.etiology);
@@ -251,7 +254,7 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
 
     bodyMap(patientId, actor) {
       return deps.wounds.listByPatient(patientId, actor).map((w) => {
-        const current = deps.assessments.listByWound(w.id, actor).filter((a) => !a.replacedBy);
+        const current = deps.assessments.listByWound(w.id, actor).filter(counts);
         const latest = current.sort((a, b) => b.measuredAt - a.measuredAt)[0];
         return {
           woundId: w.id,

@@ -5,6 +5,7 @@
  * figures, 4-week check and predicted course; two visits compared in the compare worker with
  * progress; roles, other clinics' ids and replayed requests refused. Real record, keychain, workers.
  */
+import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { TRPCError } from '@trpc/server';
 import { sql } from 'drizzle-orm';
@@ -70,7 +71,7 @@ describe.skipIf(skipKeyring)('review (real record, keychain, workers)', () => {
       expect(done.phase).toBe('done');
       scanIds.push(done.scanId!);
       const outline = Array.from({ length: ph.outline.length / 3 }, (_, i) => [ph.outline[3 * i]!, ph.outline[3 * i + 1]!, ph.outline[3 * i + 2]!] as [number, number, number]);
-      const saved = await nurse.assessments.save({ scanId: done.scanId!, outline, method: 'manual' });
+      const saved = await nurse.assessments.save({ requestId: randomUUID(), scanId: done.scanId!, outline, method: 'manual' });
       assessmentIds.push(saved.assessment.id);
     }
   }, 300_000);

@@ -1,7 +1,7 @@
 /**
  * What the assessment draws over the scan: the outline (a closed line, thickened by dense dots so
  * it reads at any zoom) with its vertex handles, the lid as a translucent mesh, and the wound
- * points coloured by depth (heat map). Everything sits on OVERLAY_LAYER, which PotreeCloud draws
+ * points coloured by depth (heat map) or by tissue class (tissue map). Everything sits on OVERLAY_LAYER, which PotreeCloud draws
  * in a second pass after the point cloud (and its eye-dome lighting), so nothing hides it.
  * Built imperatively the drei way: in useMemo, disposed in cleanup.
  */
@@ -15,6 +15,14 @@ export const OUTLINE_RGB: [number, number, number] = [0, 229, 255];
 const SELECTED_RGB: [number, number, number] = [255, 214, 10];
 /** The head-direction marker (magenta: unlike skin, wound bed, the outline and the heat map). */
 export const HEAD_RGB: [number, number, number] = [255, 64, 255];
+/** Tissue map colours, in TISSUE_TYPES order (granulation, slough, eschar, epithelium): the red /
+ *  yellow / black / pink of the wound-colour model, saturated so they read over the bed's own colours. */
+export const TISSUE_RGB: [number, number, number][] = [
+  [230, 30, 50],
+  [255, 220, 0],
+  [35, 25, 20],
+  [255, 150, 220],
+];
 /** Above this many vertices only the selected vertex's handle is drawn. */
 const MAX_HANDLES = 48;
 
@@ -22,8 +30,12 @@ export interface OverlayData {
   outline: [number, number, number][];
   /** Index of the vertex being dragged or last placed. */
   selected: number | null;
+  /** Draw the vertex handles (false for a read-only outline). Default true. */
+  handles?: boolean;
   lid: { positions: number[]; indices: number[] } | null;
   depth: { positions: number[]; depthMm: number[]; max: number } | null;
+  /** The wound points coloured by tissue class (index into TISSUE_RGB; -1 not drawn). Drawn over the depth colours. */
+  tissue?: { positions: number[]; classes: number[] } | null;
   /** The nurse's head direction: a line from the outline's centre to the point marked towards the head. */
   head?: { from: [number, number, number]; to: [number, number, number] } | null;
 }
@@ -113,15 +125,24 @@ function build(data: OverlayData): Group {
     g.setAttribute('color', new BufferAttribute(colours, 3));
     group.add(new Points(g, new PointsMaterial({ size: 4, sizeAttenuation: false, vertexColors: true, depthTest: false })));
   }
-  if (data.outline.length >= 2) addDottedLine(group, data.outline, OUTLINE_RGB);
-  if (data.head) {
-    const { from, to } = data.head;
-    addDottedLine(group, [from, to], HEAD_RGB);
-    group.add(dots(new Float32Array(to), HEAD_RGB, 11));
+  if (data.tissue && data.tissue.classes.length > 0) {
+    const keep = data.tissue.classes.flatMap((c, i) => (c >= 0 && c < TISSUE_RGB.length ? [i] : []));
+    const positions = new Float32Array(3 * keep.length);
+    const colours = new Float32Array(3 * keep.length);
+    const palette = TISSUE_RGB.map(linear);
+    keep.forEach((i, j) => {
+      positions.set(data.tissue!.positions.slice(3 * i, 3 * i + 3), 3 * j);
+      colours.set(palette[data.tissue!.classes[i]!]!, 3 * j);
+    });
+    const g = new BufferGeometry();
+    g.setAttribute('position', new BufferAttribute(positions, 3));
+    g.setAttribute('color', new BufferAttribute(colours, 3));
+    group.add(new Points(g, new PointsMaterial({ size: 4, sizeAttenuation: false, vertexColors: true, depthTest: false })));
   }
-  // Vertex handles: all of them while the outline is sparse enough for them to be told apart (a
-  // drawn one); on a dense outline (the model's) only the selected one, or they would hide the line.
-  if (data.outline.length >= 1 && (data.outline.length <= MAX_HANDLES || data.selected !== null)) {
+  // Vertex handles, drawn under the line so it stays readable: all of them while the outline is
+  // sparse enough for them to be told apart (a drawn one, the model's simplified one); on a dense
+  // outline only the selected one, or they would hide the line.
+  if (data.handles !== false && data.outline.length >= 1 && (data.outline.length <= MAX_HANDLES || data.selected !== null)) {
     const handles = new BufferGeometry();
     const shown = data.outline.length <= MAX_HANDLES ? data.outline.map((_, i) => i) : [data.selected!];
     const n = shown.length;
@@ -129,7 +150,13 @@ function build(data: OverlayData): Group {
     const colours = new Float32Array(3 * n);
     shown.forEach((i, k) => colours.set(rgb(i === data.selected ? SELECTED_RGB : [255, 255, 255]), 3 * k));
     handles.setAttribute('color', new BufferAttribute(colours, 3));
-    group.add(new Points(handles, new PointsMaterial({ size: 9, sizeAttenuation: false, vertexColors: true, depthTest: false })));
+    group.add(new Points(handles, new PointsMaterial({ size: 8, sizeAttenuation: false, vertexColors: true, depthTest: false })));
+  }
+  if (data.outline.length >= 2) addDottedLine(group, data.outline, OUTLINE_RGB);
+  if (data.head) {
+    const { from, to } = data.head;
+    addDottedLine(group, [from, to], HEAD_RGB);
+    group.add(dots(new Float32Array(to), HEAD_RGB, 11));
   }
   group.traverse((o: Object3D) => {
     o.layers.set(OVERLAY_LAYER);

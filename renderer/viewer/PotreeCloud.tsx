@@ -29,6 +29,8 @@ export interface LoadedCloud {
   check(): Promise<OctreeCheck>;
   /** Picks the point under normalised device coordinates (x, y in −1..1). */
   pick(ndcX: number, ndcY: number): Vector3 | null;
+  /** `pick` for several screen positions at once (one pass over the visible points). */
+  pickMany(queries: readonly [number, number][]): (Vector3 | null)[];
 }
 
 export interface PotreeCloudProps {
@@ -100,10 +102,14 @@ async function checkOctree(pco: PointCloudOctree): Promise<OctreeCheck> {
  * to the cursor within a few pixels wins (the one closest to the eye on ties). Done on the CPU
  * over the loaded nodes, so it works whatever the GPU (SwiftShader included).
  */
-function pickNearest(pco: PointCloudOctree, camera: Camera, size: Vector2, ndcX: number, ndcY: number, radiusPx = 8): Vector3 | null {
+/**
+ * For each query (normalised device coordinates), the front-most visible point within `radiusPx`
+ * of it on the screen, in world coordinates; one pass over the visible points for all queries.
+ */
+function pickNearestMany(pco: PointCloudOctree, camera: Camera, size: Vector2, queries: readonly [number, number][], radiusPx = 8): (Vector3 | null)[] {
   const p = new Vector3();
   const w = new Vector3();
-  const best = { d2: radiusPx * radiusPx, depth: Infinity, point: null as Vector3 | null };
+  const best = queries.map(() => ({ d2: radiusPx * radiusPx, depth: Infinity, point: null as Vector3 | null }));
   const halfW = size.x / 2;
   const halfH = size.y / 2;
   for (const node of pco.visibleNodes) {
@@ -114,17 +120,20 @@ function pickNearest(pco: PointCloudOctree, camera: Camera, size: Vector2, ndcX:
       w.fromBufferAttribute(position, i).applyMatrix4(points.matrixWorld);
       p.copy(w).project(camera);
       if (p.z < -1 || p.z > 1) continue;
-      const dx = (p.x - ndcX) * halfW;
-      const dy = (p.y - ndcY) * halfH;
-      const d2 = dx * dx + dy * dy;
-      if (d2 < best.d2 || (d2 === best.d2 && p.z < best.depth)) {
-        best.d2 = d2;
-        best.depth = p.z;
-        best.point = w.clone();
+      for (let q = 0; q < queries.length; q++) {
+        const dx = (p.x - queries[q]![0]) * halfW;
+        const dy = (p.y - queries[q]![1]) * halfH;
+        const d2 = dx * dx + dy * dy;
+        const b = best[q]!;
+        if (d2 < b.d2 || (d2 === b.d2 && p.z < b.depth)) {
+          b.d2 = d2;
+          b.depth = p.z;
+          b.point = w.clone();
+        }
       }
     }
   }
-  return best.point;
+  return best.map((b) => b.point);
 }
 
 /**
@@ -237,7 +246,10 @@ export function PotreeCloud(props: PotreeCloudProps) {
           potree,
           check: () => checkOctree(loaded),
           pick(ndcX, ndcY) {
-            return pickNearest(loaded, camera, gl.getSize(new Vector2()), ndcX, ndcY);
+            return pickNearestMany(loaded, camera, gl.getSize(new Vector2()), [[ndcX, ndcY]])[0]!;
+          },
+          pickMany(queries) {
+            return pickNearestMany(loaded, camera, gl.getSize(new Vector2()), queries);
           },
         };
         cloudRef.current = cloud;

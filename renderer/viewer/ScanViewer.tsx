@@ -24,17 +24,28 @@ export interface ScanViewerProps {
   editor?: OutlineEditor;
   /** Shown over the canvas, top right (e.g. the depth legend). */
   legend?: React.ReactNode;
+  /** Height of the 3D view in CSS pixels (default 560). */
+  height?: number;
 }
 
 export type Vec3Tuple = [number, number, number];
+
+/** Puts points back on the scanned surface (the point under each one on the screen); null where none is. */
+export type SurfaceSnap = (points: Vec3Tuple[]) => (Vec3Tuple | null)[];
 
 export interface OutlineEditor {
   vertices: Vec3Tuple[];
   /** When true, a click on the scan adds a vertex at the picked surface point. */
   drawing: boolean;
   onAdd(point: Vec3Tuple): void;
+  /** A vertex handle is being dragged to `point` (called as the pointer moves). */
   onMove(index: number, point: Vec3Tuple): void;
+  /** The drag ended at `point`; `snap` puts other moved points back on the surface. */
+  onMoveEnd?(index: number, point: Vec3Tuple, snap: SurfaceSnap): void;
   onSelect?(index: number | null): void;
+  /** When true, pressing and dragging on the scan paints (orbiting pauses): `onPaint` gets each point. */
+  painting?: boolean;
+  onPaint?(point: Vec3Tuple | null, phase: 'start' | 'move' | 'end'): void;
 }
 
 interface ControlsApi {
@@ -130,7 +141,7 @@ function scaleBar(mmPerPixel: number): { mm: number; px: number } {
 }
 
 /** Remount per scan (`key={url}`) so that loading state starts fresh. */
-export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wound_label'], onScreenshot, overlay, editor, legend }: ScanViewerProps) {
+export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wound_label'], onScreenshot, overlay, editor, legend, height = 560 }: ScanViewerProps) {
   const settings = useViewerSettings();
   const [state, setState] = useState<{ kind: 'loading' } | { kind: 'ready'; cloud: LoadedCloud } | { kind: 'error'; message: string }>({ kind: 'loading' });
   const [stats, setStats] = useState({ visiblePoints: 0, nodesLoading: 0 });
@@ -177,12 +188,20 @@ export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wou
     return cloud && ndc ? cloud.pick(ndc[0], ndc[1]) : null;
   };
   const pick = (event: React.MouseEvent<HTMLDivElement>) => {
-    if (editor?.drawing) return;
+    if (editor?.drawing || editor?.painting) return;
     setPicked(pickAt(event));
   };
+  const toTuple = (p: Vector3): Vec3Tuple => [p.x, p.y, p.z];
+  const snap: SurfaceSnap = (points) => {
+    const cloud = cloudRef.current;
+    const api = controlsApi.current;
+    if (!cloud || !api) return points.map(() => null);
+    return cloud.pickMany(points.map((p) => api.project(p))).map((p) => (p ? toTuple(p) : null));
+  };
 
-  // Outline editing: press on a handle to drag it (orbiting pauses); a click (no drag) adds a vertex.
-  const gesture = useRef<{ x: number; y: number; handle: number | null; moved: boolean; lastMove: number } | null>(null);
+  // Outline editing: press on a handle to drag it (orbiting pauses); a click (no drag) adds a
+  // vertex while drawing; while painting, press and drag paints.
+  const gesture = useRef<{ x: number; y: number; handle: number | null; paint: boolean; moved: boolean; lastMove: number } | null>(null);
   const handleAt = (event: { clientX: number; clientY: number }): number | null => {
     const api = controlsApi.current;
     const canvas = canvasRef.current;
@@ -205,8 +224,16 @@ export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wou
   };
   const onPointerDownCapture = (event: React.PointerEvent<HTMLDivElement>) => {
     if (!editor || event.button !== 0) return;
+    if (editor.painting) {
+      gesture.current = { x: event.clientX, y: event.clientY, handle: null, paint: true, moved: false, lastMove: performance.now() };
+      controlsApi.current?.setEnabled(false);
+      (event.target as Element).setPointerCapture?.(event.pointerId);
+      const p = pickAt(event);
+      editor.onPaint?.(p ? toTuple(p) : null, 'start');
+      return;
+    }
     const handle = handleAt(event);
-    gesture.current = { x: event.clientX, y: event.clientY, handle, moved: false, lastMove: 0 };
+    gesture.current = { x: event.clientX, y: event.clientY, handle, paint: false, moved: false, lastMove: 0 };
     if (handle !== null) {
       controlsApi.current?.setEnabled(false);
       editor.onSelect?.(handle);
@@ -217,28 +244,39 @@ export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wou
     const g = gesture.current;
     if (!g || !editor) return;
     if (Math.hypot(event.clientX - g.x, event.clientY - g.y) > 4) g.moved = true;
-    if (g.handle === null || !g.moved) return;
+    if ((g.handle === null && !g.paint) || !g.moved) return;
     const now = performance.now();
     if (now - g.lastMove < 60) return;
     g.lastMove = now;
     const p = pickAt(event);
-    if (p) editor.onMove(g.handle, [p.x, p.y, p.z]);
+    if (g.paint) {
+      if (p) editor.onPaint?.(toTuple(p), 'move');
+    } else if (p) editor.onMove(g.handle!, toTuple(p));
   };
   const onPointerUp = (event: React.PointerEvent<HTMLDivElement>) => {
     const g = gesture.current;
     gesture.current = null;
     if (!g || !editor) return;
+    if (g.paint) {
+      controlsApi.current?.setEnabled(true);
+      const p = g.moved ? pickAt(event) : null;
+      editor.onPaint?.(p ? toTuple(p) : null, 'end');
+      return;
+    }
     if (g.handle !== null) {
       controlsApi.current?.setEnabled(true);
       if (g.moved) {
         const p = pickAt(event);
-        if (p) editor.onMove(g.handle, [p.x, p.y, p.z]);
+        if (p) {
+          if (editor.onMoveEnd) editor.onMoveEnd(g.handle, toTuple(p), snap);
+          else editor.onMove(g.handle, toTuple(p));
+        } else editor.onMoveEnd?.(g.handle, editor.vertices[g.handle]!, snap);
       }
       return;
     }
     if (g.moved || !editor.drawing) return;
     const p = pickAt(event);
-    if (p) editor.onAdd([p.x, p.y, p.z]);
+    if (p) editor.onAdd(toTuple(p));
   };
 
   const screenshot = () => {
@@ -308,12 +346,13 @@ export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wou
         ))}
       </Group>
       <div
-        style={{ position: 'relative', height: 560, borderRadius: 8, overflow: 'hidden', background: '#111', cursor: editor?.drawing ? 'crosshair' : undefined }}
+        style={{ position: 'relative', height, borderRadius: 8, overflow: 'hidden', background: '#111', cursor: editor?.drawing || editor?.painting ? 'crosshair' : undefined }}
         onDoubleClick={pick}
         onPointerDownCapture={onPointerDownCapture}
         onPointerMove={onPointerMove}
         onPointerUp={onPointerUp}
         data-drawing={editor?.drawing ? 'true' : undefined}
+        data-painting={editor?.painting ? 'true' : undefined}
       >
         <Canvas
           data-testid="scan-canvas"

@@ -16,9 +16,17 @@ export interface MeasureRunResult extends MeasureSummary {
   ms: number;
 }
 
+export interface MeasureRunOptions {
+  bodyAxis?: [number, number, number];
+  /** The nurse's tissue paint (class index, centre in mm, radius in mm). */
+  tissuePaint?: { tissue: number; centre: [number, number, number]; radiusMm: number }[];
+  perPoint?: boolean;
+  maxOverlayPoints?: number;
+}
+
 export interface MeasureRunner {
   /** Measures `outline` (mm) on `cloud` (mm), which is sent to the worker once per `key`. */
-  measure(key: string, cloud: PointCloud, outline: [number, number, number][], options?: { bodyAxis?: [number, number, number]; perPoint?: boolean; maxOverlayPoints?: number }): Promise<MeasureRunResult>;
+  measure(key: string, cloud: PointCloud, outline: [number, number, number][], options?: MeasureRunOptions): Promise<MeasureRunResult>;
   /** Forgets a cloud (scan deleted or rebuilt, clinic closed). */
   drop(key: string): void;
   dispose(): Promise<void>;
@@ -100,6 +108,7 @@ export function createMeasureRunner(options: MeasureRunnerOptions = {}): Measure
           perPoint: opts.perPoint ?? false,
           maxOverlayPoints: opts.maxOverlayPoints ?? 20_000,
           ...(opts.bodyAxis ? { bodyAxis: opts.bodyAxis } : {}),
+          ...(opts.tissuePaint && opts.tissuePaint.length > 0 ? { tissuePaint: opts.tissuePaint } : {}),
         });
       });
     },

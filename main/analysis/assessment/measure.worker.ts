@@ -36,11 +36,11 @@ parentPort?.on('message', (raw: unknown) => {
   }
   try {
     const started = performance.now();
-    const m = measureWound(cloud, request.outline, request.bodyAxis ? { bodyAxis: request.bodyAxis } : {});
+    const m = measureWound(cloud, request.outline, { ...(request.bodyAxis ? { bodyAxis: request.bodyAxis } : {}), ...(request.tissuePaint ? { tissuePaint: request.tissuePaint } : {}) });
     const ms = performance.now() - started;
     const reply = summarise(cloud, m, { perPoint: request.perPoint, maxOverlayPoints: request.maxOverlayPoints });
     const message: MeasureReply = { ok: true, id: request.id, ...reply, ms };
-    const transfer: ArrayBuffer[] = [reply.lid.positions.buffer, reply.lid.indices.buffer, reply.overlay.positions.buffer, reply.overlay.depthMm.buffer] as ArrayBuffer[];
+    const transfer: ArrayBuffer[] = [reply.lid.positions.buffer, reply.lid.indices.buffer, reply.overlay.positions.buffer, reply.overlay.depthMm.buffer, reply.overlay.tissue.buffer] as ArrayBuffer[];
     if (reply.perPoint) transfer.push(reply.perPoint.insideMask.buffer as ArrayBuffer, reply.perPoint.depthMm.buffer as ArrayBuffer);
     parentPort!.postMessage(message, transfer);
   } catch (error) {

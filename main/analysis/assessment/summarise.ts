@@ -1,7 +1,7 @@
 /**
  * What the UI and the record need from a WoundMeasurement: the figures (display units), the lid
- * mesh, a capped, evenly strided subsample of the wound points with their depths for the viewer's
- * heat map, and on request the per-point mask and depths for the octree attributes.
+ * mesh, a capped, evenly strided subsample of the wound points with their depths and tissue classes
+ * for the viewer's heat map and tissue map, and on request the per-point mask and depths for the octree attributes.
  */
 import type { PointCloud } from '../../../common/point-cloud';
 import type { WoundMeasurement } from '../measure/index';
@@ -18,12 +18,14 @@ export interface MeasureSummary {
     volume_cm3: number;
     raised_volume_cm3: number;
     tissue_pct: { granulation: number; slough: number; eschar: number; epithelium: number } | null;
+    tissue_confirmed_pct: { granulation: number; slough: number; eschar: number; epithelium: number } | null;
     tissue_unavailable_reason: string | null;
     head_to_toe_length_cm: number | null;
     width_across_cm: number | null;
   };
   lid: { positions: Float32Array; indices: Uint32Array };
-  overlay: { positions: Float32Array; depthMm: Float32Array; min: number; max: number; total: number };
+  /** The overlay points' tissue class after the paint (index into TISSUE_CLASSES; -1 uncoloured). */
+  overlay: { positions: Float32Array; depthMm: Float32Array; tissue: Int8Array; min: number; max: number; total: number };
   woundPointCount: number;
   perPoint?: { insideMask: Uint8Array; depthMm: Float32Array };
 }
@@ -41,6 +43,7 @@ export function measurementFigures(m: WoundMeasurement): MeasureSummary['figures
     volume_cm3: m.volume_cm3,
     raised_volume_cm3: m.raised_volume_cm3,
     tissue_pct: m.tissue_pct ? { ...m.tissue_pct } : null,
+    tissue_confirmed_pct: m.tissue_confirmed_pct ? { ...m.tissue_confirmed_pct } : null,
     tissue_unavailable_reason: m.tissue_pct ? null : (m.tissue_unavailable_reason ?? 'not measured'),
     head_to_toe_length_cm: m.head_to_toe_length_cm ?? null,
     width_across_cm: m.width_across_cm ?? null,
@@ -55,6 +58,7 @@ export function summarise(cloud: PointCloud, m: WoundMeasurement, opts: { perPoi
   const n = Math.ceil(total / stride);
   const positions = new Float32Array(3 * n);
   const depthMm = new Float32Array(n);
+  const tissue = new Int8Array(n);
   let min = Infinity;
   let max = -Infinity;
   for (let k = 0, j = 0; k < total; k += stride, j++) {
@@ -64,13 +68,14 @@ export function summarise(cloud: PointCloud, m: WoundMeasurement, opts: { perPoi
     positions[3 * j + 2] = cloud.positions[3 * i + 2]!;
     const d = m.perPointDepthMm[i]!;
     depthMm[j] = d;
+    tissue[j] = m.perPointTissue[i]!;
     if (d < min) min = d;
     if (d > max) max = d;
   }
   const summary: MeasureSummary = {
     figures: measurementFigures(m),
     lid: { positions: new Float32Array(m.lid.positions), indices: new Uint32Array(m.lid.indices) },
-    overlay: { positions, depthMm, min: Number.isFinite(min) ? min : 0, max: Number.isFinite(max) ? max : 0, total },
+    overlay: { positions, depthMm, tissue, min: Number.isFinite(min) ? min : 0, max: Number.isFinite(max) ? max : 0, total },
     woundPointCount: m.diagnostics.woundPointCount,
   };
   if (opts.perPoint) summary.perPoint = { insideMask: new Uint8Array(m.insideMask), depthMm: new Float32Array(m.perPointDepthMm) };

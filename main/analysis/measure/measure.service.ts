@@ -7,7 +7,7 @@ import { buildLidMesh } from './lid-mesh';
 import { Polygon2 } from './polygon';
 import { Grid2, Grid3 } from './spatial-grid';
 import { ESCHAR, EPITHELIUM, GRANULATION, SLOUGH, classifyRgb } from './tissue';
-import type { MeasureOptions, TissueMix, WoundMeasurement } from './types';
+import type { MeasureOptions, TissueMix, TissuePaintStroke, WoundMeasurement } from './types';
 
 /**
  * Wound measurement from a point cloud and a closed outline drawn on it (both in millimetres), in
@@ -34,7 +34,8 @@ import type { MeasureOptions, TissueMix, WoundMeasurement } from './types';
  *    so a cavity laid along a limb (cylinder) integrates exactly, not as if it were flat. Each grid
  *    cell also takes the tissue class of the nearest coloured wound point.
  * 6. figures: perimeter and extents along the lid, tissue percentages of the opening area (so uneven
- *    sampling does not bias them), the lid mesh, and the result in clinical units.
+ *    sampling does not bias them), the lid mesh, and the result in clinical units. The automatic mix
+ *    counts the colours' classes; the confirmed mix the classes after the nurse's paint strokes.
  */
 
 /** Outline vertices farther than this from the scanned surface make the outline invalid. */
@@ -231,15 +232,17 @@ interface Bed {
   excludedPointCount: number;
   perPointDepthMm: Float32Array;
   insideMask: Uint8Array;
+  /** Tissue class of each cloud point in the wound after the nurse's paint (-1 elsewhere or without colour). */
+  perPointTissue: Int8Array;
   integral: BedIntegral;
 }
 
 function measureBed(cloud: PointCloud, drawn: DrawnOutline, near: NearOutline, lid: LidSpan, opts: MeasureOptions): Bed {
   const points = woundPoints(drawn, near, lid);
   const { span, orientation } = orient(cloud, drawn, near, lid, points, opts);
-  const samples = bedSamples(cloud, drawn, near, span, points);
+  const samples = bedSamples(cloud, drawn, near, span, points, opts);
   const integral = integrate(near, span, samples, coloursOf(cloud) !== undefined);
-  return { span, orientation, woundPointCount: points.woundIdx.length, excludedPointCount: points.excluded, perPointDepthMm: samples.perPointDepthMm, insideMask: samples.insideMask, integral };
+  return { span, orientation, woundPointCount: points.woundIdx.length, excludedPointCount: points.excluded, perPointDepthMm: samples.perPointDepthMm, insideMask: samples.insideMask, perPointTissue: samples.perPointTissue, integral };
 }
 
 /** Candidates whose foot point on the lid falls inside the opening, not isolated, connected to the rim. */
@@ -337,13 +340,16 @@ interface BedSamples {
   woundCount: number;
   grid: Grid2;
   depth: Float64Array;
-  /** Tissue class of each wound sample (-1 for rim samples or without colour). */
+  /** Tissue class of each wound sample after the nurse's paint (-1 for rim samples or without colour). */
   tissueClass: Int8Array;
+  /** The same from the colours alone. */
+  tissueClassAuto: Int8Array;
   perPointDepthMm: Float32Array;
   insideMask: Uint8Array;
+  perPointTissue: Int8Array;
 }
 
-function bedSamples(cloud: PointCloud, { n, ol }: DrawnOutline, { cand, spacing }: NearOutline, { frame, lid }: LidSpan, points: WoundPoints): BedSamples {
+function bedSamples(cloud: PointCloud, { n, ol, centroid }: DrawnOutline, { cand, grid: candGrid, spacing }: NearOutline, { frame, lid }: LidSpan, points: WoundPoints, opts: MeasureOptions): BedSamples {
   const { woundIdx } = points;
   const rim = rimSamples(ol, n, frame, lid, spacing);
   const nBed = woundIdx.length + rim.count;
@@ -364,13 +370,17 @@ function bedSamples(cloud: PointCloud, { n, ol }: DrawnOutline, { cand, spacing 
     insideMask[ci] = 1;
     if (colors) bedClass[k] = classifyRgb(colors[3 * ci]!, colors[3 * ci + 1]!, colors[3 * ci + 2]!);
   }
+  const bedClassAuto = bedClass.slice();
+  if (colors && opts.tissuePaint && opts.tissuePaint.length > 0) paintTissue(opts.tissuePaint, candGrid, cand, woundIdx, centroid, bedClass);
+  const perPointTissue = new Int8Array(cloud.count).fill(-1);
+  if (colors) for (let k = 0; k < woundIdx.length; k++) perPointTissue[cand.index[woundIdx[k]!]!] = bedClass[k]!;
   for (let k = 0; k < rim.count; k++) {
     bedU[woundIdx.length + k] = rim.u[k]!;
     bedV[woundIdx.length + k] = rim.v[k]!;
     bedD[woundIdx.length + k] = rim.d[k]!;
   }
   const grid = new Grid2(bedU, bedV, nBed, Math.max(2.5 * spacing, 0.5));
-  return { woundCount: woundIdx.length, grid, depth: bedD, tissueClass: bedClass, perPointDepthMm, insideMask };
+  return { woundCount: woundIdx.length, grid, depth: bedD, tissueClass: bedClass, tissueClassAuto: bedClassAuto, perPointDepthMm, insideMask, perPointTissue };
 }
 
 /** Integrals over the opening, on a grid of the lid's parameter plane. */
@@ -382,8 +392,10 @@ interface BedIntegral {
   maxDepth: number;
   /** Largest area element of the lid (the extents' search bound). */
   maxJac: number;
-  /** Opening area by tissue class. */
+  /** Opening area by tissue class, after the nurse's paint. */
   tissueArea: number[];
+  /** Opening area by tissue class from the colours alone. */
+  tissueAreaAuto: number[];
   /** Integration cell side (mm). */
   h: number;
 }
@@ -399,6 +411,7 @@ function integrate({ spacing }: NearOutline, { lid, opening }: LidSpan, bed: Bed
   const geo = { jac: 1, H: 0, K: 0, f: 0 };
   const coverRadius = Math.max(3 * spacing, 2);
   const tissueArea = [0, 0, 0, 0];
+  const tissueAreaAuto = [0, 0, 0, 0];
   let area = 0;
   let volume = 0;
   let raised = 0;
@@ -465,7 +478,10 @@ function integrate({ spacing }: NearOutline, { lid, opening }: LidSpan, bed: Bed
       cellIy.push(iy);
       if (coloured) {
         const k = nearest >= 0 ? nearest : bedGrid.nearest(qu, qv, Infinity, isWoundSample);
-        if (k >= 0) tissueArea[bed.tissueClass[k]!]! += dA;
+        if (k >= 0) {
+          tissueArea[bed.tissueClass[k]!]! += dA;
+          tissueAreaAuto[bed.tissueClassAuto[k]!]! += dA;
+        }
       }
     }
   }
@@ -479,14 +495,14 @@ function integrate({ spacing }: NearOutline, { lid, opening }: LidSpan, bed: Bed
       `${Math.round((100 * uncovered) / area)}% of the wound opening has no scan points of the wound bed within ${fmt(coverRadius)} mm; rescan the wound.`,
     );
   }
-  return { area, volume, raised, depthIntegral, maxDepth, maxJac, tissueArea, h };
+  return { area, volume, raised, depthIntegral, maxDepth, maxJac, tissueArea, tissueAreaAuto, h };
 }
 
 // ---- figures: lengths along the lid, tissue mix, the lid mesh, and the result in clinical units. ----
 
 function figures(cloud: PointCloud, { n, centroid }: DrawnOutline, near: NearOutline, bed: Bed, opts: MeasureOptions): WoundMeasurement {
   const { frame, lid, fit, opening, outlinePoly, footU, footV } = bed.span;
-  const { area, volume, raised, depthIntegral, maxDepth, maxJac, tissueArea, h } = bed.integral;
+  const { area, volume, raised, depthIntegral, maxDepth, maxJac, tissueArea, tissueAreaAuto, h } = bed.integral;
   let perimeter = 0;
   for (let i = 0; i < n; i++) {
     const j = (i + 1) % n;
@@ -510,14 +526,20 @@ function figures(cloud: PointCloud, { n, centroid }: DrawnOutline, near: NearOut
   }
 
   let tissue: TissueMix | null = null;
+  let tissueConfirmed: TissueMix | null = null;
   let tissueReason: string | undefined;
+  const mix = (areas: number[]): TissueMix => {
+    const total = areas.reduce((s, x) => s + x, 0);
+    const pct = (k: number): number => (100 * areas[k]!) / total;
+    return { granulation: pct(GRANULATION), slough: pct(SLOUGH), eschar: pct(ESCHAR), epithelium: pct(EPITHELIUM) };
+  };
   const colors = coloursOf(cloud);
   if (!colors) tissueReason = 'The scan has no colour, so tissue types cannot be told apart.';
   else {
     const total = tissueArea.reduce((s, x) => s + x, 0);
     if (total > 0) {
-      const pct = (k: number): number => (100 * tissueArea[k]!) / total;
-      tissue = { granulation: pct(GRANULATION), slough: pct(SLOUGH), eschar: pct(ESCHAR), epithelium: pct(EPITHELIUM) };
+      tissue = mix(tissueAreaAuto);
+      tissueConfirmed = mix(tissueArea);
     } else tissueReason = 'No coloured wound-bed points lie inside the outline.';
   }
 
@@ -534,6 +556,8 @@ function figures(cloud: PointCloud, { n, centroid }: DrawnOutline, near: NearOut
     volume_cm3: volume / 1000,
     raised_volume_cm3: raised / 1000,
     tissue_pct: tissue,
+    tissue_confirmed_pct: tissueConfirmed,
+    perPointTissue: bed.perPointTissue,
     lid: {
       positions: mesh.positions,
       indices: mesh.indices,
@@ -1107,5 +1131,24 @@ class BedInterpolator {
       x[a] = s / ata[a * 6 + a]!;
     }
     return x[0]!;
+  }
+}
+
+/** Most paint strokes one measurement applies (a long drag makes a few hundred). */
+export const MAX_TISSUE_PAINT_STROKES = 2000;
+
+/** The nurse's tissue paint: wound points within a stroke's radius take its class, later strokes winning. */
+function paintTissue(strokes: TissuePaintStroke[], grid: Grid3, cand: Candidates, woundIdx: number[], centroid: Vec3, bedClass: Int8Array): void {
+  if (strokes.length > MAX_TISSUE_PAINT_STROKES) throw new MeasureError('INVALID_INPUT', `At most ${MAX_TISSUE_PAINT_STROKES} tissue paint strokes can be applied.`);
+  const bedOf = new Int32Array(cand.count).fill(-1);
+  woundIdx.forEach((i, k) => (bedOf[i] = k));
+  for (const s of strokes) {
+    if (!Number.isInteger(s.tissue) || s.tissue < 0 || s.tissue > 3 || !(s.radiusMm > 0) || !Number.isFinite(s.radiusMm) || !s.centre.every(Number.isFinite)) {
+      throw new MeasureError('INVALID_INPUT', 'A tissue paint stroke needs a tissue class, a centre on the scan and a positive radius.');
+    }
+    grid.within(s.centre[0] - centroid[0], s.centre[1] - centroid[1], s.centre[2] - centroid[2], s.radiusMm, (i) => {
+      const k = bedOf[i]!;
+      if (k >= 0) bedClass[k] = s.tissue;
+    });
   }
 }

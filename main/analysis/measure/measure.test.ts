@@ -180,6 +180,34 @@ describe('tissue mix', () => {
     expect(Math.abs((100 * slough) / all - ph.truth.tissue_pct.slough)).toBeGreaterThan(10);
   });
 
+  it('tissue paint: the confirmed mix and each wound point\'s class follow the strokes, the automatic mix does not', () => {
+    const ph = makeCavityPhantom({ surface: 'plane', ...SIZE[5], c: 5, spacing: 1.0, noise: 0.2, colored: true, seed: 21 });
+    const plain = measureWound(ph.cloud, ph.outline);
+    expect(plain.tissue_confirmed_pct).toEqual(plain.tissue_pct);
+    // Repaint the x > 0 half of the bed as eschar (a row of strokes covering it), then a stroke of
+    // slough on top at its centre: later strokes win.
+    const strokes = [];
+    for (let x = 2; x <= 20; x += 2) for (let y = -14; y <= 14; y += 2) strokes.push({ tissue: 2, centre: [x, y, -3] as [number, number, number], radiusMm: 5 });
+    strokes.push({ tissue: 1, centre: [10, 0, -3] as [number, number, number], radiusMm: 2 });
+    const m = measureWound(ph.cloud, ph.outline, { tissuePaint: strokes });
+    expect(m.tissue_pct).toEqual(plain.tissue_pct);
+    expect(m.area_cm2).toBe(plain.area_cm2);
+    expect(m.tissue_confirmed_pct!.eschar).toBeGreaterThan(40);
+    expect(m.tissue_confirmed_pct!.eschar).toBeLessThan(62);
+    const p = ph.cloud.positions;
+    for (let i = 0; i < ph.cloud.count; i++) {
+      if (!m.insideMask[i]) {
+        expect(m.perPointTissue[i]).toBe(-1);
+        continue;
+      }
+      const [x, y] = [p[3 * i]!, p[3 * i + 1]!];
+      if (Math.hypot(x - 10, y) < 1.5) expect(m.perPointTissue[i]).toBe(1);
+      else if (x > 1 && Math.hypot(x - 10, y) > 2.5) expect(m.perPointTissue[i]).toBe(2);
+      else if (x < -4) expect(m.perPointTissue[i]).toBe(plain.perPointTissue[i]);
+    }
+    expect(() => measureWound(ph.cloud, ph.outline, { tissuePaint: [{ tissue: 7, centre: [0, 0, 0], radiusMm: 3 }] })).toThrow(MeasureError);
+  });
+
   it('is null, with a reason, when the scan has no colour', () => {
     const ph = makeCavityPhantom({ surface: 'plane', ...SIZE[1], c: 3, spacing: 0.8, noise: 0.1 });
     const m = measureWound(ph.cloud, ph.outline);

@@ -14,6 +14,19 @@ export interface MeasureOptions {
    * bed lies is taken as "into the body" (wounds are cavities far more often than mounds).
    */
   outward?: Vec3;
+  /**
+   * The nurse's corrections of the tissue map: each stroke gives every wound point within
+   * `radiusMm` of `centre` (world coordinates, mm) the class `tissue`; later strokes win. The
+   * confirmed mix (`tissue_confirmed_pct`) counts the painted classes, `tissue_pct` the colours'.
+   */
+  tissuePaint?: TissuePaintStroke[];
+}
+
+export interface TissuePaintStroke {
+  /** Index into TISSUE_CLASSES. */
+  tissue: number;
+  centre: Vec3;
+  radiusMm: number;
 }
 
 export interface TissueMix {
@@ -82,8 +95,13 @@ export interface WoundMeasurement {
   volume_cm3: number;
   /** Volume of tissue standing above the lid inside the outline (cm³), reported, never subtracted. */
   raised_volume_cm3: number;
+  /** The mix from the colours alone (automatic). */
   tissue_pct: TissueMix | null;
+  /** The mix after the nurse's tissue paint (equal to `tissue_pct` without paint); null when no tissue was measured. */
+  tissue_confirmed_pct: TissueMix | null;
   tissue_unavailable_reason?: string;
+  /** Per cloud point: its tissue class after the paint (index into TISSUE_CLASSES) for coloured wound points, -1 elsewhere. */
+  perPointTissue: Int8Array;
   lid: LidDescription;
   /** Per cloud point: depth below the lid (mm, negative above it) for wound points, NaN elsewhere. */
   perPointDepthMm: Float32Array;

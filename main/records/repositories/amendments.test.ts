@@ -7,7 +7,7 @@ import type { AssessmentFigures } from '../../../common/assessments';
 import { listAudit, verifyAuditChain } from '../audit';
 import { EntityNotFoundError } from '../errors';
 import { createDb, tableRows, type TestDb } from '../test-helpers';
-import { AmendmentError, createAssessmentsRepository, type AssessmentsRepository } from './assessments';
+import { AssessmentError, createAssessmentsRepository, type AssessmentsRepository } from './assessments';
 import { createPatientsRepository } from './patients';
 import { createScansRepository } from './scans';
 import { createStaffRepository } from './staff';
@@ -32,6 +32,7 @@ const figures: AssessmentFigures = {
   volume_cm3: 1.32,
   raised_volume_cm3: 0.04,
   tissue_pct: null,
+  tissue_confirmed_pct: null,
   tissue_unavailable_reason: 'the scan has no colour',
   head_to_toe_length_cm: null,
   width_across_cm: null,
@@ -39,15 +40,15 @@ const figures: AssessmentFigures = {
 const outline: [number, number, number][] = [[0, 0, 0], [20, 0, 0], [20, 15, 1], [0, 15, 0.5]];
 const smaller: [number, number, number][] = [[2, 2, 0], [18, 2, 0], [18, 13, 1], [2, 13, 0.5]];
 
-function expectAmendmentError(code: AmendmentError['code'], fn: () => unknown): void {
+function expectAssessmentError(code: AssessmentError['code'], fn: () => unknown): void {
   try {
     fn();
   } catch (error) {
-    expect(error).toBeInstanceOf(AmendmentError);
-    expect((error as AmendmentError).code).toBe(code);
+    expect(error).toBeInstanceOf(AssessmentError);
+    expect((error as AssessmentError).code).toBe(code);
     return;
   }
-  throw new Error(`expected AmendmentError ${code}`);
+  throw new Error(`expected AssessmentError ${code}`);
 }
 
 beforeEach(() => {
@@ -67,7 +68,7 @@ afterEach(() => db.dispose());
 
 describe('signed-off assessments are immutable in the record', () => {
   it('the record refuses UPDATE and DELETE of a signed-off row, whoever asks (a trigger, not the app)', () => {
-    const a = repo.create({ scanId, method: 'manual', modelVersion: null, figures, outline, measuredAt: 1000 }, nurse);
+    const a = repo.create({ scanId, method: 'manual', modelVersion: null, figures, outline }, nurse);
     // Before sign-off the row may still change (sign-off itself is an update).
     db.raw.prepare('UPDATE assessments SET area_mm2 = 400 WHERE id = ?').run(a.id);
     repo.signOff(a.id, doctor);
@@ -80,13 +81,13 @@ describe('signed-off assessments are immutable in the record', () => {
   });
 
   it('an amendment is a new version with the reason; the old one is kept, shown as replaced; both audited', () => {
-    const a = repo.create({ scanId, method: 'manual', modelVersion: null, figures, outline, measuredAt: 1000 }, nurse);
+    const a = repo.create({ scanId, method: 'manual', modelVersion: null, figures, outline }, nurse);
     repo.signOff(a.id, doctor);
     const amended = repo.amend(a.id, { method: 'manual', modelVersion: null, figures: { ...figures, area_cm2: 3.5 }, outline: smaller, reason: 'The outline took in healthy skin at the 3 o’clock edge.' }, doctor);
     expect(amended).toMatchObject({
       woundId,
       scanId,
-      measuredAt: 1000, // the same visit
+      measuredAt: 1, // the same visit: the scan's capture time
       version: 2,
       amends: { id: a.id, reason: 'The outline took in healthy skin at the 3 o’clock edge.' },
       replacedBy: null,
@@ -106,7 +107,7 @@ describe('signed-off assessments are immutable in the record', () => {
     expect(verifyAuditChain(db.record).ok).toBe(true);
     // The amendment is signed off in turn, and amended again from the newest version only.
     repo.signOff(amended.id, doctor);
-    expectAmendmentError('ALREADY_AMENDED', () => repo.amend(a.id, { method: 'manual', modelVersion: null, figures, outline, reason: 'again from the old one' }, doctor));
+    expectAssessmentError('ALREADY_AMENDED', () => repo.amend(a.id, { method: 'manual', modelVersion: null, figures, outline, reason: 'again from the old one' }, doctor));
     const third = repo.amend(amended.id, { method: 'manual', modelVersion: null, figures, outline, reason: 'Back to the first outline after review.' }, doctor);
     expect(third.version).toBe(3);
   });
@@ -114,9 +115,9 @@ describe('signed-off assessments are immutable in the record', () => {
   it('refuses amending an unsigned assessment, a nurse amending, and an unknown id — writing nothing', () => {
     const a = repo.create({ scanId, method: 'manual', modelVersion: null, figures, outline }, nurse);
     const before = tableRows(db, 'assessments').length;
-    expectAmendmentError('NOT_SIGNED_OFF', () => repo.amend(a.id, { method: 'manual', modelVersion: null, figures, outline, reason: 'a correction' }, doctor));
+    expectAssessmentError('NOT_SIGNED_OFF', () => repo.amend(a.id, { method: 'manual', modelVersion: null, figures, outline, reason: 'a correction' }, doctor));
     repo.signOff(a.id, doctor);
-    expectAmendmentError('FORBIDDEN', () => repo.amend(a.id, { method: 'manual', modelVersion: null, figures, outline, reason: 'a correction' }, nurse));
+    expectAssessmentError('FORBIDDEN', () => repo.amend(a.id, { method: 'manual', modelVersion: null, figures, outline, reason: 'a correction' }, nurse));
     expect(() => repo.amend('0190aaaa-0000-7000-8000-00000000dead', { method: 'manual', modelVersion: null, figures, outline, reason: 'a correction' }, doctor)).toThrow(EntityNotFoundError);
     expect(tableRows(db, 'assessments')).toHaveLength(before);
   });

@@ -14,6 +14,7 @@ export const assessments = sqliteTable(
       .notNull()
       .references(() => wounds.id, { onDelete: 'restrict' }),
     scanId: text('scan_id').references(() => scans.id),
+    /** Clinical date: the capture time of the scan measured (created_at is when it was saved). */
     measuredAt: integer('measured_at').notNull(),
     areaMm2: real('area_mm2'),
     perimeterMm: real('perimeter_mm'),
@@ -35,13 +36,28 @@ export const assessments = sqliteTable(
     outlineUnits: text('outline_units', { enum: ['mm'] }).notNull().default('mm'),
     /** JSON polyline of the wound boundary, mm, in scan coordinates. */
     outlineJson: text('outline_json'),
-    /** JSON `{ granulation, slough, eschar, epithelium }` fractions. */
+    /** JSON `{ granulation, slough, eschar, epithelium }` fractions from the colours (automatic). */
     tissueJson: text('tissue_json'),
+    /** The same fractions after the nurse's tissue paint: the mix she confirmed. */
+    tissueConfirmedJson: text('tissue_confirmed_json'),
+    /** JSON list of tissue paint strokes `{ tissue, centre: [x,y,z] (mm), radiusMm }`. */
+    tissuePaintJson: text('tissue_paint_json'),
+    /** JSON `[x,y,z]`: the head-to-toe direction the extents were measured along (from the outline's centre towards the head). */
+    bodyAxisJson: text('body_axis_json'),
+    /** JSON of the charted details (exudate, odour, pain, periwound, signs of infection, dressing, note); common/assessments.ts. */
+    detailsJson: text('details_json'),
+    /** The client's id for the save request: a repeated request finds its assessment instead of adding one. */
+    requestId: text('request_id'),
     method: text('method', { enum: ASSESSMENT_METHODS }).notNull(),
     modelVersion: text('model_version'),
     measuredBy: text('measured_by').references(() => staff.id),
     signedOffBy: text('signed_off_by').references(() => staff.id),
     signedOffAt: integer('signed_off_at'),
+    signOffComment: text('sign_off_comment'),
+    /** Voided before sign-off (kept in the history, counted nowhere): when, by whom and why. */
+    voidedAt: integer('voided_at'),
+    voidedBy: text('voided_by').references(() => staff.id),
+    voidReason: text('void_reason'),
     /**
      * Amendments: a signed-off assessment is never changed (a trigger refuses it); a correction is a
      * new row, `version` one higher, naming the row it replaces and why. The replaced row is the one
@@ -52,7 +68,7 @@ export const assessments = sqliteTable(
     amendmentReason: text('amendment_reason'),
     ...timestamps,
   },
-  (t) => [index('assessments_wound_measured_idx').on(t.woundId, t.measuredAt), uniqueIndex('assessments_amends_idx').on(t.amendsId)],
+  (t) => [index('assessments_wound_measured_idx').on(t.woundId, t.measuredAt), uniqueIndex('assessments_request_id_idx').on(t.requestId), uniqueIndex('assessments_amends_idx').on(t.amendsId)],
 );
 
 /** Notes and marks a clinician puts on a scan (points, lines, regions). */

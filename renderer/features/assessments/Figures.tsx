@@ -1,5 +1,5 @@
 import { Table, Text } from '@mantine/core';
-import type { AssessmentFigures } from '../../../common/assessments';
+import type { AssessmentFigures, TissueMixPct } from '../../../common/assessments';
 
 const f1 = (v: number) => v.toFixed(1);
 const f2 = (v: number) => v.toFixed(2);
@@ -20,7 +20,10 @@ export function FiguresTable({ figures, testId = 'assessment-figures' }: { figur
     rows.push(['Head-to-toe × across', `${f1(figures.head_to_toe_length_cm)} × ${f1(figures.width_across_cm)} cm`, 'head-to-toe']);
   }
   const t = figures.tissue_pct;
-  rows.push(['Tissue', t ? `granulation ${Math.round(t.granulation)} % · slough ${Math.round(t.slough)} % · eschar ${Math.round(t.eschar)} % · epithelium ${Math.round(t.epithelium)} %` : `not available: ${figures.tissue_unavailable_reason ?? 'not measured'}`, 'tissue']);
+  const confirmed = figures.tissue_confirmed_pct;
+  const repainted = t && confirmed && tissueWords(t) !== tissueWords(confirmed);
+  rows.push([repainted ? 'Tissue (automatic)' : 'Tissue', t ? tissueWords(t) : `not available: ${figures.tissue_unavailable_reason ?? 'not measured'}`, 'tissue']);
+  if (repainted) rows.push(['Tissue (confirmed)', tissueWords(confirmed), 'tissue-confirmed']);
   return (
     <Table data-testid={testId} withRowBorders={false} verticalSpacing={2} fz="sm">
       <Table.Tbody>
@@ -33,6 +36,11 @@ export function FiguresTable({ figures, testId = 'assessment-figures' }: { figur
       </Table.Tbody>
     </Table>
   );
+}
+
+/** A tissue mix in words, whole percents. */
+export function tissueWords(t: TissueMixPct): string {
+  return `granulation ${Math.round(t.granulation)} % · slough ${Math.round(t.slough)} % · eschar ${Math.round(t.eschar)} % · epithelium ${Math.round(t.epithelium)} %`;
 }
 
 export const METHOD_LABELS = { automatic: 'Automatic (model)', edited: 'Edited model outline', manual: 'Drawn by hand' } as const;

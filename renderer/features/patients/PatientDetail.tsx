@@ -2,14 +2,14 @@ import { useState, type ReactNode } from 'react';
 import { Alert, Badge, Button, Card, Group, Loader, Modal, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Permission } from '../../../common/permissions';
-import type { Wound } from '../../../common/records';
+import type { Patient, Wound } from '../../../common/records';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { PatientForm } from './PatientForm';
 import { ETIOLOGY_LABELS, WoundForm } from './WoundForm';
 
 export interface WoundPanelRenderer {
-  (wound: Wound): ReactNode;
+  (wound: Wound, patient: Patient): ReactNode;
 }
 
 /** Demographics (everyone with access), and the wounds (clinical roles only). */
@@ -91,7 +91,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel }: { id: str
       ) : (
         <Alert color="gray" title="Clinical details are not shown">Your role sees the details needed for bookings and billing only.</Alert>
       )}
-      {current && woundPanel?.(current)}
+      {current && woundPanel?.(current, p)}
 
       <Modal opened={editing} onClose={() => setEditing(false)} title="Edit patient" size="lg">
         <PatientForm initial={p} submitLabel="Save" pending={update.isPending} error={update.error} onSubmit={(input) => update.mutate({ id: p.id, patch: input })} onCancel={() => setEditing(false)} />

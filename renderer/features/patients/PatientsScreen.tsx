@@ -31,7 +31,7 @@ export function PatientsScreen({ permissions }: { permissions: Permission[] }) {
   const formApi = useRef<{ showServerError(e: unknown): boolean } | null>(null);
 
   if (openId) {
-    return <PatientDetail id={openId} permissions={permissions} onBack={() => setOpenId(null)} woundPanel={(w) => <WoundScans key={w.id} wound={w} canWrite={permissions.includes('clinical.write')} canSignOff={permissions.includes('assessments.signoff')} />} />;
+    return <PatientDetail id={openId} permissions={permissions} onBack={() => setOpenId(null)} woundPanel={(w, patient) => <WoundScans key={w.id} wound={w} patient={patient} canWrite={permissions.includes('clinical.write')} canSignOff={permissions.includes('assessments.signoff')} />} />;
   }
   return (
     <Stack>

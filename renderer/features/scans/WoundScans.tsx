@@ -1,14 +1,17 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Alert, Button, Card, Group, Loader, Modal, Progress, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import type { Assessment } from '../../../common/assessments';
-import type { Wound } from '../../../common/records';
+import type { Patient, Wound } from '../../../common/records';
 import type { ImportJob, Scan } from '../../../common/scans';
 import { messageOf } from '../../lib/forms';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { AssessmentHistory } from '../assessments/AssessmentHistory';
 import { AssessPanel } from '../assessments/AssessPanel';
+import { ConfirmDialog } from '../assessments/ConfirmDialog';
+import { SavedAssessment } from '../assessments/SavedAssessment';
+import { ScanViewer } from '../../viewer/ScanViewer';
 import { sliceToBase64 } from './upload';
 
 const PHASE_LABELS: Record<ImportJob['phase'], string> = {
@@ -34,8 +37,14 @@ function extentCm(scan: Scan): string {
   return `${((x1 - x0) / 10).toFixed(1)} × ${((y1 - y0) / 10).toFixed(1)} × ${((z1 - z0) / 10).toFixed(1)} cm`;
 }
 
+/** The scan window's title: whose scan, which wound, when it was captured. */
+export function scanWindowTitle(scan: Scan, wound: Wound, patient: Pick<Patient, 'familyName' | 'givenName' | 'mrn'> | undefined): string {
+  const who = patient ? `${patient.familyName}, ${patient.givenName} · MRN ${patient.mrn} · ` : '';
+  return `${who}${wound.bodySite}${wound.laterality ? ` (${wound.laterality})` : ''} — scan of ${new Date(scan.capturedAt).toLocaleString()}`;
+}
+
 /** The scans of one wound: import (upload or drop a file), progress, list, open in 3D, delete. */
-export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wound; canWrite: boolean; canSignOff?: boolean }) {
+export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { wound: Wound; patient?: Pick<Patient, 'familyName' | 'givenName' | 'mrn'>; canWrite: boolean; canSignOff?: boolean }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
@@ -46,8 +55,32 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
   const [job, setJob] = useState<ImportJob | null>(null);
   const [uploadError, setUploadError] = useState<string | null>(null);
   const [openScan, setOpenScan] = useState<Scan | null>(null);
-  /** A saved assessment shown on its scan (from the history). */
+  /** A saved assessment shown read-only on its scan (from the history). */
   const [shown, setShown] = useState<Assessment | null>(null);
+  /** Work in the scan window that closing would lose, and whether we are asking about it. */
+  const dirty = useRef(false);
+  const [askClose, setAskClose] = useState(false);
+  const setDirty = useCallback((d: boolean) => {
+    dirty.current = d;
+  }, []);
+  const close = useCallback(() => {
+    dirty.current = false;
+    setAskClose(false);
+    setOpenScan(null);
+    setShown(null);
+  }, []);
+  const requestClose = useCallback(() => (dirty.current ? setAskClose(true) : close()), [close]);
+  // Closing the browser tab or reloading with unsaved work: the browser asks too.
+  useEffect(() => {
+    if (!openScan) return;
+    const onBeforeUnload = (e: BeforeUnloadEvent) => {
+      if (!dirty.current) return;
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, [openScan]);
   const fileInput = useRef<HTMLInputElement | null>(null);
   const jobId = job?.id;
 
@@ -175,7 +208,7 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
                   <Table.Td>{s.sourceApp ?? '—'}</Table.Td>
                   <Table.Td>
                     <Group gap="xs" justify="flex-end" wrap="nowrap">
-                      <Button size="xs" onClick={() => { setShown(null); setOpenScan(s); }}>Open</Button>
+                      <Button size="xs" onClick={() => { setShown(null); dirty.current = false; setOpenScan(s); }}>Open</Button>
                       {canWrite && <Button size="xs" variant="default" color="red" loading={remove.isPending} onClick={() => { if (confirm('Delete this scan and its files?')) remove.mutate({ id: s.id }); }}>Delete</Button>}
                     </Group>
                   </Table.Td>
@@ -191,21 +224,57 @@ export function WoundScans({ wound, canWrite, canSignOff = false }: { wound: Wou
             const scan = scans.data?.find((s) => s.id === a.scanId);
             if (!scan) return;
             setShown(a);
+            dirty.current = false;
             setOpenScan(scan);
           }}
         />
       </Stack>
-      <Modal opened={openScan !== null} onClose={() => setOpenScan(null)} title={openScan ? `Scan of ${new Date(openScan.capturedAt).toLocaleString()}` : ''} size="95%">
-        {openScan && <ScanView key={`${openScan.id}:${shown?.id ?? ''}`} scan={openScan} canWrite={canWrite} initial={shown} />}
+      <Modal
+        opened={openScan !== null}
+        onClose={requestClose}
+        closeOnEscape={false}
+        closeButtonProps={{ 'aria-label': 'Close scan window' }}
+        title={openScan ? <Text fw={600} data-testid="scan-window-title">{scanWindowTitle(openScan, wound, patient)}</Text> : ''}
+        size="95%"
+        yOffset="2vh"
+        padding="sm"
+      >
+        {openScan && (
+          <ScanView key={`${openScan.id}:${shown?.id ?? ''}`} scan={openScan} canWrite={canWrite} canSignOff={canSignOff} shown={shown} onDirtyChange={setDirty} onRequestClose={requestClose} />
+        )}
       </Modal>
+      <ConfirmDialog opened={askClose} title="Close without saving?" confirmLabel="Close and discard" cancelLabel="Keep working" color="red" onCancel={() => setAskClose(false)} onConfirm={close}>
+        <Text size="sm">Your changes on this scan are not saved. Closing the window discards them.</Text>
+      </ConfirmDialog>
     </Card>
   );
 }
 
-function ScanView({ scan, canWrite, initial }: { scan: Scan; canWrite: boolean; initial: Assessment | null }) {
+interface ScanViewProps {
+  scan: Scan;
+  canWrite: boolean;
+  canSignOff: boolean;
+  shown: Assessment | null;
+  onDirtyChange(dirty: boolean): void;
+  onRequestClose(): void;
+}
+
+function ScanView({ scan, canWrite, canSignOff, shown, onDirtyChange, onRequestClose }: ScanViewProps) {
   const trpc = useTRPC();
   const url = useQuery({ ...trpc.scans.fileUrl.queryOptions({ id: scan.id }), staleTime: 10 * 60_000 });
   if (url.isPending) return <Loader aria-label="Opening scan" />;
   if (url.isError) return <Alert color="red">{messageOf(url.error)}</Alert>;
-  return <AssessPanel scan={scan} url={url.data.url} canWrite={canWrite} initial={initial} />;
+  if (shown) return <SavedAssessment scan={scan} url={url.data.url} assessmentId={shown.id} canSignOff={canSignOff} canVoid={canWrite} onDirtyChange={onDirtyChange} onRequestClose={onRequestClose} />;
+  if (!canWrite) return <SavedScan url={url.data.url} onRequestClose={onRequestClose} />;
+  return <AssessPanel scan={scan} url={url.data.url} onDirtyChange={onDirtyChange} onRequestClose={onRequestClose} />;
+}
+
+/** The scan alone, for roles that may look but not measure. Esc closes. */
+function SavedScan({ url, onRequestClose }: { url: string; onRequestClose(): void }) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onRequestClose();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onRequestClose]);
+  return <ScanViewer url={url} />;
 }
