@@ -48,6 +48,12 @@ export const reviewRouter = router({
     .input(jobIdSchema)
     .mutation(({ ctx, input }) => ctx.clinic.review.cancelComparison(input.jobId)),
 
+  /** A scan's timeline picture: PNG, base64. */
+  thumbnail: permitted('clinical.read')
+    .input(z.object({ scanId: idSchema }))
+    .output(z.object({ png: z.string() }))
+    .query(async ({ ctx, input }) => ({ png: (await ctx.clinic.review.thumbnail(input.scanId, ctx.actor)).toString('base64') })),
+
   /** Comparison progress, live, while this session may read clinical data. */
   onCompareJob: permitted('clinical.read').subscription(({ ctx, signal }) =>
     eventStream<CompareJob>((push) => ctx.clinic.review.onDidChangeJob(push), signal, sessionGuard(ctx, 'clinical.read')),

@@ -23,6 +23,7 @@ import type { CompareStage } from './compare-worker.schema';
 import { CLOSURE_AREA_CM2, DAY_MS, fitCourse } from './course';
 import { checkThresholds, gilmanRate, parAtDay, percentAreaReduction, volumeRate, type Etiology, type ParAtDay, type VisitFigures } from './healing';
 import type { Vec3 } from './registration/rigid';
+import { renderThumbnail } from './thumbnail';
 
 export class ReviewError extends Error {
   override readonly name = 'ReviewError';
@@ -59,11 +60,15 @@ export interface ReviewService {
   comparison(jobId: string): Comparison;
   cancelComparison(jobId: string): void;
   onDidChangeJob(listener: (job: CompareJob) => void): () => void;
+  /** A small PNG of the scan seen onto its wound, with the outline (cached per scan and outline). */
+  thumbnail(scanId: string, actor: Actor): Promise<Buffer>;
   dispose(): void;
 }
 
 /** Finished comparisons kept for the renderer to fetch (their change maps are large). */
 const KEEP_JOBS = 6;
+/** Timeline thumbnails kept (a few kB each). */
+const KEEP_THUMBNAILS = 64;
 
 const ETIOLOGY_WORDS: Record<Etiology, string> = {
   diabetic_foot_ulcer: 'Diabetic foot ulcer',
@@ -181,6 +186,7 @@ function newestVersion(all: Assessment[], id: string): Assessment | undefined {
 
 export function createReviewService(deps: ReviewDeps): ReviewService {
   const jobs = new Map<string, { job: CompareJob; result: Comparison | null; abort: AbortController }>();
+  const thumbnails = new Map<string, Promise<Buffer>>();
   const listeners = new Set<(job: CompareJob) => void>();
   let disposed = false;
 
@@ -363,6 +369,26 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
       if (entry.job.finishedAt === null) entry.abort.abort();
     },
 
+    thumbnail(scanId, actor) {
+      const scan = deps.scans.get(scanId, actor);
+      if (!scan) return Promise.reject(new ReviewError('NOT_FOUND', 'No such scan in this clinic.'));
+      const outline = outlineOf(deps.assessments.listByWound(scan.woundId, actor), scanId);
+      const key = `${scanId}:${outline?.id ?? '-'}`;
+      let png = thumbnails.get(key);
+      if (!png) {
+        png = deps
+          .loadCloud(scanId)
+          .then((cloud) => renderThumbnail(cloud, outline?.outline ?? null))
+          .catch(() => {
+            thumbnails.delete(key);
+            throw new ReviewError('SCAN_UNREADABLE', 'The scan could not be read for its picture.');
+          });
+        thumbnails.set(key, png);
+        while (thumbnails.size > KEEP_THUMBNAILS) thumbnails.delete(thumbnails.keys().next().value!);
+      }
+      return png;
+    },
+
     onDidChangeJob(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -373,6 +399,7 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
       disposed = true;
       for (const entry of jobs.values()) entry.abort.abort();
       listeners.clear();
+      thumbnails.clear();
     },
   };
   return review;

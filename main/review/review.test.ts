@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { TRPCError } from '@trpc/server';
 import { sql } from 'drizzle-orm';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompareJob } from '../../common/review';
 import { encodePly, makeCavityPhantom, type CavitySpec } from '../analysis/test-phantoms';
@@ -223,6 +224,23 @@ describe.skipIf(skipKeyring)('review (real record, keychain, workers)', () => {
     expect(code(await otherDoctor.assessments.amend({ id: assessmentIds[0]!, reason: 'another clinic', outline: [[0, 0, 0], [1, 0, 0], [1, 1, 0]], method: 'manual' }).catch((e: unknown) => e))).toBe('NOT_FOUND');
     await services.workstation.clinic(otherClinic).then(() => keyStore.delete(otherClinic)).catch(() => undefined);
   }, 120_000);
+
+  it('draws each scan’s timeline picture: seen onto the wound, the outline in cyan, cached', async () => {
+    const { png } = await nurse.review.thumbnail({ scanId: scanIds[1]! });
+    const image = PNG.sync.read(Buffer.from(png, 'base64'));
+    expect([image.width, image.height]).toEqual([200, 150]);
+    let cyan = 0;
+    let lit = 0;
+    for (let i = 0; i < image.data.length; i += 4) {
+      const [r, g, b] = [image.data[i]!, image.data[i + 1]!, image.data[i + 2]!];
+      if (r === 0 && g === 229 && b === 255) cyan++;
+      else if (r + g + b > 150) lit++;
+    }
+    expect(cyan).toBeGreaterThan(100); // the outline, around the wound
+    expect(lit).toBeGreaterThan(0.5 * image.width * image.height); // the skin fills the picture
+    expect((await nurse.review.thumbnail({ scanId: scanIds[1]! })).png).toBe(png);
+    expect(code(await nurse.review.thumbnail({ scanId: '0190aaaa-0000-7000-8000-00000000dead' }).catch((e: unknown) => e))).toBe('NOT_FOUND');
+  }, 60_000);
 
   it('places the patient’s wounds on the body map, each linking to its wound', async () => {
     const markers = await doctor.review.bodyMap({ patientId });
