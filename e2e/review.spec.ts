@@ -52,6 +52,8 @@ async function importVisit(page: Page, woundId: string, k: number, capturedAt: n
   return { scanId: scanId!, outline };
 }
 
+test.use({ actionTimeout: 20_000 });
+
 const entries = (page: Page) => page.getByTestId('timeline-entry');
 
 test('a doctor reviews a wound with four assessments over six weeks: charts, 4-week flag, predicted course, two visits in 3D with the change map, an amendment with both versions', async ({ loggedInPage: page }) => {
@@ -129,7 +131,7 @@ test('a doctor reviews a wound with four assessments over six weeks: charts, 4-w
   await page.waitForTimeout(2000);
   const later = compare.getByTestId('compare-later').locator('canvas');
   const greenBefore = await countPixels(later, filledGreen);
-  await compare.getByText('Change map').click();
+  await compare.getByRole('switch', { name: 'Change map' }).check();
   await expect(compare.getByTestId('change-legend')).toBeVisible();
   await expect(compare.getByTestId('change-legend-max')).toHaveText(/^\+\d+\.\d mm$/);
   await page.waitForTimeout(1500);
@@ -137,7 +139,7 @@ test('a doctor reviews a wound with four assessments over six weeks: charts, 4-w
   expect(greenAfter, 'the change map colours the later scan').toBeGreaterThan(greenBefore + 300);
   await shot(page, '03-change-map');
   // Overlay: both scans in one view.
-  await compare.getByText('Overlay').click();
+  await compare.locator('label', { hasText: 'Overlay' }).click({ timeout: 15_000 });
   await expect(compare.getByTestId('compare-overlay').locator('canvas')).toBeVisible();
   await page.waitForTimeout(1500);
   await shot(page, '04-overlay');

@@ -75,10 +75,10 @@ export function BodyMap({ patientId, onOpen }: { patientId: string; onOpen(wound
   if (markers.length === 0) return null;
   const placed = (view: 'front' | 'back') => markers.filter((m) => m.place?.view === view);
   return (
-    <Paper withBorder p="sm" data-testid="body-map">
+    <Paper withBorder p="sm" mb="sm" data-testid="body-map">
       <Text fw={600} mb="xs">Wounds on the body</Text>
       <Group align="flex-start" gap="xl" wrap="nowrap">
-        <SimpleGrid cols={2} spacing="xs">
+        <SimpleGrid cols={2} spacing="xl">
           <Figure view="front" markers={placed('front')} onOpen={onOpen} />
           <Figure view="back" markers={placed('back')} onOpen={onOpen} />
         </SimpleGrid>
