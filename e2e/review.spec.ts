@@ -141,8 +141,28 @@ test('a doctor reviews a wound with four assessments over six weeks: charts, 4-w
   // Overlay: both scans in one view.
   await compare.locator('label', { hasText: 'Overlay' }).click({ timeout: 15_000 });
   await expect(compare.getByTestId('compare-overlay').locator('canvas')).toBeVisible();
-  await page.waitForTimeout(1500);
+  const overlay = compare.getByTestId('compare-overlay');
+  await expect(overlay.getByTestId('visible-points')).not.toContainText('loading', { timeout: 30_000 });
+  await page.waitForTimeout(1000);
   await shot(page, '04-overlay');
+  await compare.getByRole('switch', { name: 'Change map' }).uncheck();
+  await page.waitForTimeout(1000);
+  await shot(page, '04b-overlay-plain');
+  const canvas3d = overlay.locator('canvas');
+  const amber = await countPixels(canvas3d, (r, g, b) => r > 180 && g > 100 && g < 200 && b < 90);
+  const blue = await countPixels(canvas3d, (r, g, b) => b > 170 && r < 110 && g > 90);
+  console.log('overlay pixels', { amber, blue });
+  expect(amber, 'the earlier scan, amber').toBeGreaterThan(2000);
+  expect(blue, 'the later scan, blue').toBeGreaterThan(2000);
+  // The change map over both: the scans stay drawn around it.
+  await compare.getByRole('switch', { name: 'Change map' }).check();
+  await page.waitForTimeout(1000);
+  await shot(page, '04c-overlay-change');
+  const amberWithMap = await countPixels(canvas3d, (r, g, b) => r > 180 && g > 100 && g < 200 && b < 90);
+  const greenWithMap = await countPixels(canvas3d, filledGreen);
+  console.log('overlay with the change map', { amberWithMap, greenWithMap });
+  expect(amberWithMap).toBeGreaterThan(2000);
+  expect(greenWithMap).toBeGreaterThan(300);
   await page.keyboard.press('Escape');
   await expect(compare).toBeHidden();
 

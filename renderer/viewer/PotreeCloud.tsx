@@ -348,6 +348,17 @@ export function PotreeCloud(props: PotreeCloudProps) {
 
   useEffect(() => () => renderer.dispose(), [renderer]);
 
+  // Rendering is on demand and each frame asks for the next while nodes load; a node that arrives
+  // after the last frame of a burst (two clouds load independently) would wait for the next
+  // interaction. Look four times a second and draw while either cloud still loads.
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const loading = (cloudRef.current?.pco.pcoGeometry.numNodesLoading ?? 0) + (companionRef.current?.pcoGeometry.numNodesLoading ?? 0);
+      if (loading > 0) invalidate();
+    }, 250);
+    return () => clearInterval(timer);
+  }, [invalidate]);
+
   // One frame callback with priority 1: r3f leaves rendering to us (needed for EDL's passes).
   useFrame(() => {
     const cloud = cloudRef.current;
