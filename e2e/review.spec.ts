@@ -3,16 +3,16 @@
  * six weeks (generated scans whose opening shrinks as e^(−0.02·day): 43 % smaller at four weeks,
  * short of the 50 % threshold). From the patient's body map she opens the wound's review, sees the
  * trend charts, the 4-week flag and the predicted course, opens the first and last visits side by
- * side, turns on the change map (its colours on the canvas), amends a signed assessment with a
- * reason and sees both versions on the timeline.
+ * side and overlaid, turns on the change map (its colours on the canvas), signs off the last visit,
+ * amends a signed assessment with a reason and sees both versions on the timeline.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { encodePly, makeCavityPhantom, type CavitySpec } from '../main/analysis/test-phantoms';
 import { test, expect } from './fixtures';
-import { countPixels } from './canvas';
+import { PNG } from 'pngjs';
 import { enrolClinic, mutate, PASSWORD, query } from './clinic';
 
 const SHOTS = process.env['SHOTS'];
@@ -54,6 +54,18 @@ async function importVisit(page: Page, woundId: string, k: number, capturedAt: n
 
 test.use({ actionTimeout: 20_000 });
 
+/**
+ * Pixels of the 3D scene that match, leaving out the legend and labels drawn over the canvas
+ * (the legend's own gradient is green and pink): the canvas below its top quarter.
+ */
+async function countInScene(page: Page, canvas: Locator, match: (r: number, g: number, b: number) => boolean): Promise<number> {
+  const box = (await canvas.boundingBox())!;
+  const png = PNG.sync.read(await page.screenshot({ clip: { x: box.x + 0.05 * box.width, y: box.y + 0.25 * box.height, width: 0.9 * box.width, height: 0.55 * box.height } }));
+  let n = 0;
+  for (let i = 0; i < png.data.length; i += 4) if (match(png.data[i]!, png.data[i + 1]!, png.data[i + 2]!)) n++;
+  return n;
+}
+
 const entries = (page: Page) => page.getByTestId('timeline-entry');
 
 test('a doctor reviews a wound with four assessments over six weeks: charts, 4-week flag, predicted course, two visits in 3D with the change map, an amendment with both versions', async ({ loggedInPage: page }) => {
@@ -77,6 +89,7 @@ test('a doctor reviews a wound with four assessments over six weeks: charts, 4-w
     assessmentIds.push(saved.assessment.id);
   }
   await mutate(page, 'auth.login', { clinicId: clinic.id, username: 'doctor', password: PASSWORD });
+  // The first three are signed off; the last waits for the doctor on the review screen.
   for (const id of assessmentIds.slice(0, 3)) await mutate(page, 'assessments.signOff', { id });
   await page.reload();
 
@@ -130,12 +143,12 @@ test('a doctor reviews a wound with four assessments over six weeks: charts, 4-w
   // The wound shrank: its healed rim filled in, so the median change over the later wound is not deeper.
   await page.waitForTimeout(2000);
   const later = compare.getByTestId('compare-later').locator('canvas');
-  const greenBefore = await countPixels(later, filledGreen);
+  const greenBefore = await countInScene(page, later, filledGreen);
   await compare.getByRole('switch', { name: 'Change map' }).check();
   await expect(compare.getByTestId('change-legend')).toBeVisible();
   await expect(compare.getByTestId('change-legend-max')).toHaveText(/^\+\d+\.\d mm$/);
   await page.waitForTimeout(1500);
-  const greenAfter = await countPixels(later, filledGreen);
+  const greenAfter = await countInScene(page, later, filledGreen);
   expect(greenAfter, 'the change map colours the later scan').toBeGreaterThan(greenBefore + 300);
   await shot(page, '03-change-map');
   // Overlay: both scans in one view.
@@ -149,22 +162,34 @@ test('a doctor reviews a wound with four assessments over six weeks: charts, 4-w
   await page.waitForTimeout(1000);
   await shot(page, '04b-overlay-plain');
   const canvas3d = overlay.locator('canvas');
-  const amber = await countPixels(canvas3d, (r, g, b) => r > 180 && g > 100 && g < 200 && b < 90);
-  const blue = await countPixels(canvas3d, (r, g, b) => b > 170 && r < 110 && g > 90);
-  console.log('overlay pixels', { amber, blue });
+  const amber = await countInScene(page, canvas3d, (r, g, b) => r > 180 && g > 100 && g < 200 && b < 90);
+  const blue = await countInScene(page, canvas3d, (r, g, b) => b > 170 && r < 110 && g > 90);
   expect(amber, 'the earlier scan, amber').toBeGreaterThan(2000);
   expect(blue, 'the later scan, blue').toBeGreaterThan(2000);
   // The change map over both: the scans stay drawn around it.
   await compare.getByRole('switch', { name: 'Change map' }).check();
   await page.waitForTimeout(1000);
   await shot(page, '04c-overlay-change');
-  const amberWithMap = await countPixels(canvas3d, (r, g, b) => r > 180 && g > 100 && g < 200 && b < 90);
-  const greenWithMap = await countPixels(canvas3d, filledGreen);
-  console.log('overlay with the change map', { amberWithMap, greenWithMap });
+  const amberWithMap = await countInScene(page, canvas3d, (r, g, b) => r > 180 && g > 100 && g < 200 && b < 90);
+  const greenWithMap = await countInScene(page, canvas3d, filledGreen);
   expect(amberWithMap).toBeGreaterThan(2000);
   expect(greenWithMap).toBeGreaterThan(300);
   await page.keyboard.press('Escape');
   await expect(compare).toBeHidden();
+
+  // Sign off the last visit here: the read-only assessment, a comment, the confirmation.
+  const last = entries(page).nth(3);
+  await last.getByRole('button', { name: 'Review and sign off' }).click();
+  const signing = page.getByRole('dialog').filter({ has: page.locator('canvas') });
+  await expect(signing.getByTestId('saved-assessment')).toBeVisible();
+  await signing.getByLabel('Comment (optional)').fill('Healing, but slower than we hoped.');
+  await signing.getByRole('button', { name: 'Sign off' }).click();
+  await page.getByRole('dialog', { name: 'Sign off this assessment?' }).getByRole('button', { name: 'Sign off' }).dblclick();
+  await expect(signing.getByTestId('signed-off')).toContainText('Signed off by Dora Doctor on');
+  await page.keyboard.press('Escape');
+  await expect(signing).toBeHidden();
+  await expect(last.locator('[data-version="1"]')).toContainText('Signed · Dora Doctor');
+  await expect(last.getByRole('button', { name: 'Amend…' })).toBeVisible();
 
   // Amend the signed third visit (day 28) with a reason: both versions stay on the timeline.
   const third = entries(page).nth(2);
