@@ -26,14 +26,22 @@ function areaRows(review: WoundReview): AreaRow[] {
   return rows.sort((a, b) => a.day - b.day);
 }
 
+/** A day axis labelled in weeks, at most about ten ticks. */
+function weekAxis(lastDay: number) {
+  const end = Math.max(7, lastDay);
+  const step = 7 * Math.max(1, Math.ceil(end / 7 / 10));
+  const ticks = Array.from({ length: Math.floor(end / step) + 1 }, (_, i) => step * i);
+  return { type: 'number' as const, dataKey: 'day', domain: [0, end] as [number, number], ticks, tickFormatter: (d: number) => `wk ${Math.round(d / 7)}` };
+}
+
 const fmt = (digits: number) => (v: number) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
 
 export function TrendCharts({ review }: { review: WoundReview }) {
   if (review.visits.length === 0) return <Text c="dimmed">No assessments from the baseline on: nothing to chart yet.</Text>;
   const rows = areaRows(review);
-  const lastDay = Math.max(...rows.map((r) => r.day));
-  const ticks = Array.from({ length: Math.floor(lastDay / 7) + 1 }, (_, i) => 7 * i);
-  const xAxisProps = { type: 'number' as const, dataKey: 'day', domain: [0, Math.max(7, lastDay)] as [number, number], ticks, tickFormatter: (d: number) => `wk ${Math.round(d / 7)}` };
+  const xAxisProps = weekAxis(Math.max(...rows.map((r) => r.day)));
+  // The other charts end at the last visit (the course may run on for months).
+  const visitAxisProps = weekAxis(Math.max(...review.visits.map((v) => v.day)));
   const check = review.checks.find((c) => c.day === 28);
   const base = review.visits[0]!;
   const thresholdArea = check ? base.areaCm2 * (1 - check.minPct / 100) : null;
@@ -41,7 +49,7 @@ export function TrendCharts({ review }: { review: WoundReview }) {
   const small = (dataKey: 'volume' | 'depth' | 'perimeter', label: string, unit: string, color: string, digits: number) => (
     <Paper withBorder p="xs" data-testid={`chart-${dataKey}`}>
       <Text size="sm" fw={600} mb={4}>{label}</Text>
-      <LineChart h={150} data={perVisit} dataKey="day" series={[{ name: dataKey, label, color }]} xAxisProps={xAxisProps} valueFormatter={fmt(digits)} unit={` ${unit}`} curveType="linear" withDots gridAxis="y" />
+      <LineChart h={150} data={perVisit} dataKey="day" series={[{ name: dataKey, label, color }]} xAxisProps={visitAxisProps} valueFormatter={fmt(digits)} unit={` ${unit}`} curveType="linear" withDots gridAxis="y" />
     </Paper>
   );
   return (
