@@ -3,6 +3,7 @@ import { Alert, Badge, Button, Card, Group, Loader, Modal, Stack, Table, Text, T
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Permission } from '../../../common/permissions';
 import type { Patient, Wound } from '../../../common/records';
+import { formatDate } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { PatientForm } from './PatientForm';
@@ -17,6 +18,8 @@ export interface PatientDetailProps {
   permissions: Permission[];
   onBack(): void;
   woundPanel?: WoundPanelRenderer;
+  /** The wound whose scans are open at first (a link from Home). */
+  initialWoundId?: string | undefined;
   /** A wound's review screen, shown instead of the patient (with its own way back). */
   reviewScreen?(woundId: string, onBack: () => void): ReactNode;
   /** The patient overview's body map: a marker per wound, opening its review. */
@@ -24,7 +27,7 @@ export interface PatientDetailProps {
 }
 
 /** Demographics (everyone with access), and the wounds (clinical roles only): a body map, the list, a wound's scans or review. */
-export function PatientDetail({ id, permissions, onBack, woundPanel, reviewScreen, bodyMap }: PatientDetailProps) {
+export function PatientDetail({ id, permissions, onBack, woundPanel, initialWoundId, reviewScreen, bodyMap }: PatientDetailProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const patient = useQuery(trpc.patients.get.queryOptions({ id }));
@@ -32,7 +35,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel, reviewScree
   const wounds = useQuery({ ...trpc.wounds.listByPatient.queryOptions({ patientId: id }), enabled: clinical });
   const [editing, setEditing] = useState(false);
   const [woundForm, setWoundForm] = useState<{ mode: 'create' } | { mode: 'edit'; wound: Wound } | null>(null);
-  const [openWound, setOpenWound] = useState<string | null>(null);
+  const [openWound, setOpenWound] = useState<string | null>(initialWoundId ?? null);
   const [reviewing, setReviewing] = useState<string | null>(null);
   const update = useMutation(trpc.patients.update.mutationOptions({ onSuccess: () => { setEditing(false); void queryClient.invalidateQueries(trpc.patients.pathFilter()); } }));
   const invalidateWounds = () => void queryClient.invalidateQueries(trpc.wounds.pathFilter());
@@ -57,7 +60,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel, reviewScree
       <Card withBorder>
         <Group gap="xl">
           <Field label="MRN" value={p.mrn} />
-          <Field label="Date of birth" value={p.dateOfBirth} />
+          <Field label="Date of birth" value={formatDate(p.dateOfBirth)} />
           <Field label="Sex" value={p.sex} />
           <Field label="Phone" value={p.phone ?? '—'} />
           <Field label="Email" value={p.email ?? '—'} />
@@ -88,7 +91,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel, reviewScree
                   <Table.Tr key={w.id}>
                     <Table.Td>{w.bodySite}{w.laterality ? ` (${w.laterality})` : ''}</Table.Td>
                     <Table.Td>{ETIOLOGY_LABELS[w.etiology]}{w.pressureStage ? ` · stage ${w.pressureStage}` : ''}</Table.Td>
-                    <Table.Td>{w.onsetDate ?? '—'}</Table.Td>
+                    <Table.Td>{formatDate(w.onsetDate)}</Table.Td>
                     <Table.Td><Badge variant="light" color={w.status === 'open' ? 'orange' : 'teal'}>{w.status}</Badge></Table.Td>
                     <Table.Td>
                       <Group gap="xs" justify="flex-end">

@@ -1,7 +1,10 @@
 /** Words and numbers of the review screen: dates, weeks since the baseline, rates. */
+import { formatDate } from '../../lib/format';
+
 export const DAY_MS = 86_400_000;
 
-export const dateOf = (ms: number): string => new Date(ms).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+/** A visit's date in the app's one date format (renderer/lib/format.ts). */
+export const dateOf = (ms: number): string => formatDate(ms);
 
 /** "week 4" for day 28, "day 3" under a week. */
 export function weekOf(day: number): string {
