@@ -52,7 +52,7 @@ async function importVisit(page: Page, woundId: string, k: number, capturedAt: n
   return { scanId: scanId!, outline };
 }
 
-test.use({ actionTimeout: 20_000 });
+test.use({ actionTimeout: 60_000 });
 
 /**
  * Pixels of the 3D scene that match, leaving out the legend and labels drawn over the canvas
