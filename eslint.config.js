@@ -12,7 +12,7 @@ import globals from 'globals';
 const SERVICES = [
   'records', 'vault', 'auth', 'scans', 'lan', 'inbox', 'analysis', 'backup', 'system', 'clinic',
   // clinic operations
-  'commands', 'bookings', 'stock', 'purchasing', 'billing', 'operations',
+  'commands', 'bookings', 'stock', 'purchasing', 'billing', 'orders', 'operations',
   // next: sync, clinical review, IT
   'sync', 'review', 'annotations', 'reports', 'updates',
 ];

@@ -37,6 +37,8 @@ describe('migrations', () => {
         // clinic operations
         'appointment_series', 'appointment_types', 'claims', 'clinician_profiles', 'command_log', 'coverages', 'credit_note_lines', 'credit_notes', 'leave_blocks',
         'number_sequences', 'prescription_orders', 'reminder_preferences', 'reminders', 'rooms', 'service_codes', 'stock_lot_balances', 'stock_lots', 'sync_device',
+        // patient supply orders
+        'patient_order_lines', 'patient_order_returns', 'patient_orders', 'stock_reservations',
       ].sort(),
     );
     expect(db.raw.pragma('foreign_key_check')).toEqual([]);

@@ -11,3 +11,4 @@ export * from './stock';
 export * from './billing';
 export * from './audit';
 export * from './sync';
+export * from './orders';
