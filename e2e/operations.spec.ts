@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { addDays, localDate } from '../common/time';
-import { mutate, PASSWORD } from './clinic';
+import { enrolClinic, mutate, PASSWORD } from './clinic';
 import { expect, test } from './fixtures';
 
 const TZ = 'Europe/Berlin';
@@ -44,7 +44,7 @@ const state = { clinicId: '', nurseId: '', doctorId: '', ada: '', grace: '', foa
 
 test.describe.serial('clinic operations', () => {
   test('set-up: staff, patients, rooms, types, service codes, stock', async ({ loggedInPage: page }) => {
-    state.clinicId = ((await mutate(page, 'clinic.enrol', { name: 'Harbour Wound Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })) as { id: string }).id;
+    state.clinicId = (await enrolClinic(page, { name: 'Harbour Wound Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
     await mutate(page, 'auth.login', { clinicId: state.clinicId, username: 'admin', password: PASSWORD });
     await mutate(page, 'staff.create', { username: 'manager', displayName: 'Mia Manager', password: PASSWORD, roles: ['manager'] });
     state.nurseId = ((await mutate(page, 'staff.create', { username: 'nurse', displayName: 'Nora Nurse', password: PASSWORD, roles: ['nurse'] })) as { id: string }).id;
