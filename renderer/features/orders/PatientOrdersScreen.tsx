@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Alert, Badge, Button, Checkbox, Group, Loader, Modal, NumberInput, SegmentedControl, Select, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -244,8 +244,10 @@ function OrderModal({ orderId, permissions, onClose, onOpen }: { orderId: string
   const { timeZone } = useOpsSettings();
   const order = useQuery(trpc.orders.get.queryOptions({ id: orderId }));
   const o = order.data;
+  // While a cancel or return form is open, Esc leaves that form, not the order.
+  const [inner, setInner] = useState(false);
   return (
-    <Modal opened onClose={onClose} title={o ? `${o.number} · ${o.patientName} (${o.mrn})` : 'Patient order'} size="xl">
+    <Modal opened onClose={onClose} closeOnEscape={!inner} title={o ? `${o.number} · ${o.patientName} (${o.mrn})` : 'Patient order'} size="xl">
       {order.isPending ? <Loader /> : order.isError ? <Alert color="red">{messageOf(order.error)}</Alert> : o && (
         <Stack gap="sm" data-testid="order-detail">
           <Group>
@@ -283,14 +285,14 @@ function OrderModal({ orderId, permissions, onClose, onOpen }: { orderId: string
               </Table.Tbody>
             </Table>
           )}
-          <OrderActions order={o} permissions={permissions} onOpen={onOpen} />
+          <OrderActions order={o} permissions={permissions} onOpen={onOpen} onInnerForm={setInner} />
         </Stack>
       )}
     </Modal>
   );
 }
 
-function OrderActions({ order: o, permissions, onOpen }: { order: PatientOrderView; permissions: Permission[]; onOpen(id: string): void }) {
+function OrderActions({ order: o, permissions, onOpen, onInnerForm }: { order: PatientOrderView; permissions: Permission[]; onOpen(id: string): void; onInnerForm(open: boolean): void }) {
   const trpc = useTRPC();
   const refresh = useRefresh();
   const { timeZone } = useOpsSettings();
@@ -315,6 +317,7 @@ function OrderActions({ order: o, permissions, onOpen }: { order: PatientOrderVi
   const cancellable = ['draft', 'confirmed', 'picked', 'dispatched', 'ready'].includes(o.status);
   const done = o.status === 'delivered' || o.status === 'collected';
   const args = { orderId: o.id };
+  useEffect(() => onInnerForm(cancelling || returning), [cancelling, returning, onInnerForm]);
 
   return (
     <Stack gap="xs">
@@ -336,7 +339,7 @@ function OrderActions({ order: o, permissions, onOpen }: { order: PatientOrderVi
       {cancelling && (
         <form noValidate onSubmit={(e) => { e.preventDefault(); if (reason.trim()) cancel.run({ orderId: o.id, reason: reason.trim() }); }}>
           <Group align="flex-end" grow>
-            <TextInput label="Why is it cancelled?" value={reason} onChange={(e) => setReason(e.currentTarget.value)} data-autofocus onKeyDown={(e) => { if (e.key === 'Escape') { e.stopPropagation(); setCancelling(false); } }} />
+            <TextInput label="Why is it cancelled?" value={reason} onChange={(e) => setReason(e.currentTarget.value)} data-autofocus onKeyDown={(e) => { if (e.key === 'Escape') setCancelling(false); }} />
             <Button type="submit" color="red" loading={cancel.isPending} disabled={!reason.trim()}>Cancel the order</Button>
             <Button variant="default" onClick={() => setCancelling(false)}>Keep it</Button>
           </Group>
@@ -372,7 +375,7 @@ function ReturnForm({ order: o, onDone }: { order: PatientOrderView; onDone(): v
   const left = line ? line.quantity - line.returnedQuantity : 0;
   const valid = !!line && Number.isInteger(qty) && qty >= 1 && qty <= left && !!reason.trim();
   return (
-    <form noValidate onSubmit={(e) => { e.preventDefault(); if (valid) give.run({ orderId: o.id, reason: reason.trim(), lines: [{ lineId: line.id, quantity: qty, restock }], refund: refund ? { method: refund as (typeof PAYMENT_METHODS)[number], reference: null } : null }); }}>
+    <form noValidate onKeyDown={(e) => { if (e.key === 'Escape') onDone(); }} onSubmit={(e) => { e.preventDefault(); if (valid) give.run({ orderId: o.id, reason: reason.trim(), lines: [{ lineId: line.id, quantity: qty, restock }], refund: refund ? { method: refund as (typeof PAYMENT_METHODS)[number], reference: null } : null }); }}>
       <Stack gap="xs">
         <Title order={6}>Return</Title>
         <Group grow align="flex-start">
