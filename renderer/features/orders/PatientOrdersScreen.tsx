@@ -24,6 +24,8 @@ const STATUS_COLOURS: Record<PatientOrderStatus, string> = {
   draft: 'gray', confirmed: 'blue', picked: 'indigo', dispatched: 'violet', ready: 'violet', delivered: 'green', collected: 'green', cancelled: 'red',
 };
 const FULFILMENT_LABELS: Record<Fulfilment, string> = { delivery: 'Delivery to the patient', caregiver: 'With a caregiver’s visit', collection: 'Collection at the clinic' };
+const FULFILMENT_SHORT: Record<Fulfilment, string> = { delivery: 'Delivery', caregiver: 'Caregiver', collection: 'Collection' };
+const nowrap = { whiteSpace: 'nowrap' } as const;
 
 /** Invalidate everything an order touches: the orders, stock (reserved, on hand) and billing (invoice lines, credit notes). */
 function useRefresh() {
@@ -93,11 +95,11 @@ export function PatientOrdersScreen({ permissions }: { permissions: Permission[]
           <Table.Tbody>
             {orders.data.map((o) => (
               <Table.Tr key={o.id} data-testid={`order-row-${o.number}`}>
-                <Table.Td>{o.number}</Table.Td>
+                <Table.Td style={nowrap}>{o.number}</Table.Td>
                 <Table.Td>{o.patientName} · {o.mrn}</Table.Td>
-                <Table.Td><Badge color={STATUS_COLOURS[o.status]}>{ORDER_STATUS_LABELS[o.status]}</Badge></Table.Td>
-                <Table.Td>{FULFILMENT_LABELS[o.fulfilment]}</Table.Td>
-                <Table.Td>{o.dueDate}</Table.Td>
+                <Table.Td><Badge color={STATUS_COLOURS[o.status]} style={{ overflow: 'visible' }} styles={{ label: { overflow: 'visible' } }}>{ORDER_STATUS_LABELS[o.status]}</Badge></Table.Td>
+                <Table.Td>{FULFILMENT_SHORT[o.fulfilment]}</Table.Td>
+                <Table.Td style={nowrap}>{o.dueDate}</Table.Td>
                 <Table.Td>{o.lines.map((l) => `${l.name} × ${l.quantity}`).join(', ')}</Table.Td>
                 <Table.Td>{formatMoney(o.totalCents, o.currency || currency)}</Table.Td>
                 <Table.Td><Button size="xs" variant="light" onClick={() => setOpenId(o.id)} aria-label={`Open ${o.number}`}>Open</Button></Table.Td>
@@ -346,7 +348,7 @@ function OrderActions({ order: o, permissions, onOpen, onInnerForm }: { order: P
         </form>
       )}
       {returning && <ReturnForm order={o} onDone={() => setReturning(false)} />}
-      {write && o.status !== 'draft' && (
+      {write && (done || o.status === 'cancelled') && (
         <form noValidate onSubmit={(e) => { e.preventDefault(); if (/^\d{4}-\d{2}-\d{2}$/.test(repeatDue)) repeat.run({ orderId: repeatId, fromOrderId: o.id, dueDate: repeatDue }); }}>
           <Group align="flex-end">
             <TextInput label="Repeat it, due on" type="date" value={repeatDue} onChange={(e) => setRepeatDue(e.currentTarget.value)} />
