@@ -104,6 +104,18 @@ test.describe.serial('patient supply orders', () => {
     await page.getByRole('button', { name: `Open ${state.orderNumber}` }).click();
     const order = page.getByRole('dialog', { name: new RegExp(state.orderNumber) });
     await expect(order.getByTestId('order-status')).toHaveText('Draft');
+    // The draft can still change: one more foam dressing, then back (nonsense refused in words).
+    const foamQty = order.getByLabel('Draft quantity of FOAM-10');
+    await foamQty.fill('0');
+    await expect(order.getByText('At least 1 unit')).toBeVisible();
+    await expect(order.getByRole('button', { name: 'Save changes' })).toBeDisabled();
+    await foamQty.fill('15');
+    await order.getByRole('button', { name: 'Save changes' }).dblclick();
+    await expect(order).toContainText('€92.00');
+    await expect(foamQty).toHaveValue('15');
+    await foamQty.fill('14');
+    await order.getByRole('button', { name: 'Save changes' }).click();
+    await expect(order).toContainText('€88.80');
     await order.getByRole('button', { name: 'Confirm order' }).dblclick();
     await expect(order.getByTestId('order-status')).toHaveText('Confirmed');
     await expect(order.getByTestId('order-detail-lines')).toContainText('Held: lot F-OLD');

@@ -287,6 +287,7 @@ function OrderModal({ orderId, permissions, onClose, onOpen }: { orderId: string
               </Table.Tbody>
             </Table>
           )}
+          {o.status === 'draft' && permissions.includes('orders.write') && <DraftEditor key={o.lines.map((l) => `${l.id}:${l.quantity}`).join(',') + o.dueDate} order={o} />}
           <OrderActions order={o} permissions={permissions} onOpen={onOpen} onInnerForm={setInner} />
         </Stack>
       )}
@@ -358,6 +359,45 @@ function OrderActions({ order: o, permissions, onOpen, onInnerForm }: { order: P
         </form>
       )}
     </Stack>
+  );
+}
+
+/** A draft's quantities, lines and due date (a confirmed order is changed by cancelling or repeating it). */
+function DraftEditor({ order: o }: { order: PatientOrderView }) {
+  const trpc = useTRPC();
+  const refresh = useRefresh();
+  const [quantities, setQuantities] = useState<Record<string, number | string>>(() => Object.fromEntries(o.lines.map((l) => [l.id, l.quantity])));
+  const [removed, setRemoved] = useState<string[]>([]);
+  const [dueDate, setDueDate] = useState(o.dueDate);
+  const save = useCommand(trpc.orders.updateDraft.mutationOptions({ onSuccess: refresh }));
+  const kept = o.lines.filter((l) => !removed.includes(l.id));
+  const qty = (id: string) => Number(quantities[id]);
+  const bad = kept.some((l) => !Number.isInteger(qty(l.id)) || qty(l.id) < 1 || qty(l.id) > 100_000);
+  const changed = removed.length > 0 || dueDate !== o.dueDate || kept.some((l) => qty(l.id) !== l.quantity);
+  const validDate = /^\d{4}-\d{2}-\d{2}$/.test(dueDate);
+  return (
+    <form noValidate onSubmit={(e) => {
+      e.preventDefault();
+      if (bad || !changed || !validDate || kept.length === 0) return;
+      save.run({ orderId: o.id, removeLineIds: removed, quantities: kept.filter((l) => qty(l.id) !== l.quantity).map((l) => ({ lineId: l.id, quantity: qty(l.id) })), ...(dueDate !== o.dueDate ? { dueDate } : {}) });
+    }}>
+      <Stack gap="xs" data-testid="draft-editor">
+        <Title order={6}>Change the draft</Title>
+        {kept.map((l) => (
+          <Group key={l.id} align="flex-end">
+            <NumberInput label={l.name} aria-label={`Draft quantity of ${l.sku}`} value={quantities[l.id]} min={1} max={100_000} allowDecimal={false} onChange={(v) => setQuantities((q) => ({ ...q, [l.id]: v }))}
+              error={!Number.isInteger(qty(l.id)) || qty(l.id) < 1 ? 'At least 1 unit' : qty(l.id) > 100_000 ? 'At most 100,000' : undefined} />
+            <Button size="xs" variant="subtle" color="red" onClick={() => setRemoved((r) => [...r, l.id])} disabled={kept.length === 1} aria-label={`Remove ${l.sku} from the draft`}>Remove</Button>
+          </Group>
+        ))}
+        <TextInput label="Due" type="date" value={dueDate} onChange={(e) => setDueDate(e.currentTarget.value)} error={!validDate ? 'Enter a date' : undefined} w={200} />
+        {save.error ? <Alert color="red">{messageOf(save.error)}</Alert> : null}
+        <Group>
+          <Button type="submit" variant="light" loading={save.isPending} disabled={bad || !changed || !validDate}>Save changes</Button>
+          {changed && <Button variant="subtle" onClick={() => { setRemoved([]); setDueDate(o.dueDate); setQuantities(Object.fromEntries(o.lines.map((l) => [l.id, l.quantity]))); }}>Undo changes</Button>}
+        </Group>
+      </Stack>
+    </form>
   );
 }
 
