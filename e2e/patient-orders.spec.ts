@@ -2,7 +2,9 @@
  * Patient supply orders through the UI, as issue 22's Done-when tells it: a nurse orders a
  * fortnight of dressings for a patient for home delivery, including one prescription-only item
  * (refused without the doctor's order, accepted with it); the manager picks, dispatches and marks it
- * delivered; stock and the invoice reflect it; a cancelled order releases its stock.
+ * delivered; stock and the invoice reflect it; a cancelled order releases its stock. Besides: the
+ * draft changed before confirming, a return (back on the shelf, off the draft invoice), a repeat
+ * refused once the doctor's order is used up, nonsense values and double-clicks.
  * Set-up that is not the story (staff, patient, catalogue, receipts, the doctor's order) goes
  * through the same API the UI uses.
  */
@@ -183,6 +185,25 @@ test.describe.serial('patient supply orders', () => {
     await expect(lines).toContainText('AG-10 Silver alginate 10x10');
     await expect(page.getByTestId('invoice-totals')).toContainText('Total €88.80');
     await shot(page, '06-invoice');
+    await page.keyboard.press('Escape');
+
+    // Two foam dressings come back unopened: on the shelf again, off the (still draft) invoice.
+    await tab(page, 'Patient orders');
+    await page.getByText('A patient’s history', { exact: true }).click();
+    await page.getByRole('textbox', { name: 'Patient', exact: true }).fill('lovel');
+    await page.getByRole('button', { name: /Lovelace, Ada/ }).click();
+    await page.getByRole('button', { name: `Open ${state.orderNumber}` }).click();
+    await order.getByRole('button', { name: 'Take a return…' }).click();
+    await order.getByLabel('Quantity', { exact: true }).fill('15');
+    await expect(order.getByText('Between 1 and 14')).toBeVisible();
+    await order.getByLabel('Quantity', { exact: true }).fill('2');
+    await order.getByLabel('Reason').fill('Too many');
+    await order.getByRole('button', { name: 'Take the return' }).dblclick();
+    await expect(order.getByTestId('order-returns')).toContainText('back on the shelf');
+    await expect(order.getByTestId('order-returns')).toContainText('draft invoice corrected');
+    await expect(order.getByTestId('order-returns').getByRole('row')).toHaveCount(1);
+    expect(await stockOf(page)).toMatchObject({ 'FOAM-10': [18, 0, 18] });
+    await page.keyboard.press('Escape');
   });
 
   test('a cancelled order releases its stock, keeps its reason; a repeat checks the doctor’s order again', async ({ loggedInPage: page }) => {
@@ -199,7 +220,7 @@ test.describe.serial('patient supply orders', () => {
     await dialog.getByRole('button', { name: 'Save and confirm' }).click();
     const order = page.getByRole('dialog', { name: /^SO-/ });
     await expect(order.getByTestId('order-status')).toHaveText('Confirmed');
-    expect(await stockOf(page)).toMatchObject({ 'FOAM-10': [16, 6, 10] });
+    expect(await stockOf(page)).toMatchObject({ 'FOAM-10': [18, 6, 12] });
     await order.getByRole('button', { name: 'Cancel order…' }).click();
     await expect(order.getByRole('button', { name: 'Cancel the order' })).toBeDisabled();
     // Esc in the reason leaves the reason, not the order.
@@ -211,7 +232,7 @@ test.describe.serial('patient supply orders', () => {
     await expect(order.getByTestId('order-status')).toHaveText('Cancelled');
     await expect(order).toContainText('Admitted to hospital');
     await shot(page, '07-cancelled');
-    expect(await stockOf(page)).toMatchObject({ 'FOAM-10': [16, 0, 16] });
+    expect(await stockOf(page)).toMatchObject({ 'FOAM-10': [18, 0, 18] });
     await page.keyboard.press('Escape');
 
     // The patient's history: both orders, kept.
