@@ -267,6 +267,22 @@ describe('patient supply orders', () => {
     expect(code(() => f.run('orders.updateDraft', { orderId, dueDate: '2025-03-10' }))).toBe('ORDER_LOCKED');
   });
 
+  it('is synced like the other operations: each orders.* command is one outbox row with its name and args; its audit names no patient', () => {
+    const ids = setup();
+    const before = f.ops.commands.pending().length;
+    const orderId = create([{ itemId: ids.foam, quantity: 3 }]);
+    f.run('orders.confirm', { orderId }, f.nurse);
+    f.run('orders.pick', { orderId });
+    f.run('orders.cancel', { orderId, reason: 'Admitted to hospital' });
+    const pending = f.ops.commands.pending().slice(before);
+    expect(pending.map((p) => [p.name, p.actorId])).toEqual([['orders.create', f.nurse.id], ['orders.confirm', f.nurse.id], ['orders.pick', f.manager.id], ['orders.cancel', f.manager.id]]);
+    expect(pending[0]!.args).toMatchObject({ orderId, patientId: f.patients.ada, fulfilment: 'delivery', lines: [{ itemId: ids.foam, quantity: 3 }] });
+    expect(pending[3]!.args).toEqual({ orderId, reason: 'Admitted to hospital' });
+    const audit = listAudit(f.record, { entity: 'patient_order' }).filter((a) => a.entityId === orderId).map((a) => a.action);
+    expect(audit).toEqual(expect.arrayContaining(['patient_order.create', 'patient_order.confirmed', 'patient_order.picked', 'patient_order.cancelled']));
+    expect(JSON.stringify(listAudit(f.record, {}))).not.toMatch(/Lovelace|St James/);
+  });
+
   it('applies a replayed command once, and finds nothing under another id', () => {
     const ids = setup();
     const orderId = create([{ itemId: ids.foam, quantity: 3 }]);
