@@ -42,8 +42,10 @@ test.describe.serial('patient supply orders', () => {
     for (const [username, displayName, role] of [['manager', 'Mia Manager', 'manager'], ['nurse', 'Nora Nurse', 'nurse'], ['doctor', 'Dan Doctor', 'doctor']] as const) {
       await mutate(page, 'staff.create', { username, displayName, password: PASSWORD, roles: [role] });
     }
+    const carer = (await mutate(page, 'staff.create', { username: 'carer', displayName: 'Cara Carer', password: PASSWORD, roles: ['nurse'] })) as { id: string };
     await mutate(page, 'auth.login', { clinicId: state.clinicId, username: 'manager', password: PASSWORD });
     await cmd(page, 'operations.updateSettings', { timeZone: TZ, currency: 'EUR' });
+    await cmd(page, 'bookings.setClinicianProfile', { staffId: carer.id, homeCare: true, hours: [] });
     state.ada = ((await mutate(page, 'patients.create', { mrn: 'MRN-1', givenName: 'Ada', familyName: 'Lovelace', dateOfBirth: '1950-12-10', sex: 'female', address: '12 St James Square, London' })) as { id: string }).id;
     state.foam = id();
     state.silver = id();
@@ -250,5 +252,22 @@ test.describe.serial('patient supply orders', () => {
     await expect(first.getByTestId('order-action-error')).toContainText('Silver alginate 10x10');
     const history = (await query(page, 'orders.list', { list: 'patient', patientId: state.ada })) as Order[];
     expect(history).toHaveLength(2);
+    await page.keyboard.press('Escape');
+
+    // Sent with a caregiver's home visit: only home-care staff to choose from; the patient's address.
+    await page.getByRole('button', { name: 'New patient order' }).click();
+    await dialog.getByRole('textbox', { name: 'Patient', exact: true }).fill('MRN-1');
+    await dialog.getByRole('button', { name: /Lovelace, Ada/ }).click();
+    await dialog.getByRole('button', { name: 'Add FOAM-10' }).click();
+    await dialog.getByText('Caregiver’s visit', { exact: true }).click();
+    await expect(dialog.getByText('Choose the caregiver')).toBeVisible();
+    await expect(dialog.getByRole('button', { name: 'Save as draft' })).toBeDisabled();
+    await dialog.getByRole('combobox', { name: 'Caregiver' }).click();
+    await expect(page.getByRole('option')).toHaveText(['Cara Carer']);
+    await page.getByRole('option', { name: 'Cara Carer' }).click();
+    await dialog.getByRole('button', { name: 'Save as draft' }).click();
+    const draft = page.getByRole('dialog', { name: /^SO-/ });
+    await expect(draft.getByTestId('order-status')).toHaveText('Draft');
+    await expect(draft).toContainText('With a caregiver’s visit · 12 St James Square, London · by Cara Carer');
   });
 });
