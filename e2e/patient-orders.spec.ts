@@ -208,7 +208,7 @@ test.describe.serial('patient supply orders', () => {
     await page.keyboard.press('Escape');
   });
 
-  test('a cancelled order releases its stock, keeps its reason; a repeat checks the doctor’s order again', async ({ loggedInPage: page }) => {
+  test('a cancelled order releases its stock, keeps its reason; a repeat checks the doctor’s order again; a caregiver takes one; a manager reserves beyond what is available', async ({ loggedInPage: page }) => {
     await signIn(page, state.clinicId, 'nurse');
     await tab(page, 'Patient orders');
     await page.getByRole('button', { name: 'New patient order' }).click();
@@ -269,5 +269,27 @@ test.describe.serial('patient supply orders', () => {
     const draft = page.getByRole('dialog', { name: /^SO-/ });
     await expect(draft.getByTestId('order-status')).toHaveText('Draft');
     await expect(draft).toContainText('With a caregiver’s visit · 12 St James Square, London · by Cara Carer');
+    await page.keyboard.press('Escape');
+
+    // More than is available: refused for everyone; a manager may reserve anyway (available below zero).
+    await signIn(page, state.clinicId, 'manager');
+    await tab(page, 'Patient orders');
+    await page.getByRole('button', { name: 'New patient order' }).click();
+    await dialog.getByRole('textbox', { name: 'Patient', exact: true }).fill('MRN-1');
+    await dialog.getByRole('button', { name: /Lovelace, Ada/ }).click();
+    await dialog.getByRole('button', { name: 'Add FOAM-10' }).click();
+    await dialog.getByLabel('Quantity of FOAM-10').fill('25');
+    await dialog.getByText('Collect at the clinic', { exact: true }).click();
+    await dialog.getByRole('button', { name: 'Save and confirm' }).click();
+    await expect(dialog.getByTestId('order-error')).toContainText('Not enough Foam dressing 10x10 in stock: 25 wanted, 18 available');
+    await dialog.getByRole('button', { name: 'Open the draft' }).click();
+    const short = page.getByRole('dialog', { name: /^SO-/ });
+    await short.getByRole('button', { name: 'Confirm order' }).click();
+    await expect(short.getByTestId('order-action-error')).toContainText('25 wanted, 18 available');
+    await short.getByLabel(/Reserve anyway/).check();
+    await short.getByRole('button', { name: 'Confirm order' }).click();
+    await expect(short.getByTestId('order-status')).toHaveText('Confirmed');
+    await expect(short.getByTestId('order-detail-lines')).toContainText('× 7 on order (manager’s override)');
+    expect(await stockOf(page)).toMatchObject({ 'FOAM-10': [18, 25, -7] });
   });
 });
