@@ -11,6 +11,8 @@ import globals from 'globals';
  */
 const SERVICES = [
   'records', 'vault', 'auth', 'scans', 'lan', 'inbox', 'analysis', 'backup', 'system', 'clinic',
+  // the home screen per role
+  'home',
   // clinic operations
   'commands', 'bookings', 'stock', 'purchasing', 'billing', 'orders', 'operations',
   // next: sync, clinical review, IT

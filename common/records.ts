@@ -36,13 +36,58 @@ export const ASSESSMENT_METHODS = ['automatic', 'edited', 'manual'] as const;
 
 const name = z.string().trim().min(1, 'Required').max(200, 'At most 200 characters');
 
+/**
+ * What the record refuses as impossible (issue 21, point 4). The rules are written once here, for
+ * the form (errors next to each field) and the API alike; README "Patients" documents them.
+ *
+ * - MRN: 4 to 32 characters, letters, digits and - / . only (no spaces). Clinic MRNs are longer
+ *   than 3 characters; a 2-character "MRN" is a typing slip.
+ * - Date of birth: a real calendar date, not in the future, and at most 130 years ago.
+ * - Phone: digits with the usual separators (spaces, + ( ) - . /), 6 to 15 digits (E.164 allows
+ *   15), and an optional extension ("x 123" or "ext. 123"). Letters are refused ("abc").
+ */
+export const MRN_RULE = { min: 4, max: 32, pattern: /^[A-Za-z0-9./-]+$/ } as const;
+export const MAX_AGE_YEARS = 130;
+
+export const mrnSchema = z
+  .string()
+  .trim()
+  .min(1, 'Enter the MRN')
+  .min(MRN_RULE.min, `An MRN has at least ${MRN_RULE.min} characters`)
+  .max(MRN_RULE.max, `An MRN has at most ${MRN_RULE.max} characters`)
+  .regex(MRN_RULE.pattern, 'Letters, digits and - / . only (no spaces)');
+
+/** Today's calendar date where this code runs (the workstation: renderer and main share its clock). */
+export function localIsoDate(at: number = Date.now()): string {
+  const d = new Date(at);
+  return `${String(d.getFullYear()).padStart(4, '0')}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+export const dateOfBirthSchema = isoDateSchema
+  .refine((d) => d <= localIsoDate(), 'The date of birth cannot be in the future')
+  .refine((d) => {
+    const today = localIsoDate();
+    return d >= `${String(Number(today.slice(0, 4)) - MAX_AGE_YEARS).padStart(4, '0')}${today.slice(4)}`;
+  }, `The date of birth is more than ${MAX_AGE_YEARS} years ago`);
+
+const PHONE = /^\+?\(?[0-9][0-9 ()./-]*(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?$/i;
+export const phoneSchema = z
+  .string()
+  .trim()
+  .max(64, 'At most 64 characters')
+  .refine((p) => PHONE.test(p), 'Enter a phone number: digits, spaces and + ( ) - only')
+  .refine((p) => {
+    const digits = p.replace(/\s*(?:x|ext\.?)\s*[0-9]{1,6}$/i, '').replace(/[^0-9]/g, '').length;
+    return digits >= 6 && digits <= 15;
+  }, 'A phone number has 6 to 15 digits');
+
 const patientFields = z.object({
-  mrn: z.string().trim().min(1, 'Enter the MRN').max(64, 'At most 64 characters'),
+  mrn: mrnSchema,
   givenName: name,
   familyName: name,
-  dateOfBirth: isoDateSchema,
+  dateOfBirth: dateOfBirthSchema,
   sex: sexSchema,
-  phone: z.string().trim().max(64, 'At most 64 characters').nullable(),
+  phone: phoneSchema.nullable(),
   email: z.email('Invalid email address').max(254, 'At most 254 characters').nullable(),
   address: z.string().trim().max(1000, 'At most 1,000 characters').nullable(),
 });
@@ -58,7 +103,16 @@ export type PatientInput = z.input<typeof patientInputSchema>;
 export const patientUpdateSchema = patientFields.partial();
 export type PatientUpdate = z.input<typeof patientUpdateSchema>;
 
+/**
+ * A stored patient as it leaves the record. The field rules above apply to what is written now;
+ * a row saved before a rule existed (a 3-character MRN, say) is still returned as it is, and the
+ * form asks for a valid value only when someone edits it.
+ */
 export const patientSchema = patientFields.extend({
+  mrn: z.string(),
+  dateOfBirth: z.string(),
+  phone: z.string().nullable(),
+  email: z.string().nullable(),
   id: idSchema,
   createdAt: epochMsSchema,
   updatedAt: epochMsSchema,
@@ -66,7 +120,7 @@ export const patientSchema = patientFields.extend({
 export type Patient = z.infer<typeof patientSchema>;
 
 export const patientSearchSchema = z.object({
-  /** Prefix of family name, given name ("family given" also works) or MRN; case and accents ignored for names. */
+  /** Any part of the family or given name, the displayed "Family, Given", or any part of the MRN; case and accents ignored. */
   query: z.string().trim().min(1).max(200),
   limit: z.number().int().min(1).max(100).default(25),
   /** Opaque cursor from the previous page. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { epochMsSchema, idSchema, SCAN_FORMATS, SCAN_STATUSES } from './records';
+import { extentWarningSchema } from './scan-checks';
 
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
 export const bboxSchema = z.object({ min: vec3, max: vec3 });
@@ -21,7 +22,8 @@ export const scanSchema = z.object({
 });
 export type Scan = z.infer<typeof scanSchema>;
 
-export const IMPORT_PHASES = ['queued', 'hashing', 'parsing', 'storing', 'indexing', 'saving', 'done', 'failed', 'cancelled'] as const;
+/** `confirming`: held before anything is stored until the person importing confirms an implausible extent (see scan-checks.ts). */
+export const IMPORT_PHASES = ['queued', 'hashing', 'parsing', 'confirming', 'storing', 'indexing', 'saving', 'done', 'failed', 'cancelled'] as const;
 export const importJobSchema = z.object({
   id: z.string(),
   woundId: z.string(),
@@ -30,7 +32,9 @@ export const importJobSchema = z.object({
   phase: z.enum(IMPORT_PHASES),
   progress: z.number().min(0).max(1),
   scanId: z.string().nullable(),
-  error: z.object({ code: z.string(), message: z.string(), format: z.string().optional(), offset: z.number().optional() }).nullable(),
+  /** `message` is the technical detail; `detected` what a file that is not a scan is (a photo, …). See import-errors.ts for the words shown. */
+  error: z.object({ code: z.string(), message: z.string(), format: z.string().optional(), offset: z.number().optional(), detected: z.string().optional() }).nullable(),
+  warning: extentWarningSchema.nullable(),
   startedAt: z.number(),
   finishedAt: z.number().nullable(),
 });

@@ -45,7 +45,9 @@ test('once a clinic exists the sign-in screen offers no enrolment; a signed-in I
   await page.screenshot({ path: shot('clinics-added') });
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Audit log' }).click();
-  await page.getByLabel('Record type').fill('clinic');
+  // Record type is a list of what the log holds (issue 21 point 13).
+  await page.getByRole('combobox', { name: 'Record type' }).click();
+  await page.getByRole('option', { name: 'clinic', exact: true }).click();
   // This clinic's record holds its own setting up (by the helpers' admin) and the one Hal did.
   const enrolments = page.getByTestId('audit-rows').getByRole('row').filter({ hasText: 'clinic.enrol' });
   await expect(enrolments).toHaveCount(2);
@@ -74,8 +76,8 @@ test('an IT admin cannot give themselves a clinical role; demoting a doctor take
 
   // The admin's own roles: the clinical ones cannot be ticked, and the screen says why.
   await admin.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Staff' }).click();
-  await admin.getByRole('button', { name: 'Edit roles of Rae Admin' }).click();
-  const own = admin.getByRole('dialog', { name: 'Roles of Rae Admin' });
+  await admin.getByRole('button', { name: 'Edit Rae Admin' }).click();
+  const own = admin.getByRole('dialog', { name: 'Edit your own account' });
   for (const role of ['Nurse', 'Doctor', 'Clinic manager']) await expect(own.getByLabel(role)).toBeDisabled();
   await expect(own.getByTestId('self-grant-note')).toContainText('another IT administrator must');
   await admin.screenshot({ path: shot('staff-own-roles') });
@@ -86,11 +88,11 @@ test('an IT admin cannot give themselves a clinical role; demoting a doctor take
   await expect(mutate(admin, 'staff.update', { id: me.staff.id, patch: { roles: ['it-admin', 'doctor'] } })).rejects.toThrow(/cannot give your own account/);
 
   // Demote the doctor to clinic manager.
-  await admin.getByRole('button', { name: 'Edit roles of Dee Doctor' }).click();
-  const dee = admin.getByRole('dialog', { name: 'Roles of Dee Doctor' });
+  await admin.getByRole('button', { name: 'Edit Dee Doctor' }).click();
+  const dee = admin.getByRole('dialog', { name: 'Edit Dee Doctor' });
   await dee.getByLabel('Doctor').uncheck();
   await dee.getByLabel('Clinic manager').check();
-  await dee.getByRole('button', { name: 'Save roles' }).dblclick();
+  await dee.getByRole('button', { name: 'Save' }).dblclick();
   await expect(dee).toHaveCount(0);
   await expect(admin.getByTestId('staff-list').getByRole('row').filter({ hasText: 'Dee Doctor' })).toContainText('Clinic manager');
 

@@ -22,7 +22,9 @@ test('the audit log names who did what to which record, filters by record type, 
   await expect(rows).not.toContainText('Brightwater');
   await expect(rows).not.toContainText('MRN-AUD-1');
 
-  await page.getByLabel('Record type').fill('patient');
+  // Record type is a list of what the log holds, not free text.
+  await page.getByRole('combobox', { name: 'Record type' }).click();
+  await page.getByRole('option', { name: 'patient', exact: true }).click();
   await expect(rows.getByRole('row').filter({ hasText: 'staff.create' })).toHaveCount(0);
   await expect(rows.getByRole('row').filter({ hasText: 'patient.create' })).toHaveCount(1);
 

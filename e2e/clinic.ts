@@ -52,8 +52,8 @@ export async function enrolClinic(page: Page, input: { name: string; admin: { us
  * Enrols a clinic, adds a nurse, signs the nurse in and creates a patient with one wound, all
  * through the API the UI uses; then reloads so the UI shows the signed-in nurse.
  */
-export async function clinicWithNurse(page: Page): Promise<{ clinicId: string; patientId: string; woundId: string }> {
-  const clinic = await enrolClinic(page, { name: 'Test Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } });
+export async function clinicWithNurse(page: Page, clinicName = 'Test Clinic'): Promise<{ clinicId: string; patientId: string; woundId: string }> {
+  const clinic = await enrolClinic(page, { name: clinicName, admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } });
   await mutate(page, 'auth.login', { clinicId: clinic.id, username: 'admin', password: PASSWORD });
   await mutate(page, 'staff.create', { username: 'nurse', displayName: 'Nora Nurse', password: PASSWORD, roles: ['nurse'] });
   await mutate(page, 'auth.login', { clinicId: clinic.id, username: 'nurse', password: PASSWORD });

@@ -27,8 +27,9 @@ async function shot(page: Page, name: string): Promise<void> {
 
 async function importScan(page: Page, name: string, bytes: Uint8Array, captured?: string): Promise<void> {
   const panel = page.getByTestId('wound-scans');
-  if (captured) await panel.getByLabel('Captured').fill(captured);
   await panel.getByLabel('Scan file').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+  // Choosing a file sets Captured to the file's own time (issue 21 point 4); what the nurse types then wins.
+  if (captured) await panel.getByLabel('Captured').fill(captured);
   await panel.getByRole('button', { name: 'Import scan' }).click();
   await expect(panel.getByTestId('import-phase')).toHaveText(/Imported/, { timeout: 120_000 });
 }
@@ -59,7 +60,8 @@ test('a nurse measures, charts and saves a wound once (double-click, Esc, undo a
   const dialog = await openScan(page);
   const canvas = dialog.locator('canvas');
   await expect(dialog.getByTestId('scan-window-title')).toHaveText(/^Hopper, Grace · MRN MRN-7 · Right heel — scan of /);
-  const capturedText = await page.evaluate(() => new Date(2025, 10, 8, 9, 30).toLocaleString());
+  // Dates in the one format every screen uses (renderer/lib/format.ts, issue 21 point 12).
+  const capturedText = await page.evaluate(() => new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(2025, 10, 8, 9, 30)));
   await expect(dialog.getByTestId('scan-window-title')).toContainText(capturedText);
 
   // Draw an outline around the cavity (the scan's lit extent gives the centre and mm per pixel).
@@ -204,7 +206,7 @@ test('a nurse measures, charts and saves a wound once (double-click, Esc, undo a
   const history = page.getByTestId('assessment-history');
   await expect(history.getByTestId('assessment-row')).toHaveCount(1);
   await expect(history.getByTestId('clinical-date')).toHaveText(`PLY scan of ${capturedText}`);
-  const today = await page.evaluate(() => new Date().toLocaleDateString());
+  const today = await page.evaluate(() => new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' }).format(new Date()));
   await expect(history.getByTestId('saved-at')).toContainText(today);
   await expect(history).toContainText('Awaiting a doctor’s sign-off');
 

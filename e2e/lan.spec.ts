@@ -74,6 +74,9 @@ test('an IT admin pairs a tablet by QR code; its scan for an unknown patient wai
     // The QR code really rendered under the CSP (a data: image, decoded by the browser).
     await expect.poll(() => qr.evaluate((img) => { const i = img as unknown as { complete: boolean; naturalWidth: number }; return i.complete && i.naturalWidth > 0; })).toBe(true);
     await expect(page.getByTestId('pairing-code')).toHaveText(/^\S{4,}$/);
+    // The payload the simulator needs is for testing: hidden until asked for.
+    await expect(page.getByTestId('pairing-payload')).toHaveCount(0);
+    await page.getByRole('button', { name: 'For testing: the pairing payload (tools/tablet-sim)' }).click();
     const payload = (await page.getByTestId('pairing-payload').textContent())!;
     expect(JSON.parse(payload)).toMatchObject({ v: 1, host: '127.0.0.1', code: await page.getByTestId('pairing-code').textContent() });
 
@@ -94,6 +97,17 @@ test('an IT admin pairs a tablet by QR code; its scan for an unknown patient wai
     await rename.getByLabel('Name').fill('Dressing room tablet');
     await rename.getByRole('button', { name: 'Save' }).click();
     await expect(page.getByTestId('paired-devices')).toContainText('Dressing room tablet');
+
+    // The audit log names the tablet by its name (pairing, the arrival it filed), never `device:<id>`.
+    await nav.getByRole('button', { name: 'Audit log' }).click();
+    const rows = page.getByTestId('audit-rows');
+    await expect(rows.getByRole('row').filter({ hasText: 'scan_inbox.receive' })).toContainText('Dressing room tablet (tablet)');
+    await expect(rows.getByRole('row').filter({ hasText: 'device.pair' }).first()).toContainText('Dressing room tablet (tablet)');
+    await expect(rows).not.toContainText('device:');
+    await page.getByRole('combobox', { name: 'Staff member' }).click();
+    await page.getByRole('option', { name: 'Dressing room tablet (tablet)' }).click();
+    await expect(rows.getByRole('row').filter({ hasText: 'Ira' })).toHaveCount(0);
+    await expect(rows.getByRole('row')).not.toHaveCount(1);
 
     // A nurse account.
     await nav.getByRole('button', { name: 'Staff' }).click();
@@ -131,6 +145,15 @@ test('an IT admin pairs a tablet by QR code; its scan for an unknown patient wai
     await assign.getByRole('button', { name: /Hopper, Grace · MRN MRN-7731/ }).click();
     await assign.getByLabel(/Right lateral malleolus/).check();
     await assign.getByRole('button', { name: 'Assign and import' }).click();
+    // The sample is a room (8.5 m across), far larger than an ankle: not imported, and the list says why in words.
+    await expect(page.getByTestId('inbox-error-headline')).toContainText('far larger than a foot', { timeout: 60_000 });
+    await page.getByRole('button', { name: 'Assign to wound' }).click();
+    const again = page.getByRole('dialog', { name: 'Assign scan to a wound' });
+    await again.getByRole('button', { name: /Hopper, Grace · MRN MRN-7731/ }).click();
+    await again.getByLabel(/Right lateral malleolus/).check();
+    await expect(again.getByRole('button', { name: 'Assign and import' })).toBeDisabled();
+    await again.getByLabel(/^Import anyway/).check();
+    await again.getByRole('button', { name: 'Assign and import' }).click();
     await expect(page.getByTestId('inbox-empty')).toBeVisible({ timeout: 60_000 });
   } finally {
     rmSync(tabletDir, { recursive: true, force: true });

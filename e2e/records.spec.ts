@@ -62,6 +62,8 @@ test('enrol, staff, patient and wound; a manager sees demographics but not the w
 
   // The nurse records a patient and a wound.
   await signIn('nina');
+  await expect(page.getByRole('heading', { name: /^Good (morning|afternoon|evening), Nina$/ })).toBeVisible(); // her home screen first
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Patients & wounds' }).click();
   await page.getByRole('button', { name: 'New patient' }).click();
   const dialog = page.getByRole('dialog', { name: 'New patient' });
   // Nothing filled in: each required field says what it needs, in words.
@@ -89,6 +91,7 @@ test('enrol, staff, patient and wound; a manager sees demographics but not the w
 
   // The manager finds the patient by name, sees demographics, and no wound.
   await signIn('mo');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Patients & wounds' }).click();
   await page.getByLabel('Find a patient').fill('love');
   await expect(page.getByTestId('patient-results')).toContainText('MRN-0042');
   await page.getByRole('button', { name: 'Open Lovelace, Ada' }).click();

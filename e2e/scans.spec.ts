@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Locator } from '@playwright/test';
 import { PNG } from 'pngjs';
 import type { PointCloud } from '../common/point-cloud';
 import { encodePly } from '../main/analysis/measure/phantoms';
@@ -21,6 +22,8 @@ test('import a PLY and a LAZ onto a wound with progress; a corrupt file shows it
     await panel.getByLabel('Scan file').setInputFiles(join(SAMPLES, file));
     await panel.getByRole('button', { name: 'Import scan' }).click();
     await expect(panel.getByTestId('import-progress')).toBeVisible();
+    // Both samples are far larger than a heel: the import waits for the nurse, then goes on.
+    await confirmImplausible(panel);
     await expect(panel.getByTestId('import-phase')).toHaveText(/Imported/, { timeout: 120_000 });
     await expect(panel.getByTestId('scan-list')).toContainText(sample(file).points.toLocaleString('en-US'));
   }
@@ -33,9 +36,17 @@ test('import a PLY and a LAZ onto a wound with progress; a corrupt file shows it
   const truncated = readFileSync(join(SAMPLES, 'ply/dardavesis__808-30.ply')).subarray(0, 40_000);
   await panel.getByLabel('Scan file').setInputFiles({ name: 'cut.ply', mimeType: 'application/octet-stream', buffer: truncated });
   await panel.getByRole('button', { name: 'Import scan' }).click();
-  await expect(panel.getByTestId('import-error')).toContainText(/PLY at byte \d+/);
+  await expect(panel.getByTestId('import-error-headline')).toHaveText('The scan file is incomplete: it was probably cut off while it was copied.');
+  await panel.getByTestId('import-error').getByRole('button', { name: 'Technical details' }).click();
+  await expect(panel.getByTestId('import-error-detail')).toContainText(/PLY at byte \d+/);
   await expect(panel.getByTestId('scan-list').locator('tbody tr')).toHaveCount(2);
 });
+
+/** The import of a room-sized sample onto the heel wound asks first; the nurse confirms. */
+async function confirmImplausible(panel: Locator): Promise<void> {
+  await expect(panel.getByTestId('import-warning')).toContainText('far larger than a foot', { timeout: 120_000 });
+  await panel.getByRole('button', { name: 'Import anyway' }).click();
+}
 
 test('open a scan in 3D: coloured points render, potree-core reaches every point, picking and point budget', async ({ loggedInPage: page }) => {
   test.setTimeout(180_000);
@@ -45,6 +56,7 @@ test('open a scan in 3D: coloured points render, potree-core reaches every point
   const file = 'ply/dardavesis__808-30.ply';
   await panel.getByLabel('Scan file').setInputFiles(join(SAMPLES, file));
   await panel.getByRole('button', { name: 'Import scan' }).click();
+  await confirmImplausible(panel);
   await expect(panel.getByTestId('import-phase')).toHaveText(/Imported/, { timeout: 120_000 });
   await panel.getByRole('button', { name: 'Open' }).click();
 

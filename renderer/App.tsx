@@ -19,6 +19,7 @@ import {
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Permission } from '../common/permissions';
 import { TRPCProvider, createClient, useTRPC } from './lib/trpc';
+import { messageOf } from './lib/forms';
 import { SystemScreen } from './features/system/SystemScreen';
 import { SignInScreen } from './features/auth/SignInScreen';
 import { LockScreen } from './features/auth/LockScreen';
@@ -31,9 +32,21 @@ import { ClinicsScreen } from './features/admin/ClinicsScreen';
 import { IncomingScansScreen } from './features/lan/IncomingScansScreen';
 import { TabletsScreen } from './features/lan/TabletsScreen';
 import { OperationsScreen } from './features/operations/OperationsScreen';
+import { HomeScreen } from './features/home/HomeScreen';
+import type { Go } from './features/home/nav';
 
 const theme = createTheme({ primaryColor: 'teal', defaultRadius: 'md' });
 const colorSchemeManager = localStorageColorSchemeManager({ key: 'coherency-color-scheme' });
+
+/** What an area is given: who is signed in, and a way to send them to another area. */
+interface AreaContext {
+  permissions: Permission[];
+  name: string;
+  staffId: string;
+  clinicId: string;
+  go: Go;
+  params: { patientId?: string; woundId?: string };
+}
 
 /** The areas of the app. Only areas that work, and that the signed-in roles may use, are listed. */
 interface Area {
@@ -41,18 +54,19 @@ interface Area {
   label: string;
   group: string;
   needs?: Permission;
-  render: (permissions: Permission[], session: { clinicId: string; staffId: string }) => ReactNode;
+  render: (ctx: AreaContext) => ReactNode;
 }
 const AREAS: Area[] = [
-  { id: 'patients', label: 'Patients & wounds', group: 'Clinical', needs: 'patients.demographics.read', render: (p) => <PatientsScreen permissions={p} /> },
-  { id: 'incoming-scans', label: 'Incoming scans', group: 'Clinical', needs: 'clinical.read', render: (p) => <IncomingScansScreen permissions={p} /> },
-  { id: 'operations', label: 'Clinic operations', group: 'Operations', needs: 'bookings.read', render: (p) => <OperationsScreen permissions={p} /> },
+  { id: 'home', label: 'Home', group: 'Start', render: ({ permissions, name, go }) => <HomeScreen permissions={permissions} name={name} go={go} /> },
+  { id: 'patients', label: 'Patients & wounds', group: 'Clinical', needs: 'patients.demographics.read', render: ({ permissions, params }) => <PatientsScreen permissions={permissions} initial={params} /> },
+  { id: 'incoming-scans', label: 'Incoming scans', group: 'Clinical', needs: 'clinical.read', render: ({ permissions }) => <IncomingScansScreen permissions={permissions} /> },
+  { id: 'operations', label: 'Clinic operations', group: 'Operations', needs: 'bookings.read', render: ({ permissions }) => <OperationsScreen permissions={permissions} /> },
   { id: 'tablets', label: 'Tablets (LAN)', group: 'Administration', needs: 'devices.manage', render: () => <TabletsScreen /> },
-  { id: 'staff', label: 'Staff', group: 'Administration', needs: 'staff.manage', render: (_p, s) => <StaffScreen meId={s.staffId} /> },
+  { id: 'staff', label: 'Staff', group: 'Administration', needs: 'staff.manage', render: ({ staffId }) => <StaffScreen meId={staffId} /> },
   { id: 'audit', label: 'Audit log', group: 'Administration', needs: 'audit.read', render: () => <AuditScreen /> },
   { id: 'backups', label: 'Backups & keys', group: 'Administration', needs: 'backup.manage', render: () => <BackupsScreen /> },
   { id: 'model', label: 'Wound model', group: 'Administration', needs: 'settings.manage', render: () => <ModelScreen /> },
-  { id: 'clinics', label: 'Clinics', group: 'Administration', needs: 'clinics.enrol', render: (_p, s) => <ClinicsScreen currentClinicId={s.clinicId} /> },
+  { id: 'clinics', label: 'Clinics', group: 'Administration', needs: 'clinics.enrol', render: ({ clinicId }) => <ClinicsScreen currentClinicId={clinicId} /> },
   { id: 'system', label: 'System', group: 'Administration', render: () => <SystemScreen /> },
 ];
 
@@ -91,11 +105,17 @@ function Shell({ transport }: { transport: string }) {
   const me = useQuery({ ...trpc.auth.me.queryOptions(), refetchInterval: 30_000 });
   const logout = useMutation(trpc.auth.logout.mutationOptions({ onSettled: () => queryClient.clear() }));
   const lock = useMutation(trpc.auth.lock.mutationOptions({ onSettled: () => void queryClient.invalidateQueries(trpc.auth.me.queryFilter()) }));
-  const [areaId, setAreaId] = useState<string | null>(null);
+  /**
+   * Where this person is. Tied to who is signed in: after a sign-in (another person, or the same
+   * one again) the app opens on the home screen, never on the previous user's last screen.
+   */
+  const [nav, setNav] = useState<{ staffId: string; areaId: string; params: AreaContext['params']; visit: number } | null>(null);
   const [showSystem, setShowSystem] = useState(false);
 
   if (me.isPending) return <Loader m="xl" aria-label="Starting" />;
   const session = me.data ?? null;
+  // Signed out (by the button, the idle timeout or elsewhere): the next sign-in starts at home.
+  if (!session && nav !== null) setNav(null);
   if (!session || session.locked) {
     // Signed out or locked: only the sign-in / lock screen, and the System screen (no patient data).
     return (
@@ -113,13 +133,16 @@ function Shell({ transport }: { transport: string }) {
   }
   const permissions = session.permissions;
   const areas = AREAS.filter((a) => !a.needs || permissions.includes(a.needs));
-  const area = areas.find((a) => a.id === areaId) ?? areas[0]!;
+  const here = nav?.staffId === session.staff.id ? nav : null;
+  const area = areas.find((a) => a.id === here?.areaId) ?? areas[0]!;
+  const go: Go = (areaId, params = {}) => setNav({ staffId: session.staff.id, areaId, params, visit: (nav?.visit ?? 0) + 1 });
   const groups = [...new Set(areas.map((a) => a.group))];
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: 'sm' }} padding="md">
       <AppShell.Header>
         <Header transport={transport}>
           <Text size="sm" data-testid="signed-in-as">{session.staff.displayName} · {session.clinic.name}</Text>
+          {(lock.isError || logout.isError) && <Text size="sm" c="red" role="alert">{lock.isError ? 'Not locked' : 'Not signed out'}: {messageOf(lock.error ?? logout.error)}</Text>}
           <Button size="xs" variant="default" onClick={() => lock.mutate()}>Lock</Button>
           <Button size="xs" variant="default" onClick={() => logout.mutate()}>Sign out</Button>
         </Header>
@@ -129,12 +152,14 @@ function Shell({ transport }: { transport: string }) {
           <div key={g}>
             <Text size="xs" c="dimmed" tt="uppercase" fw={600} mt="sm" mb={4} px="xs">{g}</Text>
             {areas.filter((a) => a.group === g).map((a) => (
-              <NavLink key={a.id} label={a.label} active={a.id === area.id} onClick={() => setAreaId(a.id)} component="button" />
+              <NavLink key={a.id} label={a.label} active={a.id === area.id} onClick={() => go(a.id)} component="button" />
             ))}
           </div>
         ))}
       </AppShell.Navbar>
-      <AppShell.Main key={session.staff.id}>{area.render(permissions, { clinicId: session.clinic.id, staffId: session.staff.id })}</AppShell.Main>
+      <AppShell.Main key={`${session.staff.id}:${here?.visit ?? 0}`}>
+        {area.render({ permissions, name: session.staff.displayName, staffId: session.staff.id, clinicId: session.clinic.id, go, params: here?.params ?? {} })}
+      </AppShell.Main>
     </AppShell>
   );
 }

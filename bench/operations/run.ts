@@ -47,7 +47,7 @@ function recordBench(): void {
     const manager = { id: staffRepo.create({ username: 'm', displayName: 'M', passwordHash: 'x', roles: ['manager'] }, SYSTEM_ACTOR).id, roles: ['manager'] as const };
     const clinicians = Array.from({ length: 10 }, (_, i) => staffRepo.create({ username: `n${i}`, displayName: `Nurse ${i}`, passwordHash: 'x', roles: ['nurse'] }, SYSTEM_ACTOR).id);
     const patientsRepo = createPatientsRepository(record);
-    const patients = Array.from({ length: 500 }, (_, i) => patientsRepo.create({ mrn: `B-${i}`, givenName: 'Pat', familyName: `Bench${i}`, dateOfBirth: '1950-01-01', sex: 'unknown', phone: '+1 555 0100' }, SYSTEM_ACTOR).id);
+    const patients = Array.from({ length: 500 }, (_, i) => patientsRepo.create({ mrn: `BENCH-${i}`, givenName: 'Pat', familyName: `Bench${i}`, dateOfBirth: '1950-01-01', sex: 'unknown', phone: '+1 555 0100' }, SYSTEM_ACTOR).id);
     const run = (name: string, a: unknown) => ops.run(name, { commandId: newId(), args: a }, manager);
     run('operations.updateSettings', { timeZone: 'Europe/Berlin', currency: 'EUR' });
     const rooms = Array.from({ length: 5 }, (_, i) => (run('bookings.defineRoom', { roomId: newId(), name: `Room ${i}` }) as { roomId: string }).roomId);

@@ -83,7 +83,7 @@ export async function weekViewBench(runs: number): Promise<void> {
     for (let i = 0; i < 5; i++) rooms.push(((await cmd('bookings.defineRoom', { roomId: crypto.randomUUID(), name: `Room ${i}` })) as { roomId: string }).roomId);
     const typeId = ((await cmd('bookings.defineType', { typeId: crypto.randomUUID(), name: 'Dressing change', defaultMinutes: 30, colour: '#1c7ed6' })) as { typeId: string }).typeId;
     const patients: string[] = [];
-    for (let i = 0; i < 50; i++) patients.push(((await call(page, 'patients.create', { mrn: `W-${i}`, givenName: 'Pat', familyName: `Week${i}`, dateOfBirth: '1950-01-01', sex: 'unknown' })) as { id: string }).id);
+    for (let i = 0; i < 50; i++) patients.push(((await call(page, 'patients.create', { mrn: `WEEK-${i}`, givenName: 'Pat', familyName: `Week${i}`, dateOfBirth: '1950-01-01', sex: 'unknown' })) as { id: string }).id);
     // Next week: 2,000 appointments, 10 clinicians × 7 days × about 29 a day (double-booked on purpose).
     const monday = addDays(mondayOf(localDate(Date.now(), 'UTC')), 7);
     const t0 = performance.now();

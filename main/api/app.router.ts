@@ -5,6 +5,7 @@ import { backupRouter } from './backup.router';
 import { modelRouter } from './model.router';
 import { authRouter } from './auth.router';
 import { clinicRouter } from './clinic.router';
+import { homeRouter } from './home.router';
 import { lanRouter } from './lan.router';
 import { patientsRouter } from './patients.router';
 import { scanInboxRouter } from './scan-inbox.router';
@@ -41,6 +42,7 @@ export const appRouter = router({
   billing: billingRouter,
   operations: operationsRouter,
   orders: ordersRouter,
+  home: homeRouter,
 });
 
 export type AppRouter = typeof appRouter;

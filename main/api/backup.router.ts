@@ -6,14 +6,14 @@
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { backupExportInputSchema, backupListingSchema, backupNameSchema, operationProgressSchema, restoreInputSchema, type OperationProgress } from '../../common/backups';
+import { backupCountsSchema, backupExportInputSchema, backupListingSchema, backupNameSchema, backupScheduleInputSchema, backupScheduleViewSchema, operationProgressSchema, restoreInputSchema, type OperationProgress } from '../../common/backups';
 import { BACKUP_FILES_PREFIX, BACKUP_UPLOAD_CHUNK_BYTES, MAX_BACKUP_UPLOAD_BYTES } from '../backup/index';
 import { permitted, router, sessionGuard } from './trpc';
 import { eventStream } from './event-stream';
 
 const manage = permitted('backup.manage');
 
-const summarySchema = z.object({ name: z.string(), bytes: z.number(), createdAt: z.number(), clinicId: z.string(), scanFiles: z.number() });
+const summarySchema = backupCountsSchema.extend({ name: z.string(), bytes: z.number(), createdAt: z.number(), clinicId: z.string() });
 
 export const backupRouter = router({
   /** Writes an encrypted backup (record + scan files) and returns what was written. */
@@ -25,8 +25,20 @@ export const backupRouter = router({
         throw new TRPCError({ code: 'BAD_REQUEST', message: 'A destination path can only be chosen in the desktop app; the browser host keeps backups in its backups folder for download.' });
       }
       const s = await ctx.services.backups.exportBackup(ctx.clinic, ctx.actor, input);
-      return { name: s.name, bytes: s.bytes, createdAt: s.createdAt, clinicId: s.clinicId, scanFiles: s.scanFiles };
+      return { name: s.name, bytes: s.bytes, createdAt: s.createdAt, clinicId: s.clinicId, scanFiles: s.scanFiles, scans: s.scans, incoming: s.incoming, unlinkedFiles: s.unlinkedFiles };
     }),
+
+  /** Automatic backups: the policy, the last run and how the clinic stands (IT's home screen warns from this). */
+  schedule: manage.output(backupScheduleViewSchema).query(({ ctx }) => ctx.services.backupSchedule.view(ctx.clinic.id)),
+
+  /** Sets the folder, interval and how many to keep (the folder is checked by writing to it); `enabled: false` turns it off. */
+  setSchedule: manage
+    .input(backupScheduleInputSchema)
+    .output(backupScheduleViewSchema)
+    .mutation(({ ctx, input }) => ctx.services.backupSchedule.set(ctx.clinic, ctx.actor, input)),
+
+  /** Makes the scheduled backup now, into the folder (to try the share); the outcome is in the returned status. */
+  runScheduleNow: manage.output(backupScheduleViewSchema).mutation(({ ctx }) => ctx.services.backupSchedule.runNow(ctx.clinic, ctx.actor)),
 
   /** This clinic's backups in the backups folder, newest first. */
   list: manage.output(z.array(backupListingSchema)).query(({ ctx }) => ctx.services.backups.list(ctx.clinic.id)),
@@ -55,7 +67,7 @@ export const backupRouter = router({
   /** Restores a backup into a NEW clinic (new id, new key); the signed-in clinic is untouched. */
   restore: manage
     .input(restoreInputSchema)
-    .output(z.object({ clinicId: z.string(), name: z.string(), scanFiles: z.number() }))
+    .output(backupCountsSchema.extend({ clinicId: z.string(), name: z.string() }))
     .mutation(({ ctx, input }) => ctx.services.backups.restore(ctx.clinic, ctx.actor, { ...input, connectionId: ctx.connectionId })),
 
   /** Rotates the clinic key: the record and every scan file, with no data loss (audited). */

@@ -4,7 +4,8 @@
  * caller), or discard one. Mounted under `scans` (`scans.inbox`, `scans.assignInbox`, …).
  */
 import { z } from 'zod';
-import { epochMsSchema, idSchema } from '../../common/records';
+import { idSchema } from '../../common/records';
+import { capturedAtSchema } from '../../common/scan-checks';
 import { importJobSchema } from '../../common/scans';
 import { assignFromInbox, discardFromInbox, inboxEntrySchema, listInbox } from '../inbox/index';
 import { permitted, router } from './trpc';
@@ -21,7 +22,7 @@ export const scanInboxRouter = router({
    * the error, when the import fails). Progress: `scans.onJob` / `scans.jobs`.
    */
   assignInbox: permitted('clinical.write')
-    .input(z.object({ inboxId: idSchema, woundId: idSchema, capturedAt: epochMsSchema.optional() }))
+    .input(z.object({ inboxId: idSchema, woundId: idSchema, capturedAt: capturedAtSchema.optional(), acceptImplausibleExtent: z.boolean().default(false) }))
     .output(importJobSchema)
     .mutation(async ({ ctx, input }) => importJobSchema.parse(await assignFromInbox(ctx.clinic, ctx.actor, input, ctx.services.logger))),
 

@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { idSchema } from '../../common/records';
+import { capturedAtSchema } from '../../common/scan-checks';
 import { importJobSchema, MAX_UPLOAD_BYTES, scanSchema, UPLOAD_CHUNK_BYTES, type ImportJob } from '../../common/scans';
 import { octreePrefixOf, type ImportJobState } from '../scans/index';
 import { eventStream } from './event-stream';
@@ -53,15 +54,24 @@ export const scansRouter = router({
     .output(z.object({ cancelled: z.boolean() }))
     .mutation(async ({ ctx, input }) => ({ cancelled: await ctx.services.scanUploads.cancel(ctx.connectionId, input.uploadId) })),
 
-  /** Starts the import job of a finished upload onto a wound. */
+  /**
+   * Starts the import job of a finished upload onto a wound. A capture time in the future is
+   * refused here; a scan that does not fit the wound's body part waits in `confirming`.
+   */
   import: permitted('clinical.write')
-    .input(z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/), woundId: idSchema, capturedAt: z.number().int().nonnegative() }))
+    .input(z.object({ uploadId: z.string().regex(/^[0-9a-f]{32}$/), woundId: idSchema, capturedAt: capturedAtSchema }))
     .output(importJobSchema)
     .mutation(({ ctx, input }) => {
       const upload = ctx.services.scanUploads.take(ctx.connectionId, input.uploadId);
       if (!ctx.clinic.scans.woundExists(input.woundId)) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such wound in this clinic.' });
-      return toJob(ctx.clinic.imports.start({ bytes: upload.bytes, fileName: upload.fileName, woundId: input.woundId, capturedAt: input.capturedAt, actor: ctx.actor }));
+      return toJob(ctx.clinic.imports.start({ bytes: upload.bytes, fileName: upload.fileName, woundId: input.woundId, capturedAt: input.capturedAt, actor: ctx.actor, extentCheck: 'ask' }));
     }),
+
+  /** Goes on with an import held in `confirming` (its extent did not fit the wound); `confirmed: false` when it was not waiting. */
+  confirmImport: permitted('clinical.write')
+    .input(z.object({ jobId: z.string().max(64) }))
+    .output(z.object({ confirmed: z.boolean() }))
+    .mutation(({ ctx, input }) => ({ confirmed: ctx.clinic.imports.confirm(input.jobId) })),
 
   cancelImport: permitted('clinical.write')
     .input(z.object({ jobId: z.string().max(64) }))

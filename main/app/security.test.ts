@@ -65,6 +65,21 @@ describe.skipIf(skipKeyring)('security: attacks through the API (real record, ke
   let patientId = '';
   const sample = readFileSync(SAMPLE);
 
+  /**
+   * The sample is a room-sized scan, so an import onto the heel wound waits in `confirming` (issue 21
+   * point 4); confirm it as the nurse would, then wait for it to finish.
+   */
+  async function finishImport(jobId: string) {
+    const { imports } = await services.workstation.clinic(clinicId);
+    for (;;) {
+      const phase = imports.get(jobId)?.phase;
+      if (phase === 'confirming') imports.confirm(jobId);
+      if (phase === 'confirming' || phase === 'done' || phase === 'failed' || phase === 'cancelled') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return imports.wait(jobId);
+  }
+
   async function upload(who: ReturnType<typeof caller>): Promise<string> {
     const { uploadId, chunkBytes } = await who.scans.beginUpload({ fileName: 'scan.ply', size: sample.length });
     for (let offset = 0; offset < sample.length; offset += chunkBytes) await who.scans.uploadChunk({ uploadId, offset, data: sample.subarray(offset, offset + chunkBytes).toString('base64') });
@@ -110,8 +125,7 @@ describe.skipIf(skipKeyring)('security: attacks through the API (real record, ke
     expect(await first).toMatchObject({ id: job.id });
     await browser.auth.lock();
     expect(await nextOf(it)).toBe('ended');
-    const clinic = await services.workstation.clinic(clinicId);
-    expect((await clinic.imports.wait(job.id)).phase).toBe('done');
+    expect((await finishImport(job.id)).phase).toBe('done');
   }, 60_000);
 
   it('after sign-out, the next person on the same browser gets nothing of the previous subscription', async () => {
@@ -125,7 +139,7 @@ describe.skipIf(skipKeyring)('security: attacks through the API (real record, ke
     await browser.auth.login({ clinicId, username: 'doctor', password: PASSWORD });
     const job = await browser.scans.import({ uploadId: await upload(browser), woundId, capturedAt: Date.now() });
     expect(await nextOf(it, 500)).toBe('ended');
-    await (await services.workstation.clinic(clinicId)).imports.wait(job.id);
+    await finishImport(job.id);
     await browser.auth.logout();
   }, 60_000);
 

@@ -7,11 +7,15 @@ import { adoptLegacyActiveModel } from '../analysis/segmentation/index';
 import { createConsoleLogger, type Logger } from '../shared/logger';
 import { createKeytarKeyStore, type KeyStore } from '../vault/index';
 import { createScanFileGate, type ScanFileGate } from '../file-routes/index';
-import { createWorkstation, type Workstation } from './workstation';
-import { createBackupService, type BackupService } from '../backup/index';
+import { createWorkstation, type OpenClinic, type Workstation } from './workstation';
+import { createBackupScheduler, createBackupService, listBackupFiles, type BackupScheduler, type BackupService } from '../backup/index';
 import { createModelInstaller, createWoundFinding, type ModelInstaller, type WoundFinding } from '../analysis/index';
 import { createScanUploads, type ScanUploads } from '../scans/index';
-import { createLanService, lanOptionsFromEnv, type LanService, type LanServiceOptions } from '../inbox/index';
+import { createLanService, inboxStoreDir, lanOptionsFromEnv, scanInboxOf, type LanService, type LanServiceOptions } from '../inbox/index';
+import { appendAudit } from '../records/index';
+import { createHomeService, workstationHealth, type HomeService } from '../home/index';
+import type { WorkstationHealth } from '../../common/home';
+import { dirname, join } from 'node:path';
 
 export interface Services {
   system: {
@@ -26,6 +30,10 @@ export interface Services {
   scanFiles: ScanFileGate;
   /** Backups, restore and key rotation (IT admins), and the browser host's backup downloads. */
   backups: BackupService;
+  /** Automatic backups into a folder IT chose, with retention (runs while the app runs). */
+  backupSchedule: BackupScheduler<OpenClinic>;
+  /** Each role's home screen; `health` is IT's view of this workstation for one clinic. */
+  home: HomeService & { health(clinic: OpenClinic): Promise<WorkstationHealth> };
   /** "Find wound": one segmenter per workstation, created on first use. */
   woundFinding: WoundFinding;
   /** The wound model in use, and installing a clinic's own (IT admins). */
@@ -46,6 +54,10 @@ export interface ServiceOptions {
   sessionMaxAgeMs?: number;
   /** LAN receiver: interface, default port, DNS-SD; defaults from `COHERENCY_LAN_HOST`/`_PORT`/`_ADVERTISE`. */
   lan?: Partial<Pick<LanServiceOptions, 'host' | 'port' | 'advertise'>>;
+  /** How often due automatic backups are looked for (default a minute; `COHERENCY_BACKUP_TICK_MS`); 0 = never (tests call tick()). */
+  backupTickMs?: number;
+  /** The scheduler's clock (tests). */
+  now?: () => number;
 }
 
 export function createServices(opts: ServiceOptions): Services & { dispose(): Promise<void> } {
@@ -66,6 +78,41 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
   } catch (error) {
     logger.warn('the earlier workstation-wide wound model was not adopted', { error: error instanceof Error ? error.name : 'unknown' });
   }
+  const models = createModelInstaller({ dataDir: opts.dataDir, logger });
+  const backups = createBackupService({
+    workstation,
+    keyStore,
+    logger,
+    incomingDirs: async (clinic) => (await scanInboxOf(clinic.store).list()).map((e) => inboxStoreDir(e.id)),
+  });
+  const tickMs = opts.backupTickMs ?? (Number(process.env['COHERENCY_BACKUP_TICK_MS']) || 60_000);
+  const backupSchedule = createBackupScheduler<OpenClinic>({
+    dataDir: opts.dataDir,
+    keyStore,
+    logger,
+    tickMs,
+    ...(opts.now ? { now: opts.now } : {}),
+    clinicIds: () => workstation.listClinics().map((c) => c.id),
+    openClinic: (id) => workstation.clinic(id),
+    writeBackup: (clinic, password, folder) => backups.exportBackup(clinic, { id: 'system', roles: ['system'] }, { password, folder }),
+    listBackups: async (folder, clinicId) => (await listBackupFiles(folder)).filter((b) => b.clinicId === clinicId),
+    lastManualBackupAt: (clinicId) => backups.lastBackupAt(clinicId),
+    audit: (clinic, actor, action) => void appendAudit(clinic.record, { actorId: actor.id, actorRole: [...actor.roles].sort().join(','), action: `backup.${action}`, entity: 'clinic', entityId: clinic.id }),
+  });
+  if (tickMs > 0) backupSchedule.start();
+  const home = Object.assign(createHomeService(), {
+    health: (clinic: OpenClinic) =>
+      workstationHealth({
+        dataDir: opts.dataDir,
+        receiver: () => lan.view(clinic.id),
+        backups: () => backupSchedule.view(clinic.id),
+        // The model THIS clinic uses (each clinic has its own since per-clinic models).
+        model: () => {
+          const info = models.active(clinic.id);
+          return { name: info.manifest.name, version: info.manifest.version, source: info.source, file: join(dirname(info.manifestPath), info.manifest.file), bytes: info.manifest.bytes ?? null };
+        },
+      }),
+  });
   return {
     system: {
       info: getSystemInfo,
@@ -74,14 +121,21 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     },
     workstation,
     scanFiles: createScanFileGate(workstation),
-    backups: createBackupService({ workstation, keyStore, logger }),
+    backups,
+    backupSchedule,
+    home,
     woundFinding,
-    models: createModelInstaller({ dataDir: opts.dataDir, logger }),
+    models,
     scanUploads: createScanUploads(),
     logger,
     lan,
     // The receiver first: arrivals being filed finish before the clinics close.
-    dispose: () => lan.dispose().finally(() => Promise.all([workstation.dispose(), woundFinding.dispose()])).then(() => undefined),
+    dispose: () =>
+      backupSchedule
+        .dispose()
+        .then(() => lan.dispose())
+        .finally(() => Promise.all([workstation.dispose(), woundFinding.dispose()]))
+        .then(() => undefined),
   };
 }
 

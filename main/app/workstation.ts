@@ -106,8 +106,10 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
       interrupted,
       newId: () => newId(),
       records: {
-        assertWoundExists(woundId) {
-          if (!scans.woundExists(woundId)) throw Object.assign(new Error('no such wound in this clinic'), { code: 'NOT_FOUND' });
+        woundContext(woundId) {
+          const context = scans.woundContext(woundId);
+          if (!context) throw Object.assign(new Error('no such wound in this clinic'), { code: 'NOT_FOUND' });
+          return context;
         },
         insertScan: (scan, actor) => void scans.insert(scan, { id: actor.id, roles: actor.roles as Actor['roles'] }),
       },

@@ -16,7 +16,7 @@ import { can, permissionsOf, seesPatientData, type Permission, type StaffRole } 
 import { passwordSchema, staffInputSchema, staffUpdateSchema, type StaffInput, type StaffMember, type StaffUpdate } from '../../common/records';
 import type { Logger } from '../shared/logger';
 import { appendAudit, createStaffRepository, type Actor, type ClinicRecord, type StaffRepository } from '../records/index';
-import { AccountDisabledError, AccountLockedError, ForbiddenError, InvalidCredentialsError, SelfGrantError, SessionExpiredError, SessionInvalidError, SessionLockedError } from './errors';
+import { AccountDisabledError, AccountLockedError, ForbiddenError, InvalidCredentialsError, SelfChangeUnconfirmedError, SelfGrantError, SessionExpiredError, SessionInvalidError, SessionLockedError } from './errors';
 import { DEFAULT_SCRYPT, dummyHash, hashPassword, needsRehash, verifyPassword, type ScryptParams } from './password';
 import { createSessionStore, type Session, type SessionStore } from './sessions';
 
@@ -39,6 +39,11 @@ export interface AuthServiceOptions {
   sessionMaxAgeMs?: number;
   scrypt?: ScryptParams;
   now?: () => number;
+}
+
+export interface SelfChangeOptions {
+  /** The person confirmed that this change is to their own account. */
+  confirmedSelf?: boolean;
 }
 
 export interface SignedIn {
@@ -65,16 +70,24 @@ export interface AuthService {
   unlock(token: string, password: string): Promise<void>;
   logout(token: string): void;
   changePassword(token: string, currentPassword: string, newPassword: string): Promise<void>;
-  /** IT admin: new password for someone else; ends that member's sessions and clears a lockout. */
-  resetPassword(staffId: string, newPassword: string, actor: Actor): Promise<void>;
-  disableStaff(staffId: string, actor: Actor): StaffMember;
+  /**
+   * IT admin: new password for someone else; ends that member's sessions and clears a lockout.
+   * On one's own account each of these changes needs `confirmedSelf` (SelfChangeUnconfirmedError);
+   * disabling or demoting the last active IT admin is refused (LastAdminError, inside the change's
+   * transaction).
+   */
+  resetPassword(staffId: string, newPassword: string, actor: Actor, opts?: SelfChangeOptions): Promise<void>;
+  disableStaff(staffId: string, actor: Actor, opts?: SelfChangeOptions): StaffMember;
   /**
    * Name and roles. A change of roles reaches the member's live sessions at once: from the next
    * request on they may do exactly what the new roles allow (a demoted doctor is FORBIDDEN clinical
-   * data at once, and their subscriptions end); nothing waits for them to sign in again. An actor cannot give THEMSELVES a role
-   * that sees patient data (SelfGrantError, audited as `staff.self_grant_refused`).
+   * data at once, and their subscriptions end); nothing waits for them to sign in again. An actor
+   * cannot give THEMSELVES a role that sees patient data (SelfGrantError, audited as
+   * `staff.self_grant_refused`, confirmed or not); any other change to their own account needs
+   * `confirmedSelf`. A save that changes nothing (a double click) needs no confirmation and writes
+   * nothing.
    */
-  updateStaff(staffId: string, patch: StaffUpdate, actor: Actor): StaffMember;
+  updateStaff(staffId: string, patch: StaffUpdate, actor: Actor, opts?: SelfChangeOptions): StaffMember;
   readonly staff: StaffRepository;
   readonly sessions: SessionStore;
   dispose(): void;
@@ -127,6 +140,10 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
     if (!s) throw sessions.expired(token) ? new SessionExpiredError() : new SessionInvalidError();
     if (s.locked) throw new SessionLockedError();
     return s;
+  };
+
+  const confirmSelf = (staffId: string, actor: Actor, opts: SelfChangeOptions): void => {
+    if (staffId === actor.id && !opts.confirmedSelf) throw new SelfChangeUnconfirmedError();
   };
   const live = (token: string): Session => sessionOf(token, true);
   const permit = (s: Session, permission: Permission): Session & { actor: Actor } => {
@@ -202,20 +219,22 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       staff.credentials.setPasswordHash(s.staffId, await hashPassword(newPassword, params), { id: s.staffId, roles: s.roles });
     },
 
-    async resetPassword(staffId, newPassword, actor) {
+    async resetPassword(staffId, newPassword, actor, opts = {}) {
+      confirmSelf(staffId, actor, opts);
       passwordSchema.parse(newPassword);
       staff.credentials.setPasswordHash(staffId, await hashPassword(newPassword, params), actor);
       staff.credentials.clearLockout(staffId, actor);
       sessions.endAllFor(staffId);
     },
 
-    disableStaff(staffId, actor) {
+    disableStaff(staffId, actor, opts = {}) {
+      confirmSelf(staffId, actor, opts);
       const member = staff.disable(staffId, actor);
       sessions.endAllFor(staffId);
       return member;
     },
 
-    updateStaff(staffId, patch, actor) {
+    updateStaff(staffId, patch, actor, opts = {}) {
       const parsed = staffUpdateSchema.parse(patch);
       const before = staff.get(staffId);
       if (!before) return staff.update(staffId, parsed, actor); // the repository's NOT_FOUND
@@ -234,6 +253,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         }
       }
       if (effective.displayName === undefined && effective.roles === undefined) return before;
+      confirmSelf(staffId, actor, opts);
       const member = staff.update(staffId, effective, actor);
       if (effective.roles !== undefined) {
         const refreshed = sessions.setRolesFor(staffId, member.roles);

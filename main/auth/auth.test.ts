@@ -201,9 +201,9 @@ describe('sessions end with the member’s access', () => {
     const ines = await auth.login('ines', PW);
     auth.updateStaff(ivan.staff.id, { roles: ['it-admin', 'nurse'] }, auth.authorize(ines.token, 'staff.manage').actor);
     expect(auth.staff.get(ivan.staff.id)!.roles).toEqual(['it-admin', 'nurse']);
-    // Dropping a role of one's own is allowed.
+    // Dropping a role of one's own is allowed (confirmed as a change to one's own account).
     const ivan2 = await auth.login('ivan', PW);
-    auth.updateStaff(ivan.staff.id, { roles: ['it-admin'] }, auth.authorize(ivan2.token, 'staff.manage').actor);
+    auth.updateStaff(ivan.staff.id, { roles: ['it-admin'] }, auth.authorize(ivan2.token, 'staff.manage').actor, { confirmedSelf: true });
     expect(auth.staff.get(ivan.staff.id)!.roles).toEqual(['it-admin']);
   });
 
@@ -242,5 +242,54 @@ describe('sessions end with the member’s access', () => {
     auth.logout(token);
     expect(changes).toBe(2);
     off();
+  });
+});
+
+describe('keeping the clinic manageable (issue 21 point 7)', () => {
+  const ivanId = () => auth.staff.credentials.byUsername('ivan')!.id;
+
+  it('refuses disabling or demoting the last active IT admin, by anyone, and changes nothing', async () => {
+    const ivan = ivanId();
+    const other = { id: 'another-admin', roles: ['it-admin'] as const };
+    expect(() => auth.disableStaff(ivan, other)).toThrow(expect.objectContaining({ code: 'LAST_ADMIN', change: 'disable' }));
+    expect(() => auth.updateStaff(ivan, { roles: ['nurse'] }, other)).toThrow(expect.objectContaining({ code: 'LAST_ADMIN', change: 'demote' }));
+    expect(auth.staff.get(ivan)).toMatchObject({ disabled: false, roles: ['it-admin'] });
+    // Adding a role, or renaming, is fine.
+    expect(auth.updateStaff(ivan, { roles: ['it-admin', 'manager'] }, other).roles).toEqual(['it-admin', 'manager']);
+    expect(auth.updateStaff(ivan, { displayName: 'Ivan I. T.' }, other).displayName).toBe('Ivan I. T.');
+    // A disabled admin does not count: with a second one disabled, Ivan is still the last.
+    const second = await auth.createStaff({ username: 'ida', displayName: 'Ida IT', password: PW, roles: ['it-admin'] }, SYSTEM_ACTOR);
+    auth.disableStaff(second.id, other);
+    expect(() => auth.disableStaff(ivan, other)).toThrow(expect.objectContaining({ code: 'LAST_ADMIN' }));
+    // With another active admin, Ivan can go; then she is the last one.
+    auth.staff.enable(second.id, other);
+    expect(auth.updateStaff(ivan, { roles: ['manager'] }, other).roles).toEqual(['manager']);
+    expect(() => auth.disableStaff(second.id, other)).toThrow(expect.objectContaining({ code: 'LAST_ADMIN' }));
+    // Refusals are not audited as changes; the chain is intact.
+    expect(listAudit(db.record, { entity: 'staff', limit: 100 }).filter((r) => r.entityId === second.id).map((r) => r.action)).toEqual(['staff.enable', 'staff.disable', 'staff.create']);
+    expect(verifyAuditChain(db.record).ok).toBe(true);
+  });
+
+  it('a change to your own account must be confirmed as such; a change of roles refreshes the member’s sessions', async () => {
+    const signedIn = await auth.login('ivan', PW);
+    const me = { id: signedIn.staff.id, roles: signedIn.staff.roles };
+    const ida = await auth.createStaff({ username: 'ida', displayName: 'Ida IT', password: PW, roles: ['it-admin'] }, SYSTEM_ACTOR);
+    // Another admin gave Ivan a second role; dropping it is a change to his own account.
+    auth.updateStaff(me.id, { roles: ['it-admin', 'manager'] }, { id: ida.id, roles: ['it-admin'] });
+    expect(() => auth.updateStaff(me.id, { roles: ['it-admin'] }, me)).toThrow(expect.objectContaining({ code: 'SELF_CHANGE_UNCONFIRMED' }));
+    expect(() => auth.updateStaff(me.id, { displayName: 'Ivan I. T.' }, me)).toThrow(expect.objectContaining({ code: 'SELF_CHANGE_UNCONFIRMED' }));
+    expect(() => auth.disableStaff(me.id, me)).toThrow(expect.objectContaining({ code: 'SELF_CHANGE_UNCONFIRMED' }));
+    await expect(auth.resetPassword(me.id, 'another long passphrase', me)).rejects.toMatchObject({ code: 'SELF_CHANGE_UNCONFIRMED' });
+    expect(auth.staff.get(me.id)).toMatchObject({ roles: ['it-admin', 'manager'], disabled: false, displayName: 'Ivan IT' });
+    expect(auth.authorize(signedIn.token, 'billing.read').roles).toEqual(['it-admin', 'manager']);
+    // A self-grant of a role that sees patient data is refused whether confirmed or not.
+    expect(() => auth.updateStaff(me.id, { roles: ['it-admin', 'manager', 'nurse'] }, me, { confirmedSelf: true })).toThrow(SelfGrantError);
+    // Confirmed: the roles change and the open session carries the new ones at once (FORBIDDEN, not signed out).
+    expect(auth.updateStaff(me.id, { roles: ['it-admin'] }, me, { confirmedSelf: true }).roles).toEqual(['it-admin']);
+    expect(() => auth.authorize(signedIn.token, 'billing.read')).toThrow(ForbiddenError);
+    expect(auth.session(signedIn.token).roles).toEqual(['it-admin']);
+    // Someone else's account needs no such confirmation.
+    const nina = auth.staff.credentials.byUsername('nina')!.id;
+    expect(auth.updateStaff(nina, { roles: ['nurse', 'doctor'] }, me).roles).toEqual(['doctor', 'nurse']);
   });
 });

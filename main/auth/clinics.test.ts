@@ -44,7 +44,7 @@ describe.skipIf(skipKeyring)(`clinics on a workstation${skipKeyring ? ` — skip
     const kb = await keyStore.get(b.clinic.id);
     expect(ka).toHaveLength(32);
     expect(ka!.equals(kb!)).toBe(false);
-    createPatientsRepository(a.record).create({ mrn: 'MRN-SECRET-1', givenName: 'Ottoline', familyName: 'Morrell', dateOfBirth: '1873-06-16', sex: 'female' }, { id: a.admin.id, roles: ['nurse'] });
+    createPatientsRepository(a.record).create({ mrn: 'MRN-SECRET-1', givenName: 'Ottoline', familyName: 'Morrell', dateOfBirth: '1933-06-16', sex: 'female' }, { id: a.admin.id, roles: ['nurse'] });
     a.record.dispose();
     b.record.dispose();
 
@@ -77,7 +77,7 @@ describe.skipIf(skipKeyring)(`clinics on a workstation${skipKeyring ? ` — skip
   it.skipIf(!process.env.CI && !process.env.COHERENCY_REQUIRE_SQLCIPHER && !hasTools('secret-tool', 'sqlcipher'))('IT opens the record with the key from the keychain in Debian’s sqlcipher CLI; a wrong key reads nothing', async () => {
     const a = await enrolClinic({ name: 'North Wound Clinic', admin }, deps());
     enrolled.push(a.clinic.id);
-    createPatientsRepository(a.record).create({ mrn: 'MRN-CLI-0417', givenName: 'Euphemia', familyName: 'Lamb', dateOfBirth: '1890-02-03', sex: 'female' }, { id: a.admin.id, roles: ['nurse'] });
+    createPatientsRepository(a.record).create({ mrn: 'MRN-CLI-0417', givenName: 'Euphemia', familyName: 'Lamb', dateOfBirth: '1950-02-03', sex: 'female' }, { id: a.admin.id, roles: ['nurse'] });
     a.record.dispose();
     const before = readFileSync(a.clinic.file);
 

@@ -9,6 +9,7 @@ export type AuthErrorCode =
   | 'FORBIDDEN'
   | 'SELF_GRANT_REFUSED'
   | 'ENROL_REFUSED'
+  | 'SELF_CHANGE_UNCONFIRMED'
   | 'CLINIC_NOT_ENROLLED'
   | 'CLINIC_KEY_MISSING'
   | 'CLINIC_INDEX_INVALID';
@@ -88,6 +89,14 @@ export class EnrolRefusedError extends AuthError {
   readonly code = 'ENROL_REFUSED';
   constructor() {
     super('This workstation already has a clinic: only a signed-in IT administrator can set up another one.');
+  }
+}
+
+/** A change to one's own account (roles, disabling, a password reset) must be confirmed as such. */
+export class SelfChangeUnconfirmedError extends AuthError {
+  readonly code = 'SELF_CHANGE_UNCONFIRMED';
+  constructor() {
+    super('This is your own account: confirm the change first (you may lose access with it).');
   }
 }
 

@@ -17,6 +17,7 @@ export {
   ForbiddenError,
   SelfGrantError,
   EnrolRefusedError,
+  SelfChangeUnconfirmedError,
   ClinicNotEnrolledError,
   ClinicKeyMissingError,
   ClinicIndexInvalidError,

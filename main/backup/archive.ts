@@ -1,6 +1,6 @@
 /**
  * The clinic backup: ONE file that holds the whole clinic — the record and every encrypted scan
- * file — protected by a password. Format (`<clinic id>-<UTC time>.cwbackup`), a POSIX ustar
+ * file — protected by a password. Format (`<clinic name>-<local time>.cwbackup`), a POSIX ustar
  * archive, so `tar -tvf` lists it:
  *
  *   record.db                       the record as a standard SQLCipher 4 database keyed by the
@@ -22,7 +22,7 @@
  */
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
@@ -87,6 +87,8 @@ export const backupManifestSchema = z.object({
   kdf: z.object({ algorithm: z.literal('pbkdf2-hmac-sha512'), iterations: z.number().int().min(100_000).max(10_000_000), salt: z.string().regex(/^[0-9a-f]{32}$/) }),
   record: entrySchema,
   scans: z.array(entrySchema.extend({ scanId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) })).max(1_000_000),
+  /** What the files are, as the clinic counts them: scans of the record, incoming (unassigned) scans, files of neither. */
+  counts: z.object({ scans: z.number().int().nonnegative(), incoming: z.number().int().nonnegative(), unlinkedFiles: z.number().int().nonnegative() }).optional(),
   mac: hex64,
 });
 export type BackupManifest = z.infer<typeof backupManifestSchema>;
@@ -97,13 +99,41 @@ export interface BackupProgress {
   total: number;
 }
 
-export interface BackupSummary {
+/** What a stored file is to the clinic (the caller, who knows the record and the inbox, decides). */
+export type HeldKind = 'scan' | 'incoming' | 'other';
+
+export interface BackupCounts {
+  /** Scans of the record whose files the backup holds. */
+  scans: number;
+  /** Incoming (unassigned) scans from tablets. */
+  incoming: number;
+  /** Files of no scan or incoming scan (leftovers): kept in the backup, counted apart. */
+  unlinkedFiles: number;
+}
+
+export interface BackupSummary extends BackupCounts {
   file: string;
   name: string;
   clinicId: string;
   bytes: number;
   createdAt: number;
+  /** Encrypted files (a scan has its original and its 3D view's files). */
   scanFiles: number;
+}
+
+/** Counts by what each file is; `classify` absent: every directory but the inbox's is a scan. */
+export function countHeld(files: ReadonlyArray<{ scanId: string }>, classify?: (scanId: string) => HeldKind): BackupCounts {
+  const kindOf = classify ?? ((id: string) => (id === 'inbox' ? 'other' : id.startsWith('inbox-') ? 'incoming' : 'scan'));
+  const scans = new Set<string>();
+  const incoming = new Set<string>();
+  let unlinkedFiles = 0;
+  for (const f of files) {
+    const kind = kindOf(f.scanId);
+    if (kind === 'scan') scans.add(f.scanId);
+    else if (kind === 'incoming') incoming.add(f.scanId);
+    else if (f.scanId !== 'inbox') unlinkedFiles++;
+  }
+  return { scans: scans.size, incoming: incoming.size, unlinkedFiles };
 }
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -167,6 +197,8 @@ export interface WriteBackupOptions {
   logger: Logger;
   onProgress?: (p: BackupProgress) => void;
   now?: number;
+  /** What each store directory is (a scan of the record, an incoming scan, neither), for the counts. */
+  classify?: (scanId: string) => HeldKind;
 }
 
 /** Writes the clinic's backup archive to `file` (appears only when complete and fsync'd). */
@@ -227,6 +259,7 @@ export async function writeBackup(opts: WriteBackupOptions): Promise<BackupSumma
       kdf: { algorithm: 'pbkdf2-hmac-sha512', iterations: BACKUP_KDF_ITERATIONS, salt: salt.toString('hex') },
       record: { bytes: recordBytes, sha256: recordHash.digest('hex') },
       scans,
+      counts: countHeld(files, opts.classify),
     };
     const manifest: BackupManifest = { ...body, mac: manifestMac(macKey, body) };
     scanKey.fill(0);
@@ -234,17 +267,25 @@ export async function writeBackup(opts: WriteBackupOptions): Promise<BackupSumma
     await tar.add(MANIFEST, Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`), started);
     const bytes = await tar.finish();
     tar = undefined;
-    // link() refuses an existing name: a file created meanwhile is never replaced.
+    // link() refuses an existing name: a file created meanwhile is never replaced. Some network
+    // shares (SMB without Unix extensions) cannot hard-link: there, a rename after a last check.
+    let linked = true;
     try {
       await link(partial, file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new BackupError('BACKUP_EXISTS', 'A file with this name appeared while the backup was written; it was left alone. Try again.');
-      throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new BackupError('BACKUP_EXISTS', 'A file with this name appeared while the backup was written; it was left alone. Try again.');
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EXDEV') throw error;
+      linked = false;
     }
-    await unlink(partial);
+    if (linked) await unlink(partial);
+    else {
+      if (existsSync(file)) throw new BackupError('BACKUP_EXISTS', 'A file with this name appeared while the backup was written; it was left alone. Try again.');
+      await rename(partial, file);
+    }
     opts.onProgress?.({ phase: 'finishing', done: 1, total: 1 });
-    opts.logger.info('clinic backup written', { clinicId: record.clinicId, bytes, scanFiles: scans.length, ms: Date.now() - started });
-    return { file, name: file.split(/[\\/]/).pop()!, clinicId: record.clinicId, bytes, createdAt: started, scanFiles: scans.length };
+    opts.logger.info('clinic backup written', { clinicId: record.clinicId, bytes, scanFiles: scans.length, ...body.counts, ms: Date.now() - started });
+    return { file, name: file.split(/[\\/]/).pop()!, clinicId: record.clinicId, bytes, createdAt: started, scanFiles: scans.length, ...body.counts! };
   } catch (error) {
     await tar?.abort();
     throw translate(error, 'backup');
@@ -342,7 +383,7 @@ export interface RestoreBackupOptions {
 }
 
 /** Restores a backup as a NEW clinic on this workstation; returns its id and name. */
-export async function restoreAsNewClinic(opts: RestoreBackupOptions): Promise<{ clinicId: string; name: string; fromClinicId: string; scanFiles: number }> {
+export async function restoreAsNewClinic(opts: RestoreBackupOptions): Promise<{ clinicId: string; name: string; fromClinicId: string; scanFiles: number } & BackupCounts> {
   checkBackupPassword(opts.password);
   const verified = await verifyBackup(opts.file, opts.password, opts.onProgress);
   const { manifest, entries, scanKey } = verified;
@@ -408,7 +449,7 @@ export async function restoreAsNewClinic(opts: RestoreBackupOptions): Promise<{ 
     record = undefined;
     registerClinic(opts.dataDir, { id: clinicId, name: opts.newClinicName, file: recordFile });
     opts.logger.info('backup restored as a new clinic', { clinicId, fromClinicId: manifest.clinicId, scanFiles: manifest.scans.length });
-    return { clinicId, name: opts.newClinicName, fromClinicId: manifest.clinicId, scanFiles: manifest.scans.length };
+    return { clinicId, name: opts.newClinicName, fromClinicId: manifest.clinicId, scanFiles: manifest.scans.length, ...(manifest.counts ?? countHeld(manifest.scans)) };
   } catch (error) {
     record?.dispose();
     // Undo only what this call created: the new clinic's folder and keychain entry.
@@ -421,7 +462,7 @@ export async function restoreAsNewClinic(opts: RestoreBackupOptions): Promise<{ 
   }
 }
 
-export interface BackupListing {
+export interface BackupListing extends BackupCounts {
   name: string;
   bytes: number;
   createdAt: number;
@@ -436,7 +477,7 @@ export async function listBackupFiles(dir: string): Promise<BackupListing[]> {
   for (const name of names) {
     try {
       const { manifest, bytes } = await readBackupManifest(join(dir, name));
-      out.push({ name, bytes, createdAt: manifest.createdAt, clinicId: manifest.clinicId, scanFiles: manifest.scans.length });
+      out.push({ name, bytes, createdAt: manifest.createdAt, clinicId: manifest.clinicId, scanFiles: manifest.scans.length, ...(manifest.counts ?? countHeld(manifest.scans)) });
     } catch {
       // an incomplete or foreign file: not listed
     }
@@ -444,8 +485,26 @@ export async function listBackupFiles(dir: string): Promise<BackupListing[]> {
   return out.sort((a, b) => b.createdAt - a.createdAt);
 }
 
-/** `<clinic id>-<UTC yyyymmdd-hhmmss>[-n].cwbackup`: ids and a time, nothing else. */
-export function backupFileName(clinicId: string, at: number, n = 0): string {
-  const iso = new Date(at).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${clinicId}-${iso}${n ? `-${n}` : ''}${BACKUP_EXTENSION}`;
+/** The clinic's name as a file-name part: accents folded, letters and digits, dashes between words. */
+export function clinicSlug(clinicName: string): string {
+  const slug = clinicName
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48)
+    .replace(/-+$/, '');
+  return slug || 'clinic';
+}
+
+/**
+ * `<clinic name>-<yyyymmdd-hhmmss>[-n].cwbackup`, in the workstation's local time: what IT looks
+ * for on a share ("Riverside-Wound-Clinic-20260312-101500.cwbackup"). No patient data; the
+ * manifest inside names the clinic id.
+ */
+export function backupFileName(clinicName: string, at: number, n = 0): string {
+  const d = new Date(at);
+  const p = (v: number, w = 2) => String(v).padStart(w, '0');
+  const time = `${p(d.getFullYear(), 4)}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+  return `${clinicSlug(clinicName)}-${time}${n ? `-${n}` : ''}${BACKUP_EXTENSION}`;
 }

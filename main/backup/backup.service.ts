@@ -24,6 +24,7 @@ import {
   restoreAsNewClinic,
   writeBackup,
   type BackupListing,
+  type HeldKind,
   type BackupProgress,
   type BackupSummary,
 } from './archive';
@@ -58,14 +59,20 @@ export interface DownloadResponse {
 
 export interface BackupService {
   readonly dir: string;
-  exportBackup(clinic: OpenClinic, actor: Actor, input: { password: string; destination?: string | undefined }): Promise<BackupSummary>;
+  /**
+   * Writes a backup into the backups folder, to `destination` (a desktop Save dialog's path), or
+   * into `folder` (the automatic backups' folder) under its usual name.
+   */
+  exportBackup(clinic: OpenClinic, actor: Actor, input: { password: string; destination?: string | undefined; folder?: string | undefined }): Promise<BackupSummary>;
   list(clinicId: string): Promise<BackupListing[]>;
-  restore(clinic: OpenClinic, actor: Actor, input: { connectionId: string; password: string; newClinicName: string; fileName?: string | undefined; uploadId?: string | undefined }): Promise<{ clinicId: string; name: string; scanFiles: number }>;
+  restore(clinic: OpenClinic, actor: Actor, input: { connectionId: string; password: string; newClinicName: string; fileName?: string | undefined; uploadId?: string | undefined }): Promise<{ clinicId: string; name: string; scanFiles: number; scans: number; incoming: number; unlinkedFiles: number }>;
   rotateKey(clinic: OpenClinic, actor: Actor): Promise<{ scanFiles: number }>;
   onDidProgress(listener: (p: OperationProgress) => void): () => void;
   beginUpload(connectionId: string, size: number): Promise<{ uploadId: string; chunkBytes: number }>;
   uploadChunk(connectionId: string, uploadId: string, offset: number, data: Buffer): Promise<{ received: number }>;
   mintDownload(connectionId: string, clinicId: string, name: string): string;
+  /** When the newest backup of the clinic in the backups folder was made, or null. */
+  lastBackupAt(clinicId: string): Promise<number | null>;
   serveDownload(connectionId: string, pathAfterPrefix: string): Promise<DownloadResponse>;
   /**
    * The desktop app's form: its app:// protocol cannot tell which window asked, so the link's own
@@ -85,7 +92,27 @@ interface Upload {
 
 const auditRole = (actor: Actor) => [...actor.roles].sort().join(',');
 
-export function createBackupService(deps: { workstation: Workstation; keyStore: KeyStore; logger: Logger; now?: () => number }): BackupService {
+/**
+ * What each directory of the clinic's scan store is, so a backup counts scans as the clinic does
+ * (issue 21 point 14: "4 scan files" for one scan, "1 scan file" for none — the files of each
+ * scan and the inbox's index were counted).
+ */
+async function heldKinds(clinic: OpenClinic, incomingDirs: BackupServiceDeps['incomingDirs']): Promise<(scanId: string) => HeldKind> {
+  const scans = new Set(clinic.scans.ids());
+  const incoming = new Set(await incomingDirs(clinic));
+  return (id) => (scans.has(id) ? 'scan' : incoming.has(id) ? 'incoming' : 'other');
+}
+
+export interface BackupServiceDeps {
+  workstation: Workstation;
+  keyStore: KeyStore;
+  logger: Logger;
+  /** The scan-store directories that hold the clinic's incoming (unassigned tablet) scans (the inbox knows). */
+  incomingDirs: (clinic: OpenClinic) => Promise<readonly string[]>;
+  now?: () => number;
+}
+
+export function createBackupService(deps: BackupServiceDeps): BackupService {
   const now = deps.now ?? Date.now;
   const dir = join(deps.workstation.dataDir, 'backups');
   const uploadsDir = join(dir, 'uploads');
@@ -138,13 +165,15 @@ export function createBackupService(deps: { workstation: Workstation; keyStore: 
           if (!isAbsolute(input.destination) || !input.destination.endsWith(BACKUP_EXTENSION)) throw new BackupError('BACKUP_NOT_FOUND', `The destination must be an absolute path ending in ${BACKUP_EXTENSION}.`);
           file = input.destination;
         } else {
-          await ensureDirs();
+          const into = input.folder ?? dir;
+          if (input.folder === undefined) await ensureDirs();
           const at = now();
           let n = 0;
-          while (existsSync(join(dir, backupFileName(clinic.id, at, n)))) n++;
-          file = join(dir, backupFileName(clinic.id, at, n));
+          while (existsSync(join(into, backupFileName(clinic.name, at, n)))) n++;
+          file = join(into, backupFileName(clinic.name, at, n));
         }
         const summary = await writeBackup({
+          classify: await heldKinds(clinic, deps.incomingDirs),
           record: clinic.record,
           store: clinic.store,
           password: input.password,
@@ -158,6 +187,10 @@ export function createBackupService(deps: { workstation: Workstation; keyStore: 
 
     async list(clinicId) {
       return (await listBackupFiles(dir)).filter((b) => b.clinicId === clinicId);
+    },
+
+    async lastBackupAt(clinicId) {
+      return (await service.list(clinicId))[0]?.createdAt ?? null;
     },
 
     restore: (clinic, actor, input) =>
@@ -188,7 +221,7 @@ export function createBackupService(deps: { workstation: Workstation; keyStore: 
             onProgress: (p) => emit({ clinicId: clinic.id, operation: 'restore', ...p }),
           });
           appendAudit(clinic.record, { actorId: actor.id, actorRole: auditRole(actor), action: 'backup.restore', entity: 'clinic', entityId: result.clinicId });
-          return { clinicId: result.clinicId, name: result.name, scanFiles: result.scanFiles };
+          return { clinicId: result.clinicId, name: result.name, scanFiles: result.scanFiles, scans: result.scans, incoming: result.incoming, unlinkedFiles: result.unlinkedFiles };
         } finally {
           if (upload) {
             uploads.delete(input.uploadId!);

@@ -112,8 +112,9 @@ describe.skipIf(skipKeyring)('backups, restore and key rotation (real record, st
     const admin = caller('admin');
     const made = await admin.backup.export({ password: BACKUP_PASSWORD });
     backupName = made.name;
-    expect(made).toMatchObject({ clinicId, scanFiles: 4 });
-    expect(made.name).toMatch(new RegExp(`^${clinicId}-\\d{8}-\\d{6}\\.cwbackup$`));
+    // The files were put straight into the store (no scan rows): kept, and counted as files of no scan.
+    expect(made).toMatchObject({ clinicId, scanFiles: 4, scans: 0, incoming: 0, unlinkedFiles: 4 });
+    expect(made.name).toMatch(/^North-Clinic-\d{8}-\d{6}\.cwbackup$/);
     const file = join(dataDir, 'backups', made.name);
     expect(statSync(file).mode & 0o077).toBe(0);
     expect(await admin.backup.list()).toEqual([expect.objectContaining({ name: made.name, clinicId, scanFiles: 4, bytes: statSync(file).size })]);

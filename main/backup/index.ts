@@ -1,7 +1,8 @@
 /**
  * Backup: one password-protected archive of a whole clinic (record + scan files), restore into a
  * new clinic, and rotation of the clinic key, for IT admins. The record's own SQLCipher copy and
- * rekey are primitives of records/ (records/copy.ts); this folder is the feature built on them.
+ * rekey are primitives of records/ (records/copy.ts); this folder is the feature built on them, and
+ * automatic backups on a schedule into a folder IT chooses (schedule.ts).
  */
 export {
   createBackupService,
@@ -32,3 +33,4 @@ export {
   type BackupListing,
 } from './archive';
 export { rotateClinicKey, recoverKeyRotation, KeyRotationError, nextKeyAccount, previousKeyAccount, type RotateKeyOptions, type RecoverOptions } from './key-rotation';
+export { createBackupScheduler, checkBackupFolder, BackupScheduleError, passwordAccount, RETRY_AFTER_MS, DEFAULT_MAX_AGE_HOURS, type BackupScheduler, type BackupScheduleDeps, type BackupScheduleErrorCode, type ScheduledClinic } from './schedule';

@@ -74,6 +74,8 @@ describe.skipIf(skipKeyring)('scan files through the browser host (exact ranges,
       const state = (await nurse.scans.jobs.query()).find((j) => j.id === job.id);
       if (state?.phase === 'failed') throw new Error(`import failed: ${state.error?.code}`);
       if (state?.phase === 'done') scanId = state.scanId;
+      // The sample is a room (8.7 m across) on a heel wound: the import asks first; the nurse confirms.
+      else if (state?.phase === 'confirming') await nurse.scans.confirmImport.mutate({ jobId: job.id });
       else await new Promise((r) => setTimeout(r, 200));
     }
     expect(scanId).toBeTruthy();

@@ -6,12 +6,13 @@
  * (scripts/with-keyring.sh), real import workers; no mocks.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpStatusError, pair, uploadFile, type Profile } from '../../tools/tablet-sim/client';
+import { encodePly, makeCavityPhantom } from '../analysis/test-phantoms';
 import { createMemoryLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
 import { assertKeyringWhenRequired, keyringSuiteDir, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
@@ -19,7 +20,8 @@ import { createCaller, createContextInner } from '../api/index';
 import { createServices } from '../app/index';
 
 const PASSWORD = 'correct horse battery staple';
-const SAMPLE = join(import.meta.dirname, '..', '..', '..', 'shared', 'samples', 'scans', 'ply', 'dardavesis__560_db.ply');
+/** A room (8.5 m × 8.7 m): far larger than a heel (issue 21 point 4). */
+const ROOM = join(import.meta.dirname, '..', '..', '..', 'shared', 'samples', 'scans', 'ply', 'dardavesis__560_db.ply');
 const MRN = 'MRN-LAN-80417';
 const UNKNOWN_MRN = 'MRN-NOBODY-5531';
 
@@ -61,6 +63,9 @@ describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127
   let woundId = '';
   let tablet: Profile;
   let fingerprint = '';
+  // A heel wound as a tablet writes it (metres, coloured): the scan a nurse expects on a heel.
+  const SAMPLE = join(dataDir, '..', `${dataDir.split(/[\\/]/).pop()}-heel-scan.ply`);
+  writeFileSync(SAMPLE, encodePly(makeCavityPhantom({ surface: 'plane', a: 14, b: 9, c: 4, spacing: 1, colored: true, seed: 3 }).cloud, 0.001));
 
   beforeAll(async () => {
     clinicId = (await anon.clinic.enrol({ name: 'LAN Test Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })).id;
@@ -81,6 +86,7 @@ describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127
       await keyStore.delete(`lan:${id}:lan-tls-key`).catch(() => undefined);
     }
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(SAMPLE, { force: true });
   });
 
   it('an IT admin starts the receiver and offers a pairing code; the tablet pairs and shows up, live', async () => {
@@ -145,7 +151,7 @@ describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127
     await uploadFile(SAMPLE, { server: tablet, token: tablet.token, metadata: { patientMrn: UNKNOWN_MRN, woundId: 'no-such-wound-0001', captureTime: '2025-03-05T09:00:00Z' }, retryDelays: null });
     const item = await waitFor('the inbox item', async () => (await nurse.scans.inbox())[0]);
     await services.lan.idle();
-    expect(item).toMatchObject({ reason: 'unknown_patient', patientMrn: UNKNOWN_MRN, patientId: null, deviceId: tablet.deviceId, fileName: 'dardavesis__560_db.ply', importing: false, error: null });
+    expect(item).toMatchObject({ reason: 'unknown_patient', patientMrn: UNKNOWN_MRN, patientId: null, deviceId: tablet.deviceId, fileName: SAMPLE.split(/[\\/]/).pop(), importing: false, error: null });
     expect((await admin.lan.state()).recent[0]).toMatchObject({ outcome: 'inbox' });
 
     // Nothing under the data dir holds the MRN or the scan in plaintext; the receiver kept nothing.
@@ -162,7 +168,7 @@ describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127
     const logged = JSON.stringify(logger.lines);
     expect(logged).not.toContain(UNKNOWN_MRN);
     expect(logged).not.toContain(MRN);
-    expect(logged).not.toContain('dardavesis');
+    expect(logged).not.toContain('heel-scan');
 
     // Managers and IT admins have no clinical access: the inbox is not theirs.
     await expect(admin.scans.inbox()).rejects.toMatchObject({ code: 'FORBIDDEN' });
@@ -176,6 +182,29 @@ describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127
     expect(scans.find((s) => s.capturedAt === Date.parse('2025-03-05T09:00:00Z'))).toMatchObject({ sourceDeviceId: tablet.deviceId });
     await expect(nurse.scans.assignInbox({ inboxId: item.id, woundId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   }, 120_000);
+
+  it('a room-sized scan for a known heel wound is not filed on it: it waits in Incoming with the reason, until a nurse imports it anyway (issue 21 point 4)', async () => {
+    await uploadFile(ROOM, { server: tablet, token: tablet.token, metadata: { patientMrn: MRN, woundId, captureTime: '2025-03-06T09:00:00Z' }, retryDelays: null });
+    const item = await waitFor('the inbox item', async () => (await nurse.scans.inbox())[0]);
+    await services.lan.idle();
+    expect(item).toMatchObject({ reason: 'import_failed', patientMrn: MRN, patientId, woundId, error: { code: 'EXTENT_TOO_LARGE' } });
+    expect(item.error?.message).toMatch(/^This scan is 8\.\d m × 8\.\d m — far larger than a foot/);
+    expect((await admin.lan.state()).recent[0]).toMatchObject({ outcome: 'failed', errorCode: 'EXTENT_TOO_LARGE' });
+    const clinic = await services.workstation.clinic(clinicId);
+    const before = clinic.scans.listByWound(woundId, { id: 'test', roles: ['nurse'] }).length;
+
+    // Assigned again without confirming: refused again, nothing stored.
+    const again = await nurse.scans.assignInbox({ inboxId: item.id, woundId });
+    expect((await clinic.imports.wait(again.id)).error?.code).toBe('EXTENT_TOO_LARGE');
+    await waitFor('the claim to end', async () => !(await nurse.scans.inbox())[0]?.importing);
+    // A capture time from a tablet clock in 2030 is refused at the door.
+    await expect(nurse.scans.assignInbox({ inboxId: item.id, woundId, capturedAt: Date.UTC(2030, 0, 1), acceptImplausibleExtent: true })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    // Confirmed: imported, and the inbox item goes.
+    const job = await nurse.scans.assignInbox({ inboxId: item.id, woundId, acceptImplausibleExtent: true });
+    expect((await clinic.imports.wait(job.id)).phase).toBe('done');
+    await waitFor('the inbox to empty', async () => (await nurse.scans.inbox()).length === 0);
+    expect(clinic.scans.listByWound(woundId, { id: 'test', roles: ['nurse'] })).toHaveLength(before + 1);
+  }, 180_000);
 
   it('a known MRN without a matching wound is held with its patient; a nurse can discard it', async () => {
     await uploadFile(SAMPLE, { server: tablet, token: tablet.token, metadata: { patientMrn: MRN }, retryDelays: null });
@@ -228,7 +257,7 @@ describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127
 
   it('an upload cut mid-way leaves no plaintext: not after stop, not after a kill and a restart (grep -a -r)', async () => {
     const CUT_MRN = 'MRN-CUT-99173';
-    const sample = readFileSync(SAMPLE);
+    const sample = readFileSync(ROOM); // ASCII, so a vertex line can be grepped for; the cut comes before the extent check
     // A vertex line from the first quarter of the (ASCII) scan: in the half that arrives before the cut.
     const from = sample.indexOf(0x0a, Math.floor(sample.length / 4)) + 1;
     const fragment = sample.subarray(from, sample.indexOf(0x0a, from)).toString('latin1');
@@ -241,7 +270,7 @@ describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127
     const cut = async (profile: Profile) => {
       const ac = new AbortController();
       await expect(
-        uploadFile(SAMPLE, {
+        uploadFile(ROOM, {
           server: profile,
           token: profile.token,
           metadata: { patientMrn: CUT_MRN, woundId },

@@ -6,5 +6,5 @@
  * clinic record (audited).
  */
 export { createLanService, lanOptionsFromEnv, LanServiceError, type LanService, type LanServiceOptions, type LanView, type LanArrival, type LanOwner } from './lan-wiring';
-export { scanInboxOf, auditInbox, inboxEntrySchema, storedNameFor, INBOX_REASONS, type ScanInbox, type InboxEntry, type NewInboxEntry } from './scan-inbox';
+export { scanInboxOf, inboxStoreDir, auditInbox, auditInboxList, INBOX_READ_AUDIT_MS, inboxEntrySchema, storedNameFor, INBOX_REASONS, type ScanInbox, type InboxEntry, type NewInboxEntry } from './scan-inbox';
 export { listInbox, assignFromInbox, discardFromInbox, InboxError, type InboxClinic, type InboxItem } from './inbox.service';

@@ -204,7 +204,7 @@ export function createLanService(opts: LanServiceOptions): LanService {
         log.warn('lan.arrival.deferred', { uploadId: e.uploadId, deviceId: e.deviceId });
         return;
       }
-      const error = { code: finished.error?.code ?? 'IMPORT_FAILED', message: finished.error?.message ?? 'the import failed' };
+      const error = { code: finished.error?.code ?? 'IMPORT_FAILED', message: finished.error?.message ?? 'the import failed', ...(finished.error?.detected ? { detected: finished.error.detected } : {}) };
       const entry = await scanInboxOf(clinic.store).add(inboxEntry('import_failed', error), bytes);
       auditInbox(clinic.record, actor, 'receive', entry.id);
       await receiver.acknowledge(e.uploadId);

@@ -41,8 +41,8 @@ export const inboxEntrySchema = z.object({
   captureDevice: z.string(),
   captureApp: z.string(),
   reason: z.enum(INBOX_REASONS),
-  /** The last import attempt's failure, if any (codes and positions only, no patient data). */
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** The last import attempt's failure, if any (codes and positions only, no patient data; `detected`: what a non-scan file is). */
+  error: z.object({ code: z.string(), message: z.string(), detected: z.string().optional() }).nullable(),
 });
 export type InboxEntry = z.infer<typeof inboxEntrySchema>;
 
@@ -76,7 +76,30 @@ export function auditInbox(record: ClinicRecord, actor: Actor, action: 'list' | 
   appendAudit(record, { actorId: actor.id, actorRole: actor.roles.length ? [...actor.roles].sort().join(',') : 'none', action: `scan_inbox.${action}`, entity: 'scan_inbox', entityId });
 }
 
-const dirOf = (id: string) => `inbox-${id}`;
+/**
+ * The Incoming scans screen reads the list every few seconds. Audit what a person did, not a
+ * poll (issue 21, point 13): a read is audited when this staff member has not been shown this
+ * same set of entries in the last `INBOX_READ_AUDIT_MS` (first look, new arrivals, or a while
+ * later); identical polls in between add no row. Kept per record in memory: after a restart the
+ * first read is audited again.
+ */
+export const INBOX_READ_AUDIT_MS = 15 * 60_000;
+const lastInboxRead = new WeakMap<ClinicRecord, Map<string, { ids: string; at: number }>>();
+
+export function auditInboxList(record: ClinicRecord, actor: Actor, entryIds: readonly string[], now = Date.now()): boolean {
+  let seen = lastInboxRead.get(record);
+  if (!seen) lastInboxRead.set(record, (seen = new Map()));
+  const ids = [...entryIds].sort().join(',');
+  const last = seen.get(actor.id);
+  if (last && last.ids === ids && now - last.at < INBOX_READ_AUDIT_MS) return false;
+  auditInbox(record, actor, 'list', null);
+  seen.set(actor.id, { ids, at: now });
+  return true;
+}
+
+/** The scan-store directory an incoming scan's file is kept in (a backup counts these as incoming scans). */
+export const inboxStoreDir = (id: string) => `inbox-${id}`;
+const dirOf = inboxStoreDir;
 
 const inboxes = new WeakMap<ScanStore, ScanInbox>();
 

@@ -39,7 +39,7 @@ export function createOpsFixture(options: { timeZone?: string; currency?: string
   const doctor = member('doctor', 'Dan Doctor', ['doctor']);
   const caregiver = member('carer', 'Cara Carer', ['nurse']);
   const patientsRepo = createPatientsRepository(record);
-  const ada = patientsRepo.create({ mrn: 'MRN-1', givenName: 'Ada', familyName: 'Lovelace', dateOfBirth: '1815-12-10', sex: 'female', phone: '+44 20 7946 0001', address: '12 St James Square, London' }, SYSTEM_ACTOR).id;
+  const ada = patientsRepo.create({ mrn: 'MRN-1', givenName: 'Ada', familyName: 'Lovelace', dateOfBirth: '1950-12-10', sex: 'female', phone: '+44 20 7946 0001', address: '12 St James Square, London' }, SYSTEM_ACTOR).id;
   const grace = patientsRepo.create({ mrn: 'MRN-2', givenName: 'Grace', familyName: 'Hopper', dateOfBirth: '1906-12-09', sex: 'female', email: 'grace@example.org', address: '1 Navy Yard, Arlington' }, SYSTEM_ACTOR).id;
   const run = <R>(name: string, args: unknown, actor: Actor = manager, commandId: string = newId()): R => ops.run<R>(name, { commandId, args }, actor);
   run('operations.updateSettings', { timeZone: options.timeZone ?? 'Europe/Berlin', currency: options.currency ?? 'EUR' });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendAudit, auditHash, canonicalJson, listAudit, verifyAuditChain } from './audit';
-import { createDb, type TestDb } from './test-helpers';
+import { appendAudit, auditEntities, auditHash, auditNames, canonicalJson, countAudit, iterateAudit, listAudit, verifyAuditChain } from './audit';
+import { createDb, explain, type TestDb } from './test-helpers';
 
 let db: TestDb;
 beforeEach(() => {
@@ -69,5 +69,34 @@ describe('audit log', () => {
       .map((r) => (r as { detail: string }).detail)
       .join('\n');
     expect(plan).toContain('audit_log_entity_idx');
+  });
+
+  it('pages newest first, filters by staff member, record type and date range, and counts (issue 21 point 13)', () => {
+    const t0 = 1_700_000_000_000;
+    expect(listAudit(db.record, { limit: 2 }).map((r) => r.seq)).toEqual([6, 5]);
+    expect(listAudit(db.record, { limit: 2, beforeSeq: 5 }).map((r) => r.seq)).toEqual([4, 3]);
+    expect(listAudit(db.record, { limit: 2, beforeSeq: 3 }).map((r) => r.seq)).toEqual([2, 1]);
+    expect(listAudit(db.record, { actorId: 'staff-0' }).map((r) => r.seq)).toEqual([6, 4, 2]);
+    expect(listAudit(db.record, { from: t0 + 2, to: t0 + 5 }).map((r) => r.seq)).toEqual([4, 3, 2]);
+    expect(listAudit(db.record, { actorId: 'staff-1', from: t0 + 2, to: t0 + 6, entity: 'patient' }).map((r) => r.seq)).toEqual([5, 3]);
+    expect(countAudit(db.record, { actorId: 'staff-1' })).toBe(3);
+    expect(countAudit(db.record, { entity: 'wound' })).toBe(0);
+    expect([...iterateAudit(db.record, { actorId: 'staff-0' })].map((r) => r.seq)).toEqual([2, 4, 6]);
+    // The staff and date filters use their own indexes, not a scan of the whole log.
+    expect(explain(db, 'SELECT * FROM audit_log WHERE actor_id = ? ORDER BY seq DESC LIMIT 50', ['staff-0'])).toContain('audit_log_actor_idx');
+    expect(explain(db, 'SELECT * FROM audit_log WHERE at >= ? AND at < ? ORDER BY seq DESC LIMIT 50', [t0, t0 + 3])).toContain('audit_log_at_idx');
+  });
+
+  it('names every actor the log holds: staff by name, tablets by their name, the app itself (issue 21 point 13)', () => {
+    const now = Date.now();
+    db.raw.prepare("INSERT INTO staff (id, username, display_name, password_hash, created_at, updated_at) VALUES ('staff-0', 'nina', 'Nina Nurse', 'x', ?, ?)").run(now, now);
+    db.raw.prepare("INSERT INTO devices (id, name, fingerprint, paired_at, created_at, updated_at) VALUES ('tab-1', 'Ward tablet', 'f', ?, ?, ?)").run(now, now, now);
+    appendAudit(db.record, { actorId: 'device:tab-1', actorRole: 'system', action: 'scan.import', entity: 'scan', entityId: 'scan-1' });
+    const names = new Map(auditNames(db.record).map((n) => [n.id, n]));
+    expect(names.get('staff-0')).toEqual({ id: 'staff-0', name: 'Nina Nurse (nina)', kind: 'staff' });
+    expect(names.get('device:tab-1')).toEqual({ id: 'device:tab-1', name: 'Ward tablet (tablet)', kind: 'device' });
+    expect(names.get('staff-1')).toEqual({ id: 'staff-1', name: 'staff-1', kind: 'unknown' });
+    expect(names.get('system')?.kind).toBe('system');
+    expect(auditEntities(db.record)).toEqual(['patient', 'scan']);
   });
 });

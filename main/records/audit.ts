@@ -5,10 +5,10 @@
  * is found by `verifyAuditChain`, which names the first broken link.
  */
 import { createHash } from 'node:crypto';
-import { and, asc, desc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { connectionOf, type ClinicRecord } from './record';
-import { auditHead, auditLog } from './schema';
+import { auditHead, auditLog, devices, staff } from './schema';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -100,23 +100,84 @@ export function verifyAuditChain(record: ClinicRecord): AuditVerification {
 export interface AuditQuery {
   entity?: string;
   entityId?: string;
-  /** Rows after this seq (paging forward), or newest first when absent. */
+  /** Who acted: a staff id, `device:<id>` or `system`. */
+  actorId?: string;
+  /** Epoch ms, inclusive. */
+  from?: number;
+  /** Epoch ms, exclusive. */
+  to?: number;
+  /** Rows after this seq (paging forward, oldest first). */
   afterSeq?: number;
+  /** Rows before this seq (paging back, newest first). */
+  beforeSeq?: number;
   limit?: number;
 }
 
-export function listAudit(record: ClinicRecord, query: AuditQuery = {}): AuditRow[] {
-  const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000);
-  const where = and(
+function auditWhere(query: AuditQuery) {
+  return and(
     query.entity !== undefined ? eq(auditLog.entity, query.entity) : undefined,
     query.entityId !== undefined ? eq(auditLog.entityId, query.entityId) : undefined,
+    query.actorId !== undefined ? eq(auditLog.actorId, query.actorId) : undefined,
+    query.from !== undefined ? gte(auditLog.at, query.from) : undefined,
+    query.to !== undefined ? lt(auditLog.at, query.to) : undefined,
     query.afterSeq !== undefined ? gt(auditLog.seq, query.afterSeq) : undefined,
+    query.beforeSeq !== undefined ? lt(auditLog.seq, query.beforeSeq) : undefined,
   );
+}
+
+/** Newest first, or oldest first after `afterSeq`; at most `limit` (1–1000, default 100). */
+export function listAudit(record: ClinicRecord, query: AuditQuery = {}): AuditRow[] {
+  const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000);
   return record.db
     .select()
     .from(auditLog)
-    .where(where)
+    .where(auditWhere(query))
     .orderBy(query.afterSeq !== undefined ? asc(auditLog.seq) : desc(auditLog.seq))
     .limit(limit)
     .all();
 }
+
+/** How many rows match (for "41–90 of 1,204"); paging filters are ignored. */
+export function countAudit(record: ClinicRecord, query: Omit<AuditQuery, 'afterSeq' | 'beforeSeq' | 'limit'> = {}): number {
+  return record.db.select({ n: sql<number>`count(*)` }).from(auditLog).where(auditWhere(query)).get()?.n ?? 0;
+}
+
+/** Every matching row, oldest first, in batches (for an export); constant memory per batch. */
+export function* iterateAudit(record: ClinicRecord, query: Omit<AuditQuery, 'afterSeq' | 'beforeSeq' | 'limit'> = {}): Generator<AuditRow> {
+  let after = 0;
+  for (;;) {
+    const batch = listAudit(record, { ...query, afterSeq: after, limit: 1000 });
+    yield* batch;
+    if (batch.length < 1000) return;
+    after = batch[batch.length - 1]!.seq;
+  }
+}
+
+export interface AuditName {
+  /** As the log holds it: a staff id, `device:<id>`, or `system`. */
+  id: string;
+  name: string;
+  kind: 'staff' | 'device' | 'system' | 'unknown';
+}
+
+/**
+ * Who the actor ids of the log are, by name: staff (display and user name), paired tablets
+ * (their name, not `device:<id>`), the app itself — every actor the log names, and every staff
+ * member and tablet (so a filter can offer them). No patient data.
+ */
+export function auditNames(record: ClinicRecord): AuditName[] {
+  const out = new Map<string, AuditName>();
+  for (const s of record.db.select({ id: staff.id, displayName: staff.displayName, username: staff.username }).from(staff).all()) out.set(s.id, { id: s.id, name: `${s.displayName} (${s.username})`, kind: 'staff' });
+  for (const d of record.db.select({ id: devices.id, name: devices.name }).from(devices).all()) out.set(`device:${d.id}`, { id: `device:${d.id}`, name: `${d.name} (tablet)`, kind: 'device' });
+  out.set('system', { id: 'system', name: 'The workstation itself', kind: 'system' });
+  for (const { actorId } of record.db.selectDistinct({ actorId: auditLog.actorId }).from(auditLog).all()) {
+    if (!out.has(actorId)) out.set(actorId, { id: actorId, name: actorId, kind: 'unknown' });
+  }
+  return [...out.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+}
+
+/** The record types (entities) the log holds, for the filter list. */
+export function auditEntities(record: ClinicRecord): string[] {
+  return record.db.selectDistinct({ entity: auditLog.entity }).from(auditLog).orderBy(asc(auditLog.entity)).all().map((r) => r.entity);
+}
+

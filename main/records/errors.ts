@@ -14,7 +14,8 @@ export type RecordErrorCode =
   | 'INVALID_KEY'
   | 'BACKUP_PASSWORD'
   | 'NOT_FOUND'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  | 'LAST_ADMIN';
 
 export abstract class RecordError extends Error {
   abstract readonly code: RecordErrorCode;
@@ -130,6 +131,18 @@ export class ConflictError extends RecordError {
     readonly field: string,
   ) {
     super(`Another ${entity} already has this ${field}.`);
+  }
+}
+
+/** The change would leave the clinic without an active IT administrator (nobody could manage staff, backups or keys). */
+export class LastAdminError extends RecordError {
+  readonly code = 'LAST_ADMIN';
+  constructor(readonly change: 'disable' | 'demote') {
+    super(
+      change === 'disable'
+        ? 'This is the only active IT administrator: disabling the account would lock everyone out of staff, backups and keys. Make another staff member an IT administrator first.'
+        : 'This is the only active IT administrator: without that role nobody could manage staff, backups or keys. Make another staff member an IT administrator first.',
+    );
   }
 }
 

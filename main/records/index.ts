@@ -18,11 +18,13 @@ export {
   BackupPasswordError,
   EntityNotFoundError,
   ConflictError,
+  LastAdminError,
   type RecordErrorCode,
 } from './errors';
 export { RECORD_KEY_BYTES } from './cipher';
+export { exportAuditCsv, csvField, AUDIT_CSV_COLUMNS } from './audit-export';
 export { loadMigrations, DEFAULT_MIGRATIONS_FOLDER, type Migration } from './migrate';
-export { appendAudit, verifyAuditChain, listAudit, type AuditEntry, type AuditRow, type AuditVerification, type AuditQuery } from './audit';
+export { appendAudit, verifyAuditChain, listAudit, countAudit, iterateAudit, auditNames, auditEntities, type AuditEntry, type AuditRow, type AuditVerification, type AuditQuery, type AuditName } from './audit';
 /** JSON with keys sorted at every level and no whitespace (the audit chain's hashes, the backup manifest's MAC). */
 export { canonicalJson } from './audit';
 export { exportBackup, restoreBackup, inspectBackup, rekey, recoverInterruptedRekey, REKEY_COPY_SUFFIX, keyOpensRecord, MIN_BACKUP_PASSWORD_LENGTH, type BackupInfo, type RestoreOptions } from './copy';

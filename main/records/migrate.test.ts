@@ -33,6 +33,8 @@ describe('migrations', () => {
     expect(tables).toEqual(
       [
         'annotations', 'appointments', 'assessments', 'audit_head', 'audit_log', 'clinic', 'devices', 'invoice_lines', 'invoices', 'patients', 'payments',
+        // The FTS5 patient search index and its shadow tables (patient-search-trigram).
+        'patient_search', 'patient_search_config', 'patient_search_content', 'patient_search_data', 'patient_search_docsize', 'patient_search_idx',
         'purchase_order_lines', 'purchase_orders', 'scans', 'settings', 'staff', 'staff_roles', 'stock_items', 'stock_movements', 'sync_outbox', 'sync_state', 'wounds',
         // clinic operations
         'appointment_series', 'appointment_types', 'claims', 'clinician_profiles', 'command_log', 'coverages', 'credit_note_lines', 'credit_notes', 'leave_blocks',
@@ -131,6 +133,47 @@ describe('migrations', () => {
     insertRows(db, 'assessments', [row('a3-00000000', '7f0c1a52-0000-4000-8000-000000000001'), row('a4-00000000', null), row('a5-00000000', null)]);
     expect(() => insertRows(db!, 'assessments', [row('a6-00000000', '7f0c1a52-0000-4000-8000-000000000001')])).toThrow(/UNIQUE/);
     expect(db.raw.pragma('foreign_key_check')).toEqual([]);
+  });
+
+  it('patient-search-trigram: existing patients are found by any part of their name or MRN; triggers keep the index in step', () => {
+    // Found by name, not number: other branches add migrations and the numbers change at merge.
+    const n = migrations.findIndex((m) => m.tag.endsWith('_patient-search-trigram')) + 1;
+    expect(n).toBeGreaterThan(1);
+    db = createDb({ version: n - 1 });
+    const now = 1_700_000_000_000;
+    insertRows(db, 'patients', [
+      { id: 'p1-00000000', mrn: 'MRN-00421', given_name: 'Thị', family_name: 'Nguyễn', given_key: 'thi', family_key: 'nguyen', date_of_birth: '1950-01-01', sex: 'female', created_at: now, updated_at: now },
+      { id: 'p2-00000000', mrn: 'B-77', given_name: 'Grace', family_name: 'Hopper', given_key: 'grace', family_key: 'hopper', date_of_birth: '1906-12-09', sex: 'female', created_at: now, updated_at: now },
+    ]);
+    expect(db.raw.prepare("SELECT name FROM sqlite_master WHERE name = 'patient_search'").all()).toEqual([]);
+
+    expect(migrateTo(db, n)).toEqual([n]);
+
+    const find = (q: string) => db!.raw.prepare('SELECT patient_id FROM patient_search WHERE patient_search MATCH ? ORDER BY patient_id').pluck().all(q);
+    expect(find('"guy"')).toEqual(['p1-00000000']);
+    expect(find('"0042"')).toEqual(['p1-00000000']);
+    expect(find('"oppe"')).toEqual(['p2-00000000']);
+    expect(tableRows(db, 'patients')).toHaveLength(2);
+    // Rows written after the migration (by any writer) are indexed by the triggers.
+    insertRows(db, 'patients', [{ id: 'p3-00000000', mrn: 'C-1', given_name: 'Ada', family_name: 'Lovelace', given_key: 'ada', family_key: 'lovelace', date_of_birth: '1815-12-10', sex: 'female', created_at: now, updated_at: now }]);
+    expect(find('"velac"')).toEqual(['p3-00000000']);
+    db.raw.prepare("UPDATE patients SET family_key = 'byron' WHERE id = 'p3-00000000'").run();
+    expect(find('"velac"')).toEqual([]);
+    expect(find('"byro"')).toEqual(['p3-00000000']);
+    db.raw.prepare("DELETE FROM patients WHERE id = 'p2-00000000'").run();
+    expect(find('"oppe"')).toEqual([]);
+    expect(db.raw.prepare("SELECT count(*) FROM patient_search").pluck().get()).toBe(2);
+  });
+
+  it('audit-actor-and-time-indexes: existing audit rows stay; the staff and date filters get their indexes', () => {
+    const n = migrations.findIndex((m) => m.tag.endsWith('_audit-actor-and-time-indexes')) + 1;
+    expect(n).toBeGreaterThan(1);
+    db = createDb({ version: n - 1 });
+    insertRows(db, 'audit_log', [{ seq: 1, actor_id: 'a', actor_role: 'nurse', action: 'patient.read', entity: 'patient', entity_id: 'p1', at: 1_700_000_000_000, prev_hash: '0', hash: '1' }]);
+    expect(indexes(db, 'audit_log')).not.toContain('audit_log_actor_idx');
+    expect(migrateTo(db, n)).toEqual([n]);
+    expect(indexes(db, 'audit_log')).toEqual(expect.arrayContaining(['audit_log_actor_idx', 'audit_log_at_idx', 'audit_log_entity_idx']));
+    expect(tableRows(db, 'audit_log')).toEqual([expect.objectContaining({ seq: 1, actor_id: 'a', at: 1_700_000_000_000 })]);
   });
 
   it('each migration N applies on top of a populated N−1', () => {

@@ -26,7 +26,7 @@ afterEach(() => {
 /** A record with one patient, closed (so the WAL is checkpointed and removed), ready to reopen. */
 function closedRecord(): TestDb {
   db = createDb();
-  createPatientsRepository(db.record).create({ mrn: 'MRN-0001', givenName: 'Ada', familyName: 'Lovelace', dateOfBirth: '1815-12-10', sex: 'female' }, nurse);
+  createPatientsRepository(db.record).create({ mrn: 'MRN-0001', givenName: 'Ada', familyName: 'Lovelace', dateOfBirth: '1915-12-10', sex: 'female' }, nurse);
   db.record.dispose();
   return db;
 }
@@ -195,7 +195,7 @@ describe('openClinicRecord', () => {
     db.raw.pragma(`max_page_count = ${pages + 2}`);
     let error: unknown;
     try {
-      for (let i = 0; i < 500; i++) patients.create({ mrn: `M${i}`, givenName: 'A'.repeat(150), familyName: 'B'.repeat(150), dateOfBirth: '1950-01-01', sex: 'unknown', address: 'x'.repeat(900) }, nurse);
+      for (let i = 0; i < 500; i++) patients.create({ mrn: `MRN-${1000 + i}`, givenName: 'A'.repeat(150), familyName: 'B'.repeat(150), dateOfBirth: '1950-01-01', sex: 'unknown', address: 'x'.repeat(900) }, nurse);
     } catch (e) {
       error = e;
     }

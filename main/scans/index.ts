@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import type { PointCloud } from '../../common/point-cloud';
 import { readPointCloud, type ReadPointCloudOptions } from './formats/read';
 
-export { ScanFormatError, isScanFormatError, SCAN_ERROR_CODES, type ScanErrorCode, type ScanErrorFormat } from './formats/errors';
+export { ScanFormatError, isScanFormatError, SCAN_ERROR_CODES, DETECTED_KINDS, type DetectedKind, type ScanErrorCode, type ScanErrorFormat } from './formats/errors';
 export { readPointCloud, sniffFormat, type ReadPointCloudOptions } from './formats/read';
 export { computeStats, toMillimetres, MILLIMETRES_PER_UNIT, type CloudStats } from './formats/stats';
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_POINTS } from './formats/options';

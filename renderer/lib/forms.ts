@@ -27,8 +27,13 @@ export function serverFieldErrors(error: unknown): FieldErrors | null {
   return data?.issues?.length ? issuesToErrors(data.issues) : null;
 }
 
-/** A message for people: the service's own wording, never a stack. */
+/**
+ * A message for people: the service's own wording, never a stack. A refusal of the input names
+ * what was wrong ("A scan cannot be captured in the future"), not just that something was.
+ */
 export function messageOf(error: unknown): string {
+  const issues = (error as { data?: { issues?: IssueLike[] } } | null)?.data?.issues;
+  if (issues?.length) return [...new Set(issues.map((i) => i.message))].join(' · ');
   if (error && typeof error === 'object' && 'message' in error && typeof (error as { message: unknown }).message === 'string') {
     return (error as { message: string }).message;
   }

@@ -1,5 +1,5 @@
 /** Patients: demographics only. Every call is audited (ids only; never the search text). */
-import { and, asc, eq, gt, gte, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, or, sql, type SQL } from 'drizzle-orm';
 import { patientInputSchema, patientSchema, patientSearchSchema, patientUpdateSchema, type Patient, type PatientInput, type PatientPage, type PatientSearch, type PatientUpdate } from '../../../common/records';
 import { appendAudit } from '../audit';
 import { ConflictError, EntityNotFoundError, sqliteCode } from '../errors';
@@ -7,13 +7,17 @@ import { newId } from '../ids';
 import type { ClinicRecord } from '../record';
 import { patients } from '../schema';
 import { actorRole, type Actor } from './actor';
-import { prefixRange, searchKey } from './search-key';
+import { searchKey, searchWords } from './search-key';
 
 export interface PatientsRepository {
   create(input: PatientInput, actor: Actor): Patient;
   update(id: string, patch: PatientUpdate, actor: Actor): Patient;
   get(id: string, actor: Actor): Patient | null;
-  /** Prefix of family name, given name, "family given" or MRN; ordered by family, given name; paged. */
+  /**
+   * Every patient whose name or MRN contains each word of the query (any part of a name, either
+   * order, the displayed "Family, Given" too; case and accents ignored); ordered by family, given
+   * name; paged.
+   */
   search(query: PatientSearch, actor: Actor): PatientPage;
 }
 
@@ -32,23 +36,22 @@ const columns = {
   updatedAt: patients.updatedAt,
 };
 
-function between(column: typeof patients.givenKey | typeof patients.familyKey | typeof patients.mrn, prefix: string): SQL {
-  const [lo, hi] = prefixRange(prefix);
-  return and(gte(column, lo), lt(column, hi))!;
-}
+/** An FTS5 phrase: the word in double quotes (quotes doubled), so no character is an operator. */
+const phrase = (word: string): string => `"${word.replaceAll('"', '""')}"`;
 
 /**
- * The search statement (exported so its query plan is tested as built): prefix ranges on the
- * name keys and the MRN — `[p, p + U+10FFFF)` — which SQLite answers with a MULTI-INDEX OR.
+ * The search statement (exported so its query plan is tested as built). Words of 3 or more
+ * characters go through the trigram index of `patient_search` (migration 0003: folded family and
+ * given name and the MRN, kept in step by triggers); shorter words, which a trigram index cannot
+ * answer, are checked with instr() on the rows the index found (or on every row when the query
+ * has no longer word: a clinic's patient list, still inside the encrypted record).
  */
 export function buildPatientSearch(db: ClinicRecord['db'], query: string, limit: number, after?: { f: string; g: string; id: string }) {
-  const key = searchKey(query);
-  const [first = '', ...rest] = key.split(' ');
-  const second = rest.join(' ');
-  const byName = second
-    ? or(and(between(patients.familyKey, first), between(patients.givenKey, second)), and(between(patients.givenKey, first), between(patients.familyKey, second)))
-    : or(between(patients.familyKey, key), between(patients.givenKey, key));
-  const match = or(byName, between(patients.mrn, query.trim()));
+  const words = searchWords(query);
+  const long = words.filter((w) => [...w].length >= 3);
+  const conditions: SQL[] = words.filter((w) => [...w].length < 3).map((w) => sql`instr(doc, ${w}) > 0`);
+  if (long.length) conditions.unshift(sql`patient_search MATCH ${long.map(phrase).join(' AND ')}`);
+  const match = words.length ? sql`${patients.id} IN (SELECT patient_id FROM patient_search WHERE ${and(...conditions)})` : sql`0`;
   const afterLast = after
     ? or(gt(patients.familyKey, after.f), and(eq(patients.familyKey, after.f), gt(patients.givenKey, after.g)), and(eq(patients.familyKey, after.f), eq(patients.givenKey, after.g), gt(patients.id, after.id)))
     : undefined;

@@ -4,7 +4,7 @@ import { scanSchema, type Scan } from '../../../common/scans';
 import { appendAudit } from '../audit';
 import { EntityNotFoundError, RecordError } from '../errors';
 import type { ClinicRecord } from '../record';
-import { assessments, scans, wounds } from '../schema';
+import { assessments, patients, scans, wounds } from '../schema';
 import { actorRole, type Actor } from './actor';
 
 export interface NewScan {
@@ -24,11 +24,18 @@ export interface NewScan {
 
 export interface ScansRepository {
   woundExists(woundId: string): boolean;
+  /**
+   * The body site of a wound and its patient's date of birth, for the import's plausibility
+   * checks (never returned to a client, so not audited as a read); null when no such wound.
+   */
+  woundContext(woundId: string): { bodySite: string; dateOfBirth: string | null } | null;
   insert(scan: NewScan, actor: Actor): Scan;
   get(id: string, actor: Actor): Scan | null;
   listByWound(woundId: string, actor: Actor): Scan[];
   /** Deletes the row (audited). The caller then removes the encrypted files (see api/scans.router.ts). */
   remove(id: string, actor: Actor): void;
+  /** Every scan id of the clinic (ids only, for backups: unaudited). */
+  ids(): string[];
   /** Store ids of the original and the octree's metadata file (ids, not clinical values: unaudited). */
   files(id: string): { rawFileId: string | null; octreeFileId: string | null } | null;
   /** Points the scan at a rebuilt octree (e.g. with wound labels and depth filled in); audited. */
@@ -72,6 +79,8 @@ export function createScansRepository(record: ClinicRecord): ScansRepository {
   };
   return {
     woundExists: (woundId) => db.select({ id: wounds.id }).from(wounds).where(eq(wounds.id, woundId)).get() !== undefined,
+    woundContext: (woundId) =>
+      db.select({ bodySite: wounds.bodySite, dateOfBirth: patients.dateOfBirth }).from(wounds).innerJoin(patients, eq(patients.id, wounds.patientId)).where(eq(wounds.id, woundId)).get() ?? null,
     insert(scan, actor) {
       const now = Date.now();
       record.transaction(() => {
@@ -113,6 +122,7 @@ export function createScansRepository(record: ClinicRecord): ScansRepository {
         return rows.map(toScan);
       });
     },
+    ids: () => db.select({ id: scans.id }).from(scans).all().map((r) => r.id),
     files(id) {
       return db.select({ rawFileId: scans.rawFileId, octreeFileId: scans.octreeFileId }).from(scans).where(eq(scans.id, id)).get() ?? null;
     },

@@ -3,9 +3,10 @@ export function searchKey(value: string): string {
   return value.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-/** The largest code point: `[p, p + PREFIX_END)` is every string starting with `p` (BINARY collation). */
-const PREFIX_END = '\u{10FFFF}';
-
-export function prefixRange(prefix: string): [string, string] {
-  return [prefix, prefix + PREFIX_END];
+/**
+ * The words of a search query, folded like the keys: "Nguyễn, Thị" → ["nguyen", "thi"]. Commas
+ * and semicolons separate words, so the displayed "Family, Given" form finds the patient too.
+ */
+export function searchWords(query: string): string[] {
+  return [...new Set(searchKey(query.replace(/[,;]/g, ' ')).split(' ').filter(Boolean))];
 }

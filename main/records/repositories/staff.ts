@@ -2,11 +2,11 @@
  * Staff accounts and their roles. The password hash never leaves through `StaffMember`; the login
  * path (main/auth) reads it through `credentials`.
  */
-import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import { staffMemberSchema, type StaffMember } from '../../../common/records';
 import { staffRoleSchema, type StaffRole } from '../../../common/permissions';
 import { appendAudit } from '../audit';
-import { ConflictError, EntityNotFoundError, sqliteCode } from '../errors';
+import { ConflictError, EntityNotFoundError, LastAdminError, sqliteCode } from '../errors';
 import { newId } from '../ids';
 import type { ClinicRecord } from '../record';
 import { staff, staffRoles } from '../schema';
@@ -100,6 +100,23 @@ export function createStaffRepository(record: ClinicRecord): StaffRepository {
   const mustExist = (id: string): void => {
     if (!db.select({ id: staff.id }).from(staff).where(eq(staff.id, id)).get()) throw new EntityNotFoundError('staff', id);
   };
+  /**
+   * Inside the change's own transaction (so two admins disabling each other at once cannot both
+   * succeed): refuses when `id` is an active IT admin and no other active one would remain.
+   */
+  const keepAnAdmin = (id: string, change: 'disable' | 'demote'): void => {
+    const target = db.select({ disabledAt: staff.disabledAt }).from(staff).where(eq(staff.id, id)).get();
+    const isAdmin = db.select({ role: staffRoles.role }).from(staffRoles).where(and(eq(staffRoles.staffId, id), eq(staffRoles.role, 'it-admin'))).get() !== undefined;
+    if (!target || target.disabledAt !== null || !isAdmin) return;
+    const others = db
+      .select({ id: staff.id })
+      .from(staff)
+      .innerJoin(staffRoles, and(eq(staffRoles.staffId, staff.id), eq(staffRoles.role, 'it-admin')))
+      .where(and(isNull(staff.disabledAt), ne(staff.id, id)))
+      .limit(1)
+      .all();
+    if (others.length === 0) throw new LastAdminError(change);
+  };
 
   return {
     create(input, actor) {
@@ -127,6 +144,7 @@ export function createStaffRepository(record: ClinicRecord): StaffRepository {
         if (patch.displayName !== undefined) db.update(staff).set({ displayName: patch.displayName.trim() }).where(eq(staff.id, id)).run();
         if (patch.roles !== undefined) {
           if (patch.roles.length === 0) throw new RangeError('a staff member needs at least one role');
+          if (!patch.roles.includes('it-admin')) keepAnAdmin(id, 'demote');
           setRoles(id, patch.roles.map((r) => staffRoleSchema.parse(r)));
         }
         db.update(staff).set({ updatedAt: Date.now() }).where(eq(staff.id, id)).run();
@@ -137,6 +155,7 @@ export function createStaffRepository(record: ClinicRecord): StaffRepository {
     disable(id, actor) {
       record.transaction(() => {
         mustExist(id);
+        keepAnAdmin(id, 'disable');
         const now = Date.now();
         db.update(staff).set({ disabledAt: now, updatedAt: now }).where(eq(staff.id, id)).run();
         audit(actor, 'staff.disable', id);

@@ -18,8 +18,9 @@ export const auditLog = sqliteTable(
   prevHash: text('prev_hash').notNull(),
   hash: text('hash').notNull(),
   },
-  // Added in 0001: "who touched this patient/wound" for the audit viewer.
-  (t) => [index('audit_log_entity_idx').on(t.entity, t.entityId, t.seq)],
+  // Added in 0001: "who touched this patient/wound" for the audit viewer. Added with
+  // audit-actor-and-time-indexes: the viewer's filters by staff member and by date range.
+  (t) => [index('audit_log_entity_idx').on(t.entity, t.entityId, t.seq), index('audit_log_actor_idx').on(t.actorId, t.seq), index('audit_log_at_idx').on(t.at)],
 );
 
 /** The chain's head (last seq + hash), written in the same transaction as each append, so cutting rows off the end is detected too. */

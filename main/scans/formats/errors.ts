@@ -14,9 +14,15 @@ export const SCAN_ERROR_CODES = [
   'BAD_VALUE',
   'TOO_LARGE',
   'UNKNOWN_FORMAT',
+  /** A file of another kind altogether (a photo, a PDF, …): `detected` says which. */
+  'NOT_A_SCAN',
   'CANCELLED',
 ] as const;
 export type ScanErrorCode = (typeof SCAN_ERROR_CODES)[number];
+
+/** What a file that is not a scan was recognised as (by its signature), for words a nurse understands. */
+export const DETECTED_KINDS = ['photo', 'video', 'pdf', 'archive', 'dicom', 'document'] as const;
+export type DetectedKind = (typeof DETECTED_KINDS)[number];
 
 /** The format being read when the error happened, or 'unknown' before sniffing decided. */
 export type ScanErrorFormat = 'ply' | 'las' | 'laz' | 'e57' | 'xyz' | 'pts' | 'obj' | 'unknown';
@@ -30,6 +36,8 @@ export class ScanFormatError extends Error {
     readonly offset: number,
     /** Why, in words; must not contain point values or paths. */
     readonly reason: string,
+    /** NOT_A_SCAN: what the file is instead. */
+    readonly detected?: DetectedKind,
   ) {
     super(`${format.toUpperCase()} at byte ${offset}: ${reason} [${code}]`);
   }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { SCAN_FORMATS, type PointCloud } from '../../../common/point-cloud';
-import { SCAN_ERROR_CODES, ScanFormatError } from './errors';
+import { DETECTED_KINDS, SCAN_ERROR_CODES, ScanFormatError } from './errors';
 
 export const parseRequestSchema = z.discriminatedUnion('type', [
   z.object({
@@ -58,6 +58,7 @@ export const parseErrorSchema = z.object({
   message: z.string(),
   /** The reason alone, so that the receiving side can rebuild the same ScanFormatError. */
   reason: z.string().optional(),
+  detected: z.enum(DETECTED_KINDS).optional(),
 });
 export type ParseErrorPayload = z.infer<typeof parseErrorSchema>;
 
@@ -82,7 +83,7 @@ export function cloudBuffers(cloud: PointCloud): ArrayBuffer[] {
 
 export function errorPayload(error: unknown): ParseErrorPayload {
   if (error instanceof ScanFormatError) {
-    return { name: error.name, code: error.code, format: error.format, offset: error.offset, message: error.message, reason: error.reason };
+    return { name: error.name, code: error.code, format: error.format, offset: error.offset, message: error.message, reason: error.reason, ...(error.detected ? { detected: error.detected } : {}) };
   }
   // Anything else is our bug, not the file's; its message may quote data, so it stays here.
   return { name: error instanceof Error ? error.name : 'Error', code: 'INTERNAL', format: 'unknown', offset: 0, message: 'internal error while parsing the scan' };

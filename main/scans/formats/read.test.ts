@@ -20,6 +20,25 @@ describe('format sniffing', () => {
     expect(sniffFormat(enc(text), fileName)).toBe(format);
   });
 
+  it.each([
+    ['a JPEG photo', [0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46], 'photo'],
+    ['a PNG image', [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13], 'photo'],
+    ['a HEIC/HEIF photo', [0, 0, 0, 0x18, ...enc('ftypheic'), 0, 0, 0, 0], 'photo'],
+    ['a video', [0, 0, 0, 0x18, ...enc('ftypisom'), 0, 0, 0, 0], 'video'],
+    ['a PDF document', [...enc('%PDF-1.7\n%\xe2\xe3\n1 0 obj\n')], 'pdf'],
+    ['a ZIP archive', [0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0], 'archive'],
+    ['a DICOM image', [...new Array(128).fill(0), ...enc('DICM'), 2, 0], 'dicom'],
+  ])('recognises %s as not a scan, whatever its name (issue 21 point 6)', (what, bytes, detected) => {
+    let error: unknown;
+    try {
+      sniffFormat(new Uint8Array(bytes as number[]), 'scan.ply');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ScanFormatError);
+    expect(error).toMatchObject({ code: 'NOT_A_SCAN', detected, offset: 0, reason: `${what}, not a 3D scan` });
+  });
+
   it('tells LAZ from LAS by the compression bit of the point format', () => {
     const bytes = new Uint8Array(227);
     bytes.set(enc('LASF'));

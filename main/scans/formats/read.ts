@@ -5,7 +5,7 @@
 import type { PointCloud, ScanFormat } from '../../../common/point-cloud';
 import { looksBinary } from './ascii';
 import { mergeE57Scans, readE57 } from './e57';
-import { ScanFormatError } from './errors';
+import { ScanFormatError, type DetectedKind } from './errors';
 import { isLas, readLas } from './las';
 import { readObj } from './obj';
 import { limitsOf, type Limits, type ReadOptions } from './options';
@@ -33,7 +33,29 @@ function extensionOf(fileName: string | undefined): string {
   return dot > 0 ? base.slice(dot + 1).toLowerCase() : '';
 }
 
-/** The format of a file, from its first bytes; throws UNKNOWN_FORMAT / UNSUPPORTED for files no reader takes. */
+const at = (bytes: Uint8Array, offset: number, text: string) => startsWith(bytes.subarray(offset), text);
+
+/**
+ * Files of other kinds that land in a scan import (a nurse picks the photo the tablet took beside
+ * the scan, a referral PDF, …), recognised by their signatures so the error can say what they are.
+ */
+const OTHER_KINDS: Array<{ kind: DetectedKind; what: string; test: (b: Uint8Array) => boolean }> = [
+  { kind: 'photo', what: 'a JPEG photo', test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
+  { kind: 'photo', what: 'a PNG image', test: (b) => at(b, 0, '\x89PNG\r\n\x1a\n') },
+  { kind: 'photo', what: 'a GIF image', test: (b) => at(b, 0, 'GIF87a') || at(b, 0, 'GIF89a') },
+  { kind: 'photo', what: 'a WebP image', test: (b) => at(b, 0, 'RIFF') && at(b, 8, 'WEBP') },
+  { kind: 'photo', what: 'a TIFF image', test: (b) => at(b, 0, 'II*\x00') || at(b, 0, 'MM\x00*') },
+  { kind: 'photo', what: 'a BMP image', test: (b) => at(b, 0, 'BM') && b.length > 26 && b[14]! >= 12 && b[15] === 0 },
+  { kind: 'photo', what: 'a HEIC/HEIF photo', test: (b) => at(b, 4, 'ftyp') && /^(heic|heix|hevc|heim|heis|mif1|msf1|avif)$/.test(String.fromCharCode(...b.subarray(8, 12))) },
+  { kind: 'video', what: 'a video', test: (b) => at(b, 4, 'ftyp') || (at(b, 0, 'RIFF') && at(b, 8, 'AVI ')) || (b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3) },
+  { kind: 'pdf', what: 'a PDF document', test: (b) => at(b, 0, '%PDF-') },
+  { kind: 'dicom', what: 'a DICOM image', test: (b) => at(b, 128, 'DICM') },
+  { kind: 'archive', what: 'a ZIP archive', test: (b) => at(b, 0, 'PK\x03\x04') },
+  { kind: 'archive', what: 'a compressed archive', test: (b) => (b[0] === 0x1f && b[1] === 0x8b) || at(b, 0, '7z\xbc\xaf\x27\x1c') || at(b, 0, 'Rar!') },
+  { kind: 'document', what: 'an Office document', test: (b) => b[0] === 0xd0 && b[1] === 0xcf && b[2] === 0x11 && b[3] === 0xe0 },
+];
+
+/** The format of a file, from its first bytes; throws UNKNOWN_FORMAT / UNSUPPORTED / NOT_A_SCAN for files no reader takes. */
 export function sniffFormat(bytes: Uint8Array, fileName?: string): ScanFormat {
   if (bytes.length === 0) throw new ScanFormatError('TRUNCATED', 'unknown', 0, 'the file is empty');
   if (isPly(bytes)) return 'ply';
@@ -42,6 +64,8 @@ export function sniffFormat(bytes: Uint8Array, fileName?: string): ScanFormat {
   if (startsWith(bytes, EXPE_MAGIC)) {
     throw new ScanFormatError('UNSUPPORTED', 'pts', 0, 'binary Expe/PointSet file (not a Leica PTS text file); this format is not supported');
   }
+  const other = OTHER_KINDS.find((k) => k.test(bytes));
+  if (other) throw new ScanFormatError('NOT_A_SCAN', 'unknown', 0, `${other.what}, not a 3D scan`, other.kind);
   const ext = extensionOf(fileName);
   if (looksBinary(bytes)) {
     throw new ScanFormatError('UNKNOWN_FORMAT', ext === 'pts' ? 'pts' : 'unknown', 0, 'binary content that is not PLY, LAS/LAZ or E57');

@@ -14,14 +14,15 @@ const newId = () => `id${Date.now().toString(36)}${(counter++).toString(36)}x`;
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function setup() {
+function setup(wound: { bodySite: string; dateOfBirth: string | null } = { bodySite: 'whole body survey', dateOfBirth: '1950-01-01' }) {
   const rootDir = mkdtempSync(join(tmpdir(), 'cw-import-'));
   dirs.push(rootDir);
   const store = createScanStore({ rootDir, clinicKey: randomBytes(32) });
   const rows: NewScanRecord[] = [];
   const records: ScanRecordPort = {
-    assertWoundExists(id) {
+    woundContext(id) {
       if (id !== 'wound-1') throw Object.assign(new Error('no such wound'), { code: 'NOT_FOUND' });
+      return wound;
     },
     insertScan: (row) => void rows.push(row),
   };
@@ -39,7 +40,8 @@ describe('import jobs', () => {
       phases.push(j.phase);
       progress.push(j.progress);
     });
-    const job = service.start({ bytes, fileName: '808-30.ply', woundId: 'wound-1', capturedAt: Date.UTC(2026, 10, 1), actor });
+    // The sample is a room (8.8 m across): accepted here as if a nurse had confirmed it.
+    const job = service.start({ bytes, fileName: '808-30.ply', woundId: 'wound-1', capturedAt: Date.UTC(2025, 10, 1), actor, extentCheck: 'accept' });
     const final = await service.wait(job.id);
     expect(final.error).toBeNull();
     expect(final.phase).toBe('done');
@@ -84,7 +86,7 @@ describe('import jobs', () => {
   it('cancels a running import and removes what it stored', async () => {
     const { rootDir, rows, service } = setup();
     const bytes = readFileSync(join(SAMPLES, 'ply', 'dardavesis__808-30.ply'));
-    const job = service.start({ bytes, fileName: 'a.ply', woundId: 'wound-1', capturedAt: 0, actor });
+    const job = service.start({ bytes, fileName: 'a.ply', woundId: 'wound-1', capturedAt: 0, actor, extentCheck: 'accept' });
     const off = service.onDidChangeJob((j) => {
       if (j.phase === 'parsing' || j.phase === 'indexing') service.cancel(job.id);
     });
@@ -94,4 +96,87 @@ describe('import jobs', () => {
     expect(rows).toHaveLength(0);
     expect(readdirSync(rootDir)).toEqual([]);
   });
+
+  it('refuses a capture time in the future or before the patient was born, before any work (issue 21 point 4)', async () => {
+    const { rootDir, rows, service } = setup({ bodySite: 'Left heel', dateOfBirth: '1960-05-04' });
+    const bytes = patchPly(40);
+    const future = await service.wait(service.start({ bytes, fileName: 'a.ply', woundId: 'wound-1', capturedAt: Date.UTC(2030, 0, 1), actor }).id);
+    expect(future.phase).toBe('failed');
+    expect(future.error).toEqual({ code: 'CAPTURED_IN_FUTURE', message: 'A scan cannot be captured in the future' });
+    const unborn = await service.wait(service.start({ bytes, fileName: 'a.ply', woundId: 'wound-1', capturedAt: Date.UTC(1959, 0, 1), actor }).id);
+    expect(unborn.error?.code).toBe('CAPTURED_BEFORE_BIRTH');
+    // A tablet that sent no usable time (Date.parse of nothing).
+    const unknown = await service.wait(service.start({ bytes, fileName: 'a.ply', woundId: 'wound-1', capturedAt: Number.NaN, actor }).id);
+    expect(unknown.error).toEqual({ code: 'CAPTURED_INVALID', message: 'Enter when the scan was captured' });
+    expect(rows).toHaveLength(0);
+    expect(readdirSync(rootDir)).toEqual([]);
+    // A plausible scan of a heel wound, captured now, imports without a question.
+    const ok = await service.wait(service.start({ bytes, fileName: 'a.ply', woundId: 'wound-1', capturedAt: Date.now(), actor, extentCheck: 'ask' }).id);
+    expect(ok.phase).toBe('done');
+    expect(ok.warning).toBeNull();
+  });
+
+  it('holds a room-sized scan on a heel wound for confirmation before storing anything; confirmed, it imports', async () => {
+    const { rootDir, rows, service } = setup({ bodySite: 'Right heel', dateOfBirth: '1946-12-09' });
+    const bytes = readFileSync(join(SAMPLES, 'ply', 'dardavesis__808-30.ply'));
+    const job = service.start({ bytes, fileName: 'room.ply', woundId: 'wound-1', capturedAt: Date.now() - 60_000, actor, extentCheck: 'ask' });
+    const held = await untilPhase(service, job.id, 'confirming');
+    expect(held.warning?.code).toBe('EXTENT_TOO_LARGE');
+    expect(held.warning?.message).toBe('This scan is 9.8 m × 8.8 m — far larger than a foot (a scan of a wound there is under 40 cm). Check that it is the right file for this wound.');
+    expect(held.warning?.sidesMm[1]).toBeCloseTo(8798.4, 0);
+    // Nothing of the scan is stored while it waits: only the note that marks an import in progress,
+    // so a crash while it waits is cleaned up on the next start.
+    const folders = readdirSync(rootDir);
+    expect(folders).toHaveLength(1);
+    expect(readdirSync(join(rootDir, folders[0]!)).map((n) => n.split('.')[0])).toEqual(['pending']);
+    expect(rows).toHaveLength(0);
+    expect(service.confirm('no-such-job')).toBe(false);
+    expect(service.confirm(job.id)).toBe(true);
+    const final = await service.wait(job.id);
+    expect(final.phase).toBe('done');
+    expect(rows).toHaveLength(1);
+    expect(service.confirm(job.id)).toBe(false);
+  });
+
+  it('a held import that is cancelled stores nothing; without "ask" an implausible scan fails with the reason', async () => {
+    const { rootDir, rows, service } = setup({ bodySite: 'Right heel', dateOfBirth: '1946-12-09' });
+    const bytes = readFileSync(join(SAMPLES, 'ply', 'dardavesis__808-30.ply'));
+    const job = service.start({ bytes, fileName: 'room.ply', woundId: 'wound-1', capturedAt: Date.now(), actor, extentCheck: 'ask' });
+    await untilPhase(service, job.id, 'confirming');
+    expect(service.cancel(job.id)).toBe(true);
+    expect((await service.wait(job.id)).phase).toBe('cancelled');
+    const refused = await service.wait(service.start({ bytes, fileName: 'room.ply', woundId: 'wound-1', capturedAt: Date.now(), actor }).id);
+    expect(refused.phase).toBe('failed');
+    expect(refused.error?.code).toBe('EXTENT_TOO_LARGE');
+    expect(refused.error?.message).toMatch(/far larger than a foot/);
+    // A scan a few hundred µm across (a file in metres read as mm, say) is implausible too.
+    const tiny = await service.wait(service.start({ bytes: patchPly(40, 0.001), fileName: 'tiny.ply', woundId: 'wound-1', capturedAt: Date.now(), actor }).id);
+    expect(tiny.error?.code).toBe('EXTENT_TOO_SMALL');
+    expect(rows).toHaveLength(0);
+    expect(readdirSync(rootDir)).toEqual([]);
+  });
 });
+
+/** An ASCII PLY of a `side` mm square patch of 20 × 20 points, in millimetres × `scale`. */
+function patchPly(side: number, scale = 1): Uint8Array {
+  const lines: string[] = [];
+  for (let i = 0; i < 20; i++) for (let j = 0; j < 20; j++) lines.push(`${((i * side) / 19) * scale} ${((j * side) / 19) * scale} ${Math.sin(i + j) * scale}`);
+  return new TextEncoder().encode(`ply\nformat ascii 1.0\ncomment units mm\nelement vertex ${lines.length}\nproperty float x\nproperty float y\nproperty float z\nend_header\n${lines.join('\n')}\n`);
+}
+
+function untilPhase(service: ReturnType<typeof createImportService>, jobId: string, phase: string) {
+  return new Promise<NonNullable<ReturnType<typeof service.get>>>((resolve, reject) => {
+    const now = service.get(jobId);
+    if (now?.phase === phase) return resolve(now);
+    const off = service.onDidChangeJob((j) => {
+      if (j.id !== jobId) return;
+      if (j.phase === phase) {
+        off();
+        resolve(j);
+      } else if (j.finishedAt !== null) {
+        off();
+        reject(new Error(`job ended in ${j.phase} (${j.error?.code ?? ''})`));
+      }
+    });
+  });
+}

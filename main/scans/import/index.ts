@@ -4,10 +4,18 @@
  *   hash (SHA-256 of the original) → parse in a worker → keep the original, encrypted →
  *   build the Potree octree into the encrypted store → one record transaction (row + audit).
  * A failure or cancellation at any step removes what the job stored; nothing saved before changes.
+ *
+ * Checks (common/scan-checks.ts, issue 21 point 4): a capture time in the future or before the
+ * patient's birth fails the job before any work; a scan whose extent does not fit the wound's
+ * body part (a room onto a heel) is, before anything is stored, either held in phase
+ * `confirming` for the person importing to confirm or cancel (`extentCheck: 'ask'`), or failed
+ * with a typed error (`'refuse'`, the default: a tablet upload nobody is watching goes to the
+ * Incoming scans instead), or accepted (`'accept'`, after someone confirmed).
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { PointCloud, ScanFormat } from '../../../common/point-cloud';
+import { captureTimeProblem, extentWarning, type ExtentWarning } from '../../../common/scan-checks';
 import { parseInWorker, type ParseInWorkerOptions } from '../formats/parse-in-worker';
 import { computeStats, toMillimetres } from '../formats/stats';
 import { isScanFormatError } from '../formats/errors';
@@ -16,7 +24,7 @@ import type { ScanStore } from '../store/index';
 import { clearPendingNote, writePendingNote } from './interrupted';
 import { createStoreSink } from './octree-store-sink';
 
-export const IMPORT_PHASES = ['queued', 'hashing', 'parsing', 'storing', 'indexing', 'saving', 'done', 'failed', 'cancelled'] as const;
+export const IMPORT_PHASES = ['queued', 'hashing', 'parsing', 'confirming', 'storing', 'indexing', 'saving', 'done', 'failed', 'cancelled'] as const;
 export type ImportPhase = (typeof IMPORT_PHASES)[number];
 
 export interface ImportJobState {
@@ -28,7 +36,9 @@ export interface ImportJobState {
   /** Overall progress 0–1. */
   progress: number;
   scanId: string | null;
-  error: { code: string; message: string; format?: string; offset?: number } | null;
+  error: { code: string; message: string; format?: string; offset?: number; detected?: string } | null;
+  /** Phase `confirming`: why the scan looks wrong for its wound (kept on the job afterwards). */
+  warning: ExtentWarning | null;
   startedAt: number;
   finishedAt: number | null;
 }
@@ -55,9 +65,16 @@ export interface ImportActor {
   roles: readonly string[];
 }
 
+/** What the checks need to know about the wound a scan goes onto (never shown, never logged). */
+export interface WoundContext {
+  bodySite: string;
+  /** The patient's date of birth (YYYY-MM-DD). */
+  dateOfBirth: string | null;
+}
+
 export interface ScanRecordPort {
-  /** Throws when the wound does not exist (checked before any work starts, too). */
-  assertWoundExists(woundId: string): void;
+  /** Throws when the wound does not exist (checked before any work starts). */
+  woundContext(woundId: string): WoundContext;
   insertScan(scan: NewScanRecord, actor: ImportActor): void;
 }
 
@@ -68,11 +85,15 @@ export interface ImportRequest {
   capturedAt: number;
   sourceDeviceId?: string | null;
   actor: ImportActor;
+  /** An implausible extent: hold for confirmation, fail (default), or accept (already confirmed). */
+  extentCheck?: 'ask' | 'refuse' | 'accept';
 }
 
 export interface ImportService {
   start(request: ImportRequest): ImportJobState;
   cancel(jobId: string): boolean;
+  /** Goes on with a job held in `confirming`; false when it is not waiting. */
+  confirm(jobId: string): boolean;
   get(jobId: string): ImportJobState | null;
   list(): ImportJobState[];
   /** Resolves when the job has finished (done, failed or cancelled). */
@@ -90,6 +111,8 @@ export interface ImportServiceDeps {
   parse?: Pick<ParseInWorkerOptions, 'maxPoints'>;
   /** Jobs an earlier run left unfinished (recoverInterruptedImports), listed as failed. */
   interrupted?: ImportJobState[];
+  /** How long a job waits in `confirming` before it is cancelled (default 30 minutes). */
+  confirmTimeoutMs?: number;
 }
 
 const EXTENSIONS: Record<ScanFormat, string> = { ply: 'ply', las: 'las', laz: 'laz', e57: 'e57', xyz: 'xyz', pts: 'pts', obj: 'obj' };
@@ -106,10 +129,22 @@ export function attributesOf(cloud: PointCloud): string[] {
 
 class Cancelled extends Error {}
 
+/** A job refused by a check; its code and words reach the job's `error`. */
+class ImportCheckError extends Error {
+  constructor(
+    readonly code: 'CAPTURED_INVALID' | 'CAPTURED_IN_FUTURE' | 'CAPTURED_BEFORE_BIRTH' | 'EXTENT_TOO_LARGE' | 'EXTENT_TOO_SMALL',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImportCheckError';
+  }
+}
+
 export function createImportService(deps: ImportServiceDeps): ImportService {
   const jobs = new Map<string, ImportJobState>((deps.interrupted ?? []).map((j) => [j.id, { ...j }]));
   const controllers = new Map<string, AbortController>();
   const done = new Map<string, Promise<ImportJobState>>();
+  const confirmations = new Map<string, () => void>();
   const events = new EventEmitter();
 
   const update = (job: ImportJobState, patch: Partial<ImportJobState>) => {
@@ -124,8 +159,10 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
     let stored = false;
     const scanId = deps.newId();
     try {
-      deps.records.assertWoundExists(request.woundId);
-      // First of all: the note that says this folder belongs to an import in progress (interrupted.ts).
+      const wound = deps.records.woundContext(request.woundId);
+      const timeProblem = captureTimeProblem(request.capturedAt, wound.dateOfBirth);
+      if (timeProblem) throw new ImportCheckError(!Number.isFinite(request.capturedAt) ? 'CAPTURED_INVALID' : request.capturedAt > Date.now() ? 'CAPTURED_IN_FUTURE' : 'CAPTURED_BEFORE_BIRTH', timeProblem);
+      // Then, before any work: the note that says this folder belongs to an import in progress (interrupted.ts).
       stored = true;
       await writePendingNote(deps.store, scanId, { jobId: job.id, woundId: job.woundId, fileName: job.fileName, bytes: job.bytes, startedAt: job.startedAt });
       check();
@@ -146,6 +183,15 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
       if (cloud.count === 0) {
         throw Object.assign(new Error('the file holds no points'), { code: 'EMPTY_SCAN' });
       }
+      const mm = toMillimetres(cloud);
+      const stats = computeStats(mm);
+      const warning = stats.bbox && request.extentCheck !== 'accept' ? extentWarning(stats.bbox, wound.bodySite) : null;
+      if (warning) {
+        if (request.extentCheck !== 'ask') throw new ImportCheckError(warning.code, warning.message);
+        update(job, { phase: 'confirming', warning });
+        await waitForConfirmation(job.id, signal);
+        check();
+      }
 
       update(job, { phase: 'storing', progress: 0.4, scanId });
       const rawFileId = `original.${EXTENSIONS[cloud.format]}`;
@@ -153,7 +199,6 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
       check();
 
       update(job, { phase: 'indexing', progress: 0.45 });
-      const mm = toMillimetres(cloud);
       await buildOctree(mm, {
         sink: createStoreSink(deps.store, scanId),
         signal,
@@ -163,7 +208,6 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
       check();
 
       update(job, { phase: 'saving', progress: 0.96 });
-      const stats = computeStats(mm);
       deps.records.insertScan({
         id: scanId,
         woundId: request.woundId,
@@ -190,7 +234,26 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
       update(job, { phase: 'failed', scanId: null, finishedAt: Date.now(), error: describeError(error) });
     } finally {
       controllers.delete(job.id);
+      confirmations.delete(job.id);
     }
+  }
+
+  /** Resolves when `confirm(jobId)` is called; rejects (as a cancellation) on abort or timeout. */
+  function waitForConfirmation(jobId: string, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => controllers.get(jobId)?.abort(), deps.confirmTimeoutMs ?? 30 * 60_000);
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        confirmations.delete(jobId);
+        if (ok) resolve();
+        else reject(new Cancelled());
+      };
+      const onAbort = () => finish(false);
+      if (signal.aborted) return finish(false);
+      signal.addEventListener('abort', onAbort);
+      confirmations.set(jobId, () => finish(true));
+    });
   }
 
   return {
@@ -205,6 +268,7 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
         progress: 0,
         scanId: null,
         error: null,
+        warning: null,
         startedAt: Date.now(),
         finishedAt: null,
       };
@@ -219,6 +283,14 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
       const c = controllers.get(jobId);
       if (!c) return false;
       c.abort();
+      return true;
+    },
+    confirm(jobId) {
+      const go = confirmations.get(jobId);
+      if (!go) return false;
+      const job = jobs.get(jobId);
+      if (job) update(job, { phase: 'storing', progress: 0.4 });
+      go();
       return true;
     },
     get: (jobId) => {
@@ -242,7 +314,7 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
 /** A typed, patient-data-free description of why an import failed. */
 function describeError(error: unknown): ImportJobState['error'] {
   if (isScanFormatError(error)) {
-    return { code: error.code, format: error.format, offset: error.offset, message: error.message };
+    return { code: error.code, format: error.format, offset: error.offset, message: error.message, ...(error.detected ? { detected: error.detected } : {}) };
   }
   if (error && typeof error === 'object' && 'code' in error && typeof (error as { code: unknown }).code === 'string') {
     return { code: (error as { code: string }).code, message: error instanceof Error ? error.message : 'import failed' };

@@ -2,8 +2,10 @@ import { useState } from 'react';
 import { Alert, Button, Code, FileInput, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { MAX_MODEL_BYTES } from '../../../common/backups';
+import { formatDateTime } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
+import { describeModelMetrics } from './modelWords';
 import { sliceToBase64 } from '../scans/upload';
 
 /** Wound model (IT admins, settings.manage): the model THIS clinic uses, and installing another with its manifest (other clinics on the workstation keep theirs). */
@@ -37,16 +39,23 @@ export function ModelScreen() {
     <Stack>
       <Title order={2}>Wound model</Title>
       <Text size="sm" c="dimmed" data-testid="model-scope">The model this clinic's nurses use for Find wound. Other clinics on this workstation keep their own; each change is recorded in this clinic's audit log.</Text>
+      {m && (
+        <Stack gap={4} maw={760} data-testid="model-in-words">
+          <Text fw={600}>How well it finds wounds</Text>
+          {describeModelMetrics(m.metrics).map((line) => <Text key={line} size="sm">{line}</Text>)}
+          <Text size="sm" c="dimmed">It proposes an outline; the nurse checks and corrects it before saving. Its figures come from its manifest.</Text>
+        </Stack>
+      )}
       {active.isPending ? <Loader /> : active.isError ? <Alert color="red">{messageOf(active.error)}</Alert> : m && (
         <Table data-testid="active-model" maw={760}>
           <Table.Tbody>
             <Table.Tr><Table.Th>Model</Table.Th><Table.Td>{m.name} {m.version} ({m.source === 'bundled' ? 'bundled reference model' : 'installed by this clinic'})</Table.Td></Table.Tr>
             <Table.Tr><Table.Th>sha256</Table.Th><Table.Td><Code>{m.sha256}</Code></Table.Td></Table.Tr>
             <Table.Tr><Table.Th>Size</Table.Th><Table.Td>{m.bytes !== null ? `${(m.bytes / 1e6).toFixed(2)} MB` : 'not stated'}</Table.Td></Table.Tr>
-            <Table.Tr><Table.Th>Metrics</Table.Th><Table.Td>{m.metrics ? Object.entries(m.metrics).filter(([, v]) => typeof v === 'number' || typeof v === 'string').map(([k, v]) => `${k}: ${String(v)}`).join(' · ') : 'none in the manifest'}</Table.Td></Table.Tr>
+            <Table.Tr><Table.Th>Figures</Table.Th><Table.Td>{m.metrics ? Object.entries(m.metrics).filter(([, v]) => typeof v === 'number' || typeof v === 'string').map(([k, v]) => `${k}: ${String(v)}`).join(' · ') : 'none in the manifest'}</Table.Td></Table.Tr>
             <Table.Tr><Table.Th>Checked with</Table.Th><Table.Td>{m.provider ?? 'not known (the bundled model is checked when it loads)'}</Table.Td></Table.Tr>
             <Table.Tr><Table.Th>Licence</Table.Th><Table.Td>{m.licence}</Table.Td></Table.Tr>
-            {m.installedAt && <Table.Tr><Table.Th>Installed</Table.Th><Table.Td>{new Date(m.installedAt).toLocaleString()}</Table.Td></Table.Tr>}
+            {m.installedAt && <Table.Tr><Table.Th>Installed</Table.Th><Table.Td>{formatDateTime(m.installedAt)}</Table.Td></Table.Tr>}
           </Table.Tbody>
         </Table>
       )}

@@ -1,6 +1,7 @@
 import { Alert, Button, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import type { Assessment } from '../../../common/assessments';
+import { formatDateTime } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { METHOD_LABELS } from './Figures';
@@ -35,8 +36,8 @@ export function AssessmentHistory({ woundId, canSignOff, onShow }: { woundId: st
             {list.data.map((a) => (
               <Table.Tr key={a.id} data-testid="assessment-row" data-voided={a.voided ? 'true' : undefined} style={a.voided ? { opacity: 0.6, textDecoration: 'line-through' } : undefined}>
                 <Table.Td>
-                  <Text size="sm" data-testid="clinical-date">{a.scan ? `${a.scan.format.toUpperCase()} scan of ${new Date(a.scan.capturedAt).toLocaleString()}` : new Date(a.measuredAt).toLocaleString()}</Text>
-                  <Text size="xs" c="dimmed" data-testid="saved-at">saved {new Date(a.savedAt).toLocaleString()}</Text>
+                  <Text size="sm" data-testid="clinical-date">{a.scan ? `${a.scan.format.toUpperCase()} scan of ${formatDateTime(a.scan.capturedAt)}` : formatDateTime(a.measuredAt)}</Text>
+                  <Text size="xs" c="dimmed" data-testid="saved-at">saved {formatDateTime(a.savedAt)}</Text>
                 </Table.Td>
                 <Table.Td>{METHOD_LABELS[a.method]}{a.modelVersion ? <Text size="xs" c="dimmed">{a.modelVersion}</Text> : null}</Table.Td>
                 <Table.Td>{a.measuredBy?.displayName ?? '—'}</Table.Td>

@@ -10,6 +10,7 @@ import { Alert, Badge, Button, Grid, Group, Loader, Paper, ScrollArea, Stack, Sw
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Assessment } from '../../../common/assessments';
 import type { Scan } from '../../../common/scans';
+import { formatDateTime } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { AssessmentOverlay, type OverlayData } from '../../viewer/AssessmentOverlay';
@@ -22,7 +23,6 @@ import { centroid } from './outline-edit';
 import { TissueLegend } from './TissueTools';
 import { useLiveMeasure } from './useLiveMeasure';
 
-const when = (ms: number) => new Date(ms).toLocaleString();
 
 /** Signed, void or waiting, in words (the history's column and the view's header). */
 export function AssessmentStatus({ a }: { a: Assessment }) {
@@ -30,7 +30,7 @@ export function AssessmentStatus({ a }: { a: Assessment }) {
     return (
       <Stack gap={0} data-testid="assessment-status">
         <Badge color="gray" variant="filled">Voided</Badge>
-        <Text size="xs" c="dimmed">by {a.voided.by?.displayName ?? 'unknown'}, {when(a.voided.at)}: {a.voided.reason}</Text>
+        <Text size="xs" c="dimmed">by {a.voided.by?.displayName ?? 'unknown'}, {formatDateTime(a.voided.at)}: {a.voided.reason}</Text>
       </Stack>
     );
   }
@@ -38,7 +38,7 @@ export function AssessmentStatus({ a }: { a: Assessment }) {
     return (
       <Stack gap={0} data-testid="assessment-status">
         <Badge color="teal" variant="light">Signed off by {a.signedOffBy.displayName}</Badge>
-        <Text size="xs" c="dimmed">on {when(a.signedOffAt)}</Text>
+        <Text size="xs" c="dimmed">on {formatDateTime(a.signedOffAt)}</Text>
         {a.signOffComment && <Text size="xs" style={{ whiteSpace: 'pre-wrap' }} data-testid="signoff-comment">“{a.signOffComment}”</Text>}
       </Stack>
     );
@@ -127,8 +127,8 @@ export function SavedAssessment({ scan, url, assessmentId, canSignOff, canVoid, 
           <ScrollArea style={{ flex: 1 }} offsetScrollbars type="auto">
             <Stack gap="xs">
               <Paper withBorder p="xs" data-testid="saved-who">
-                <Text size="sm">Scan captured <b>{when(a.measuredAt)}</b>{a.scan ? ` (${a.scan.format.toUpperCase()})` : ''}</Text>
-                <Text size="sm">Saved {when(a.savedAt)} by <b>{a.measuredBy?.displayName ?? 'unknown'}</b></Text>
+                <Text size="sm">Scan captured <b>{formatDateTime(a.measuredAt)}</b>{a.scan ? ` (${a.scan.format.toUpperCase()})` : ''}</Text>
+                <Text size="sm">Saved {formatDateTime(a.savedAt)} by <b>{a.measuredBy?.displayName ?? 'unknown'}</b></Text>
                 <Text size="sm">{METHOD_LABELS[a.method]}{a.modelVersion ? ` · ${a.modelVersion}` : ''}</Text>
                 <AssessmentStatus a={a} />
               </Paper>
@@ -163,7 +163,7 @@ export function SavedAssessment({ scan, url, assessmentId, canSignOff, canVoid, 
             )}
             {signOff.isError && <Alert color="red" title="Not signed off" p="xs">{messageOf(signOff.error)}</Alert>}
             {signOff.isSuccess && a.signedOffAt !== null && (
-              <Alert color="teal" title="Signed off" data-testid="signed-off" p="xs">Signed off by {a.signedOffBy?.displayName} on {when(a.signedOffAt)}.</Alert>
+              <Alert color="teal" title="Signed off" data-testid="signed-off" p="xs">Signed off by {a.signedOffBy?.displayName} on {formatDateTime(a.signedOffAt)}.</Alert>
             )}
             {voidIt.isSuccess && a.voided && <Alert color="gray" title="Voided" data-testid="voided" p="xs">Kept in the history as voided: {a.voided.reason}</Alert>}
           </Stack>
@@ -179,7 +179,7 @@ export function SavedAssessment({ scan, url, assessmentId, canSignOff, canVoid, 
         onConfirm={() => signOff.mutate({ id: a.id, ...(comment.trim() ? { comment: comment.trim() } : {}) })}
       >
         <Text size="sm">
-          Area {a.figures.area_cm2.toFixed(2)} cm², measured by {a.measuredBy?.displayName ?? 'unknown'} on the scan of {when(a.measuredAt)}. Once signed off it cannot be changed or voided.
+          Area {a.figures.area_cm2.toFixed(2)} cm², measured by {a.measuredBy?.displayName ?? 'unknown'} on the scan of {formatDateTime(a.measuredAt)}. Once signed off it cannot be changed or voided.
         </Text>
         {comment.trim() && <Text size="sm">Your comment: “{comment.trim()}”</Text>}
         {signOff.isError && <Alert color="red" p="xs">{messageOf(signOff.error)}</Alert>}

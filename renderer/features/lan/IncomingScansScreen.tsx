@@ -1,13 +1,15 @@
 import { useState } from 'react';
-import { Alert, Badge, Button, Card, Group, Loader, Modal, Radio, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Checkbox, Group, Loader, Modal, Radio, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { Permission } from '../../../common/permissions';
+import { captureTimeProblem } from '../../../common/scan-checks';
 import type { AppRouter } from '../../lib/trpc';
-import { formatBytes } from '../../lib/format';
+import { formatBytes, formatDate, formatDateTime, fromDateTimeInput, toDateTimeInput } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
+import { ImportErrorAlert } from '../scans/ImportErrorAlert';
 
 type InboxItem = inferRouterOutputs<AppRouter>['scans']['inbox'][number];
 
@@ -53,13 +55,13 @@ export function IncomingScansScreen({ permissions }: { permissions: Permission[]
             <Table.Tbody>
               {inbox.data.map((item) => (
                 <Table.Tr key={item.id}>
-                  <Table.Td>{new Date(item.receivedAt).toLocaleString()}</Table.Td>
+                  <Table.Td>{formatDateTime(item.receivedAt)}</Table.Td>
                   <Table.Td>{item.patientMrn ?? (item.worklistId ? `worklist ${item.worklistId}` : '—')}</Table.Td>
-                  <Table.Td>{new Date(item.captureTime).toLocaleString()}<Text size="xs" c="dimmed">{item.captureDevice}</Text></Table.Td>
+                  <Table.Td>{formatDateTime(item.captureTime)}<Text size="xs" c="dimmed">{item.captureDevice}</Text></Table.Td>
                   <Table.Td>{item.fileName}<Text size="xs" c="dimmed">{formatBytes(item.size)}</Text></Table.Td>
                   <Table.Td>
                     <Badge variant="light" color={item.reason === 'import_failed' ? 'red' : 'yellow'}>{REASONS[item.reason]}</Badge>
-                    {item.error && <Text size="xs" c="red">{item.error.code}: {item.error.message}</Text>}
+                    {item.error && <ImportErrorAlert compact error={item.error} testId="inbox-error" />}
                   </Table.Td>
                   <Table.Td>
                     {item.importing ? (
@@ -99,6 +101,14 @@ function AssignDialog({ item, onClose }: { item: InboxItem; onClose: () => void 
   const [query, setQuery] = useState(item.patientId ? '' : (item.patientMrn ?? ''));
   const [debounced] = useDebouncedValue(query.trim(), 250);
   const [woundId, setWoundId] = useState<string | null>(null);
+  // Captured: the tablet's own time, unless it is impossible (a tablet clock in 2030): then now, said so.
+  const sent = Date.parse(item.captureTime);
+  const sentProblem = captureTimeProblem(sent, null);
+  const [captured, setCaptured] = useState(() => toDateTimeInput(sentProblem ? Date.now() : sent));
+  const [capturedError, setCapturedError] = useState<string | null>(null);
+  // The last try found an extent that does not fit the wound: importing it anyway needs a tick.
+  const extentWarned = item.error?.code.startsWith('EXTENT_') ?? false;
+  const [acceptExtent, setAcceptExtent] = useState(false);
   const results = useQuery({ ...trpc.patients.search.queryOptions({ query: debounced, limit: 20 }), enabled: !patientId && debounced.length > 0, placeholderData: keepPreviousData });
   const patient = useQuery({ ...trpc.patients.get.queryOptions({ id: patientId ?? '' }), enabled: patientId !== null });
   const wounds = useQuery({ ...trpc.wounds.listByPatient.queryOptions({ patientId: patientId ?? '' }), enabled: patientId !== null });
@@ -114,7 +124,7 @@ function AssignDialog({ item, onClose }: { item: InboxItem; onClose: () => void 
   return (
     <Modal opened onClose={onClose} title="Assign scan to a wound" size="lg">
       <Stack>
-        <Text size="sm" c="dimmed">Sent as MRN {item.patientMrn ?? '—'}, captured {new Date(item.captureTime).toLocaleString()} ({item.fileName}).</Text>
+        <Text size="sm" c="dimmed">Sent as MRN {item.patientMrn ?? '—'}, captured {formatDateTime(item.captureTime)} ({item.fileName}).</Text>
         {patientId ? (
           <Group justify="space-between">
             <Text fw={600} data-testid="assign-patient">{patient.data ? `${patient.data.familyName}, ${patient.data.givenName} · MRN ${patient.data.mrn}` : 'Loading…'}</Text>
@@ -122,13 +132,13 @@ function AssignDialog({ item, onClose }: { item: InboxItem; onClose: () => void 
           </Group>
         ) : (
           <>
-            <TextInput label="Patient" placeholder="Family name, given name or MRN" value={query} onChange={(e) => setQuery(e.currentTarget.value)} data-autofocus />
+            <TextInput label="Patient" placeholder="Any part of a name or MRN" value={query} onChange={(e) => setQuery(e.currentTarget.value)} data-autofocus />
             {debounced.length > 0 && (results.isPending ? <Loader size="sm" /> : results.isError ? <Alert color="red">{messageOf(results.error)}</Alert> : results.data.items.length === 0 ? (
               <Text c="dimmed" size="sm">No patient matches “{debounced}”.</Text>
             ) : (
               <Stack gap={4}>
                 {results.data.items.map((p) => (
-                  <Button key={p.id} variant="default" justify="flex-start" onClick={() => setPatientId(p.id)}>{p.familyName}, {p.givenName} · MRN {p.mrn} · {p.dateOfBirth}</Button>
+                  <Button key={p.id} variant="default" justify="flex-start" onClick={() => setPatientId(p.id)}>{p.familyName}, {p.givenName} · MRN {p.mrn} · {formatDate(p.dateOfBirth)}</Button>
                 ))}
               </Stack>
             ))}
@@ -143,10 +153,37 @@ function AssignDialog({ item, onClose }: { item: InboxItem; onClose: () => void 
             </Stack>
           </Radio.Group>
         ))}
+        <TextInput
+          label="Captured"
+          type="datetime-local"
+          value={captured}
+          onChange={(e) => {
+            setCaptured(e.currentTarget.value);
+            setCapturedError(null);
+          }}
+          description={sentProblem ? `The tablet's time (${formatDateTime(sent)}) is not possible: ${sentProblem.toLowerCase()}. Enter when it was captured.` : 'As the tablet sent it'}
+          error={capturedError}
+          w={320}
+        />
+        {extentWarned && item.error && (
+          <Checkbox label={`Import anyway: ${item.error.message}`} checked={acceptExtent} onChange={(e) => setAcceptExtent(e.currentTarget.checked)} data-testid="accept-extent" />
+        )}
         {assign.isError && <Alert color="red">{messageOf(assign.error)}</Alert>}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>Cancel</Button>
-          <Button disabled={!woundId} loading={assign.isPending} onClick={() => woundId && assign.mutate({ inboxId: item.id, woundId })}>Assign and import</Button>
+          <Button
+            disabled={!woundId || (extentWarned && !acceptExtent)}
+            loading={assign.isPending}
+            onClick={() => {
+              if (!woundId || assign.isPending) return;
+              const at = fromDateTimeInput(captured);
+              const problem = captureTimeProblem(at, null);
+              if (problem) return setCapturedError(problem);
+              assign.mutate({ inboxId: item.id, woundId, capturedAt: at, acceptImplausibleExtent: extentWarned && acceptExtent });
+            }}
+          >
+            Assign and import
+          </Button>
         </Group>
       </Stack>
     </Modal>

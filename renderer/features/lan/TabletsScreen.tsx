@@ -1,12 +1,13 @@
-import { useEffect, useState } from 'react';
-import { Alert, Badge, Button, Card, Code, Group, Image, Loader, Modal, NumberInput, Progress, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useState } from 'react';
+import { Alert, Anchor, Badge, Button, Card, Code, Group, Image, Loader, Modal, NumberInput, Progress, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '../../lib/trpc';
-import { formatBytes } from '../../lib/format';
+import { formatBytes, formatDateTime, formatTime } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
+import { useNow } from '../../lib/useNow';
 
 type LanView = inferRouterOutputs<AppRouter>['lan']['state'];
 type PairingOffer = inferRouterOutputs<AppRouter>['lan']['createPairingOffer'];
@@ -18,15 +19,6 @@ export function svgDataUrl(svg: string): string {
   let binary = '';
   for (const b of bytes) binary += String.fromCharCode(b);
   return `data:image/svg+xml;base64,${btoa(binary)}`;
-}
-
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(t);
-  }, [intervalMs]);
-  return now;
 }
 
 const OUTCOME: Record<LanView['recent'][number]['outcome'], { label: string; color: string }> = {
@@ -113,8 +105,7 @@ export function TabletsScreen() {
               <Text size="sm">Scan this code with the capture app on the tablet. It works once and expires in <b data-testid="pairing-expires">{Math.floor(secondsLeft / 60)}:{String(secondsLeft % 60).padStart(2, '0')}</b>.</Text>
               <Image src={svgDataUrl(offer.qrSvg)} alt="Pairing QR code" w={240} h={240} fit="contain" data-testid="pairing-qr" />
               <Text size="sm">One-time code: <Code fz="lg" data-testid="pairing-code">{offer.payload.code}</Code></Text>
-              <Text size="xs" c="dimmed">Without a camera (or with tools/tablet-sim), use the payload:</Text>
-              <Code block data-testid="pairing-payload" style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap', maxWidth: '100%' }}>{JSON.stringify(offer.payload)}</Code>
+              <PayloadForTesting payload={JSON.stringify(offer.payload)} />
               <Button variant="default" size="xs" onClick={() => cancelOffer.mutate()}>Cancel code</Button>
             </Stack>
           ) : (
@@ -140,7 +131,7 @@ export function TabletsScreen() {
                   <Table.Tr key={d.id}>
                     <Table.Td>{d.name}</Table.Td>
                     <Table.Td>{d.app}</Table.Td>
-                    <Table.Td>{new Date(d.pairedAt).toLocaleString()}</Table.Td>
+                    <Table.Td>{formatDateTime(d.pairedAt)}</Table.Td>
                     <Table.Td>
                       <Group gap="xs" justify="flex-end">
                         <Button size="xs" variant="default" onClick={() => setRenaming(d)} aria-label={`Rename ${d.name}`}>Rename</Button>
@@ -181,7 +172,7 @@ export function TabletsScreen() {
                 <Table.Tbody>
                   {state.recent.map((a) => (
                     <Table.Tr key={a.uploadId}>
-                      <Table.Td>{new Date(a.at).toLocaleTimeString()}</Table.Td>
+                      <Table.Td>{formatTime(a.at)}</Table.Td>
                       <Table.Td>{a.deviceName || 'Tablet'}</Table.Td>
                       <Table.Td>{formatBytes(a.size)}</Table.Td>
                       <Table.Td><Badge variant="light" color={OUTCOME[a.outcome].color}>{OUTCOME[a.outcome].label}</Badge>{a.errorCode && <Text size="xs" c="dimmed">{a.errorCode}</Text>}</Table.Td>
@@ -221,5 +212,18 @@ function RenameDialog({ device, onClose, onSave, pending, error }: { device: Dev
         </Stack>
       </form>
     </Modal>
+  );
+}
+
+/** The pairing payload as text, for the tablet simulator and tests only: out of the way until asked for. */
+function PayloadForTesting({ payload }: { payload: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <Stack gap={4} w="100%">
+      <Anchor component="button" type="button" size="xs" c="dimmed" onClick={() => setOpen((v) => !v)} aria-expanded={open}>
+        {open ? 'Hide the payload' : 'For testing: the pairing payload (tools/tablet-sim)'}
+      </Anchor>
+      {open && <Code block data-testid="pairing-payload" style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap', maxWidth: '100%' }}>{payload}</Code>}
+    </Stack>
   );
 }

@@ -3,6 +3,7 @@ import { Alert, Badge, Button, Card, Group, Loader, Modal, Stack, Table, Text, T
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Permission } from '../../../common/permissions';
 import type { Patient, Wound } from '../../../common/records';
+import { formatDate } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { PatientForm } from './PatientForm';
@@ -13,7 +14,7 @@ export interface WoundPanelRenderer {
 }
 
 /** Demographics (everyone with access), and the wounds (clinical roles only). */
-export function PatientDetail({ id, permissions, onBack, woundPanel }: { id: string; permissions: Permission[]; onBack(): void; woundPanel?: WoundPanelRenderer }) {
+export function PatientDetail({ id, permissions, onBack, woundPanel, initialWoundId }: { id: string; permissions: Permission[]; onBack(): void; woundPanel?: WoundPanelRenderer; initialWoundId?: string | undefined }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const patient = useQuery(trpc.patients.get.queryOptions({ id }));
@@ -21,7 +22,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel }: { id: str
   const wounds = useQuery({ ...trpc.wounds.listByPatient.queryOptions({ patientId: id }), enabled: clinical });
   const [editing, setEditing] = useState(false);
   const [woundForm, setWoundForm] = useState<{ mode: 'create' } | { mode: 'edit'; wound: Wound } | null>(null);
-  const [openWound, setOpenWound] = useState<string | null>(null);
+  const [openWound, setOpenWound] = useState<string | null>(initialWoundId ?? null);
   const update = useMutation(trpc.patients.update.mutationOptions({ onSuccess: () => { setEditing(false); void queryClient.invalidateQueries(trpc.patients.pathFilter()); } }));
   const invalidateWounds = () => void queryClient.invalidateQueries(trpc.wounds.pathFilter());
   const createWound = useMutation(trpc.wounds.create.mutationOptions({ onSuccess: () => { setWoundForm(null); invalidateWounds(); } }));
@@ -44,7 +45,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel }: { id: str
       <Card withBorder>
         <Group gap="xl">
           <Field label="MRN" value={p.mrn} />
-          <Field label="Date of birth" value={p.dateOfBirth} />
+          <Field label="Date of birth" value={formatDate(p.dateOfBirth)} />
           <Field label="Sex" value={p.sex} />
           <Field label="Phone" value={p.phone ?? '—'} />
           <Field label="Email" value={p.email ?? '—'} />
@@ -74,7 +75,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel }: { id: str
                   <Table.Tr key={w.id}>
                     <Table.Td>{w.bodySite}{w.laterality ? ` (${w.laterality})` : ''}</Table.Td>
                     <Table.Td>{ETIOLOGY_LABELS[w.etiology]}{w.pressureStage ? ` · stage ${w.pressureStage}` : ''}</Table.Td>
-                    <Table.Td>{w.onsetDate ?? '—'}</Table.Td>
+                    <Table.Td>{formatDate(w.onsetDate)}</Table.Td>
                     <Table.Td><Badge variant="light" color={w.status === 'open' ? 'orange' : 'teal'}>{w.status}</Badge></Table.Td>
                     <Table.Td>
                       <Group gap="xs" justify="flex-end">

@@ -3,6 +3,7 @@ import { Alert, Button, Card, Group, Loader, Modal, Stack, Table, Text, TextInpu
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Permission } from '../../../common/permissions';
+import { formatDate } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { PatientDetail } from './PatientDetail';
@@ -10,13 +11,13 @@ import { PatientForm } from './PatientForm';
 import { WoundScans } from '../scans/WoundScans';
 
 /** Search by name or MRN, create a patient, open one. */
-export function PatientsScreen({ permissions }: { permissions: Permission[] }) {
+export function PatientsScreen({ permissions, initial = {} }: { permissions: Permission[]; initial?: { patientId?: string; woundId?: string } }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [query, setQuery] = useState('');
   const [debounced] = useDebouncedValue(query.trim(), 250);
   const [creating, setCreating] = useState(false);
-  const [openId, setOpenId] = useState<string | null>(null);
+  const [openId, setOpenId] = useState<string | null>(initial.patientId ?? null);
   const canWrite = permissions.includes('patients.demographics.write');
   const results = useQuery({ ...trpc.patients.search.queryOptions({ query: debounced, limit: 50 }), enabled: debounced.length > 0, placeholderData: keepPreviousData });
   const create = useMutation(
@@ -31,7 +32,7 @@ export function PatientsScreen({ permissions }: { permissions: Permission[] }) {
   const formApi = useRef<{ showServerError(e: unknown): boolean } | null>(null);
 
   if (openId) {
-    return <PatientDetail id={openId} permissions={permissions} onBack={() => setOpenId(null)} woundPanel={(w, patient) => <WoundScans key={w.id} wound={w} patient={patient} canWrite={permissions.includes('clinical.write')} canSignOff={permissions.includes('assessments.signoff')} />} />;
+    return <PatientDetail id={openId} permissions={permissions} initialWoundId={openId === initial.patientId ? initial.woundId : undefined} onBack={() => setOpenId(null)} woundPanel={(w, patient) => <WoundScans key={w.id} wound={w} patient={patient} canWrite={permissions.includes('clinical.write')} canSignOff={permissions.includes('assessments.signoff')} />} />;
   }
   return (
     <Stack>
@@ -39,7 +40,7 @@ export function PatientsScreen({ permissions }: { permissions: Permission[] }) {
         <Title order={2}>Patients</Title>
         {canWrite && <Button onClick={() => setCreating(true)}>New patient</Button>}
       </Group>
-      <TextInput label="Find a patient" placeholder="Family name, given name or MRN" value={query} onChange={(e) => setQuery(e.currentTarget.value)} data-autofocus aria-label="Find a patient" />
+      <TextInput label="Find a patient" placeholder="Any part of a name or MRN" value={query} onChange={(e) => setQuery(e.currentTarget.value)} data-autofocus aria-label="Find a patient" />
       <Card withBorder>
         {debounced.length === 0 ? (
           <Text c="dimmed">Type a name or MRN to search.</Text>
@@ -59,7 +60,7 @@ export function PatientsScreen({ permissions }: { permissions: Permission[] }) {
                 <Table.Tr key={p.id}>
                   <Table.Td>{p.familyName}, {p.givenName}</Table.Td>
                   <Table.Td>{p.mrn}</Table.Td>
-                  <Table.Td>{p.dateOfBirth}</Table.Td>
+                  <Table.Td>{formatDate(p.dateOfBirth)}</Table.Td>
                   <Table.Td><Button size="xs" variant="light" onClick={() => setOpenId(p.id)} aria-label={`Open ${p.familyName}, ${p.givenName}`}>Open</Button></Table.Td>
                 </Table.Tr>
               ))}

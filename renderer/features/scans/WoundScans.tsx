@@ -4,20 +4,25 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import type { Assessment } from '../../../common/assessments';
 import type { Patient, Wound } from '../../../common/records';
-import type { ImportJob, Scan } from '../../../common/scans';
-import { messageOf } from '../../lib/forms';
+import { captureTimeProblem } from '../../../common/scan-checks';
+import { IMPORT_PHASES, type ImportJob, type Scan } from '../../../common/scans';
+import { formatDateTime, fromDateTimeInput, toDateTimeInput } from '../../lib/format';
+import { messageOf, serverFieldErrors } from '../../lib/forms';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
+import { useNow } from '../../lib/useNow';
 import { AssessmentHistory } from '../assessments/AssessmentHistory';
 import { AssessPanel } from '../assessments/AssessPanel';
 import { ConfirmDialog } from '../assessments/ConfirmDialog';
 import { SavedAssessment } from '../assessments/SavedAssessment';
 import { ScanViewer } from '../../viewer/ScanViewer';
+import { ImportErrorAlert } from './ImportErrorAlert';
 import { sliceToBase64 } from './upload';
 
 const PHASE_LABELS: Record<ImportJob['phase'], string> = {
   queued: 'Queued',
   hashing: 'Checking the file',
   parsing: 'Reading points',
+  confirming: 'Waiting for you to confirm',
   storing: 'Storing the original (encrypted)',
   indexing: 'Building the 3D view',
   saving: 'Saving',
@@ -26,9 +31,9 @@ const PHASE_LABELS: Record<ImportJob['phase'], string> = {
   cancelled: 'Cancelled',
 };
 
-function localDateTime(ms: number): string {
-  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
-  return d.toISOString().slice(0, 16);
+/** How far a job has got: finished beats every phase; then the phase, then its progress. */
+function jobRank(j: ImportJob): number {
+  return j.finishedAt !== null ? Number.MAX_SAFE_INTEGER : IMPORT_PHASES.indexOf(j.phase) * 10 + j.progress;
 }
 
 function extentCm(scan: Scan): string {
@@ -40,7 +45,7 @@ function extentCm(scan: Scan): string {
 /** The scan window's title: whose scan, which wound, when it was captured. */
 export function scanWindowTitle(scan: Scan, wound: Wound, patient: Pick<Patient, 'familyName' | 'givenName' | 'mrn'> | undefined): string {
   const who = patient ? `${patient.familyName}, ${patient.givenName} · MRN ${patient.mrn} · ` : '';
-  return `${who}${wound.bodySite}${wound.laterality ? ` (${wound.laterality})` : ''} — scan of ${new Date(scan.capturedAt).toLocaleString()}`;
+  return `${who}${wound.bodySite}${wound.laterality ? ` (${wound.laterality})` : ''} — scan of ${formatDateTime(scan.capturedAt)}`;
 }
 
 /** The scans of one wound: import (upload or drop a file), progress, list, open in 3D, delete. */
@@ -50,7 +55,15 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
   const queryClient = useQueryClient();
   const scans = useQuery(trpc.scans.listByWound.queryOptions({ woundId: wound.id }));
   const [file, setFile] = useState<File | null>(null);
-  const [capturedAt, setCapturedAt] = useState(() => localDateTime(Date.now()));
+  /**
+   * Captured: the chosen file's own time, or what was typed; null means "now". Back to null after
+   * every import, so that no date carries over to the next file.
+   */
+  const [captured, setCaptured] = useState<{ value: string; from: 'file' | 'typed' } | null>(null);
+  const now = useNow(30_000);
+  const [capturedError, setCapturedError] = useState<string | null>(null);
+  /** A scan waiting for Delete to be confirmed (and the reason a delete failed, in words). */
+  const [deleting, setDeleting] = useState<Scan | null>(null);
   const [uploadFraction, setUploadFraction] = useState<number | null>(null);
   const [job, setJob] = useState<ImportJob | null>(null);
   const [uploadError, setUploadError] = useState<string | null>(null);
@@ -94,9 +107,15 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
     }),
   );
   // The job may have finished between the import call and the subscription starting: poll too.
-  const polled = useQuery({ ...trpc.scans.jobs.queryOptions(), enabled: jobId !== undefined && job?.finishedAt === null, refetchInterval: 1000 });
+  const polled = useQuery({
+    ...trpc.scans.jobs.queryOptions(),
+    enabled: jobId !== undefined && job?.finishedAt === null,
+    refetchInterval: (q) => (q.state.data?.find((j) => j.id === jobId)?.finishedAt ? false : 1000),
+  });
   const latest = polled.data?.find((j) => j.id === jobId);
-  const shownJob = latest && latest.finishedAt !== null && job?.finishedAt === null ? latest : job;
+  // Whichever copy is further along: the subscription can miss a change made before it connected
+  // (a job that reaches "confirming" within a second would otherwise never show its question).
+  const shownJob = latest && job && jobRank(latest) > jobRank(job) ? latest : job;
   // Imports of this wound that a stop of the workstation cut off (listed as failed at the next start).
   const allJobs = useQuery(trpc.scans.jobs.queryOptions());
   const interrupted = (allJobs.data ?? []).filter((j) => j.woundId === wound.id && j.error?.code === 'INTERRUPTED' && j.id !== shownJob?.id);
@@ -104,14 +123,56 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
   useEffect(() => {
     if (doneId) void queryClient.invalidateQueries(trpc.scans.listByWound.queryFilter({ woundId: wound.id }));
   }, [doneId, queryClient, trpc, wound.id]);
+  // Each import ends with Captured back at "now": the next file must not inherit this one's date.
+  const finishedId = shownJob && shownJob.finishedAt !== null ? shownJob.id : null;
+  const [resetFor, setResetFor] = useState<string | null>(null);
+  if (finishedId && finishedId !== resetFor) {
+    setResetFor(finishedId);
+    setCaptured(null);
+  }
 
-  const remove = useMutation(trpc.scans.delete.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries(trpc.scans.pathFilter()) }));
+  const remove = useMutation(
+    trpc.scans.delete.mutationOptions({
+      onSuccess: () => {
+        setDeleting(null);
+        // The banner of the last import no longer describes the list.
+        setJob(null);
+        void queryClient.invalidateQueries(trpc.scans.pathFilter());
+      },
+    }),
+  );
   const cancel = useMutation(trpc.scans.cancelImport.mutationOptions());
+  const confirmImport = useMutation(trpc.scans.confirmImport.mutationOptions());
 
-  async function startImport(chosen: File) {
+  /** A chosen file sets Captured to its own time (when the tablet wrote it), never later than now. */
+  function choose(chosen: File | null): number {
+    setFile(chosen);
+    setCapturedError(null);
+    const t = Date.now();
+    if (!chosen || !Number.isFinite(chosen.lastModified) || chosen.lastModified <= 0 || chosen.lastModified > t) {
+      setCaptured(null);
+      return t;
+    }
+    setCaptured({ value: toDateTimeInput(chosen.lastModified), from: 'file' });
+    return chosen.lastModified;
+  }
+  const capturedMs = (): number => (captured ? fromDateTimeInput(captured.value) : Date.now());
+
+  /** One import at a time: a double-click on Import scan must not upload the file twice. */
+  const starting = useRef(false);
+
+  async function startImport(chosen: File, at: number) {
+    if (starting.current) return;
+    const problem = captureTimeProblem(at, null);
+    if (problem) {
+      setCapturedError(problem);
+      return;
+    }
+    setCapturedError(null);
     setUploadError(null);
     setJob(null);
     setUploadFraction(0);
+    starting.current = true;
     let uploadId: string | null = null;
     try {
       const begun = await client.scans.beginUpload.mutate({ fileName: chosen.name, size: chosen.size });
@@ -121,14 +182,17 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
         await client.scans.uploadChunk.mutate({ uploadId, offset, data });
         setUploadFraction(Math.min(1, (offset + begun.chunkBytes) / chosen.size));
       }
-      const started = await client.scans.import.mutate({ uploadId, woundId: wound.id, capturedAt: new Date(capturedAt).getTime() });
+      const started = await client.scans.import.mutate({ uploadId, woundId: wound.id, capturedAt: at });
       uploadId = null;
       setJob(started);
     } catch (error) {
-      setUploadError(messageOf(error));
+      const refused = serverFieldErrors(error)?.['capturedAt'];
+      if (refused) setCapturedError(refused);
+      else setUploadError(messageOf(error));
       // Frees what the upload reserved on the workstation (each window may hold one file's worth).
       if (uploadId) void client.scans.cancelUpload.mutate({ uploadId }).catch(() => undefined);
     } finally {
+      starting.current = false;
       setUploadFraction(null);
       setFile(null);
       if (fileInput.current) fileInput.current.value = '';
@@ -145,7 +209,10 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
         if (!canWrite) return;
         e.preventDefault();
         const dropped = e.dataTransfer.files[0];
-        if (dropped && !busy) void startImport(dropped);
+        if (!dropped || busy) return;
+        const typed = captured?.from === 'typed' ? fromDateTimeInput(captured.value) : null;
+        const own = choose(dropped);
+        void startImport(dropped, typed ?? own);
       }}
     >
       <Stack>
@@ -154,10 +221,21 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
           <Group align="flex-end">
             <div>
               <Text size="sm" fw={500} mb={4}>Scan file (PLY, LAS, LAZ, E57, XYZ, PTS, OBJ) — or drop it here</Text>
-              <input ref={fileInput} type="file" aria-label="Scan file" accept=".ply,.las,.laz,.e57,.xyz,.pts,.txt,.csv,.obj" onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)} disabled={busy} />
+              <input ref={fileInput} type="file" aria-label="Scan file" accept=".ply,.las,.laz,.e57,.xyz,.pts,.txt,.csv,.obj" onChange={(e) => choose(e.currentTarget.files?.[0] ?? null)} disabled={busy} />
             </div>
-            <TextInput label="Captured" type="datetime-local" value={capturedAt} onChange={(e) => setCapturedAt(e.currentTarget.value)} disabled={busy} />
-            <Button onClick={() => file && void startImport(file)} disabled={!file || busy}>Import scan</Button>
+            <TextInput
+              label="Captured"
+              type="datetime-local"
+              value={captured?.value ?? toDateTimeInput(now)}
+              onChange={(e) => {
+                setCaptured({ value: e.currentTarget.value, from: 'typed' });
+                setCapturedError(null);
+              }}
+              description={captured === null ? 'Now' : captured.from === 'file' ? 'From the file' : 'As entered'}
+              error={capturedError}
+              disabled={busy}
+            />
+            <Button onClick={() => file && void startImport(file, capturedMs())} disabled={!file || busy}>Import scan</Button>
           </Group>
         )}
         {uploadFraction !== null && (
@@ -170,20 +248,30 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
           <Stack gap={4} data-testid="import-progress">
             <Group justify="space-between">
               <Text size="sm" data-testid="import-phase">{PHASE_LABELS[shownJob.phase]} {shownJob.finishedAt === null ? `· ${Math.round(shownJob.progress * 100)} %` : ''}</Text>
-              {shownJob.finishedAt === null && <Button size="xs" variant="default" onClick={() => cancel.mutate({ jobId: shownJob.id })}>Cancel</Button>}
+              {shownJob.finishedAt === null && shownJob.phase !== 'confirming' && <Button size="xs" variant="default" onClick={() => cancel.mutate({ jobId: shownJob.id })}>Cancel</Button>}
             </Group>
             <Progress value={shownJob.progress * 100} color={shownJob.phase === 'failed' ? 'red' : undefined} />
-            {shownJob.error && shownJob.phase === 'failed' && (
-              <Alert color="red" title="The file was not imported" data-testid="import-error">
-                {shownJob.error.message}
+            {shownJob.phase === 'confirming' && shownJob.warning && (
+              <Alert color="yellow" title="Is this the right scan?" data-testid="import-warning">
+                <Stack gap="xs">
+                  <Text size="sm">{shownJob.warning.message}</Text>
+                  <Text size="sm">Nothing has been saved yet.</Text>
+                  <Group gap="xs">
+                    <Button size="xs" color="yellow" loading={confirmImport.isPending} disabled={cancel.isPending} onClick={() => confirmImport.mutate({ jobId: shownJob.id })}>Import anyway</Button>
+                    <Button size="xs" variant="default" loading={cancel.isPending} disabled={confirmImport.isPending} onClick={() => cancel.mutate({ jobId: shownJob.id })}>Cancel import</Button>
+                  </Group>
+                  {(confirmImport.isError || cancel.isError) && <Text size="sm" c="red">{messageOf(confirmImport.error ?? cancel.error)}</Text>}
+                </Stack>
               </Alert>
             )}
+            {shownJob.error && shownJob.phase === 'failed' && <ImportErrorAlert error={shownJob.error} />}
+            {cancel.isError && shownJob.phase !== 'confirming' && <Alert color="red" title="The import was not cancelled">{messageOf(cancel.error)}</Alert>}
           </Stack>
         )}
         {uploadError && <Alert color="red" title="The file could not be uploaded">{uploadError}</Alert>}
         {interrupted.map((j) => (
           <Alert key={j.id} color="orange" title={`Import of ${j.fileName} was interrupted`} data-testid="import-interrupted">
-            {j.error?.message} (started {new Date(j.startedAt).toLocaleString()})
+            {j.error?.message} (started {formatDateTime(j.startedAt)})
           </Alert>
         ))}
         {scans.isPending ? (
@@ -200,7 +288,7 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
             <Table.Tbody>
               {scans.data.map((s) => (
                 <Table.Tr key={s.id}>
-                  <Table.Td>{new Date(s.capturedAt).toLocaleString()}</Table.Td>
+                  <Table.Td>{formatDateTime(s.capturedAt)}</Table.Td>
                   <Table.Td>{s.format.toUpperCase()}</Table.Td>
                   <Table.Td>{s.pointCount.toLocaleString()}</Table.Td>
                   <Table.Td>{extentCm(s)}</Table.Td>
@@ -209,7 +297,7 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
                   <Table.Td>
                     <Group gap="xs" justify="flex-end" wrap="nowrap">
                       <Button size="xs" onClick={() => { setShown(null); dirty.current = false; setOpenScan(s); }}>Open</Button>
-                      {canWrite && <Button size="xs" variant="default" color="red" loading={remove.isPending} onClick={() => { if (confirm('Delete this scan and its files?')) remove.mutate({ id: s.id }); }}>Delete</Button>}
+                      {canWrite && <Button size="xs" variant="default" color="red" onClick={() => { remove.reset(); setDeleting(s); }}>Delete</Button>}
                     </Group>
                   </Table.Td>
                 </Table.Tr>
@@ -229,6 +317,18 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
           }}
         />
       </Stack>
+      <Modal opened={deleting !== null} onClose={() => setDeleting(null)} title="Delete this scan?">
+        <Stack>
+          <Text size="sm">The scan captured {deleting ? formatDateTime(deleting.capturedAt) : ''} and its encrypted files are removed from this workstation. This cannot be undone.</Text>
+          {remove.isError && (
+            <Alert color="red" title="The scan was not deleted" data-testid="delete-error">{messageOf(remove.error)}</Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setDeleting(null)}>{remove.isError ? 'Close' : 'Keep'}</Button>
+            {!remove.isError && <Button color="red" loading={remove.isPending} onClick={() => deleting && !remove.isPending && remove.mutate({ id: deleting.id })}>Delete scan</Button>}
+          </Group>
+        </Stack>
+      </Modal>
       <Modal
         opened={openScan !== null}
         onClose={requestClose}
