@@ -6,6 +6,7 @@ import { PAYMENT_METHODS } from '../../../common/operations';
 import type { CatalogueItem, Fulfilment, OrderListInput, PatientOrderStatus, PatientOrderView } from '../../../common/orders';
 import type { Permission } from '../../../common/permissions';
 import { localDate } from '../../../common/time';
+import { formatDate } from '../../lib/format';
 import { appCodeOf, messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { formatDateTime, formatMoney, newId, useCommand, useOpsSettings } from '../operations/lib';
@@ -99,7 +100,7 @@ export function PatientOrdersScreen({ permissions }: { permissions: Permission[]
                 <Table.Td>{o.patientName} · {o.mrn}</Table.Td>
                 <Table.Td><Badge color={STATUS_COLOURS[o.status]} style={{ overflow: 'visible' }} styles={{ label: { overflow: 'visible' } }}>{ORDER_STATUS_LABELS[o.status]}</Badge></Table.Td>
                 <Table.Td>{FULFILMENT_SHORT[o.fulfilment]}</Table.Td>
-                <Table.Td style={nowrap}>{o.dueDate}</Table.Td>
+                <Table.Td style={nowrap}>{formatDate(o.dueDate)}</Table.Td>
                 <Table.Td>{o.lines.map((l) => `${l.name} × ${l.quantity}`).join(', ')}</Table.Td>
                 <Table.Td>{formatMoney(o.totalCents, o.currency || currency)}</Table.Td>
                 <Table.Td><Button size="xs" variant="light" onClick={() => setOpenId(o.id)} aria-label={`Open ${o.number}`}>Open</Button></Table.Td>
@@ -255,7 +256,7 @@ function OrderModal({ orderId, permissions, onClose, onOpen }: { orderId: string
           <Group>
             <Badge size="lg" color={STATUS_COLOURS[o.status]} data-testid="order-status">{ORDER_STATUS_LABELS[o.status]}</Badge>
             <Text size="sm">{FULFILMENT_LABELS[o.fulfilment]}{o.deliveryAddress ? ` · ${o.deliveryAddress}` : ''}{o.caregiverName ? ` · by ${o.caregiverName}` : ''}</Text>
-            <Text size="sm">Due {o.dueDate}</Text>
+            <Text size="sm">Due {formatDate(o.dueDate)}</Text>
             {o.invoiceNumber && <Text size="sm" data-testid="order-invoice">Invoice {o.invoiceNumber}</Text>}
           </Group>
           {o.cancelReason && <Alert color="gray" title="Cancelled">{o.cancelReason}</Alert>}
@@ -269,7 +270,7 @@ function OrderModal({ orderId, permissions, onClose, onOpen }: { orderId: string
                   <Table.Td>{l.quantity}{l.returnedQuantity > 0 ? ` (${l.returnedQuantity} returned)` : ''}</Table.Td>
                   <Table.Td>{formatMoney(l.totalCents, o.currency)}</Table.Td>
                   <Table.Td>
-                    {l.reservations.length > 0 && <Text size="xs">Held: {l.reservations.map((r) => (r.lotNumber ? `lot ${r.lotNumber}${r.expiryDate ? ` (exp. ${r.expiryDate})` : ''} × ${r.quantity}${r.expired ? ' — expired, taken from the next lot at picking' : ''}` : `× ${r.quantity} on order (manager’s override)`)).join(', ')}</Text>}
+                    {l.reservations.length > 0 && <Text size="xs">Held: {l.reservations.map((r) => (r.lotNumber ? `lot ${r.lotNumber}${r.expiryDate ? ` (exp. ${formatDate(r.expiryDate)})` : ''} × ${r.quantity}${r.expired ? ' — expired, taken from the next lot at picking' : ''}` : `× ${r.quantity} on order (manager’s override)`)).join(', ')}</Text>}
                     {l.issued.length > 0 && <Text size="xs">Issued: {l.issued.map((r) => `lot ${r.lotNumber} × ${r.quantity}`).join(', ')}</Text>}
                   </Table.Td>
                 </Table.Tr>
