@@ -262,7 +262,46 @@ test.describe.serial('clinic operations', () => {
     await expect(page.getByTestId('orders')).toBeVisible();
     const order = page.getByTestId('orders').locator('[data-testid^="order-PO-"]').first();
     await expect(order).toContainText('Draft');
+    const ordered = (sku: string) => order.getByRole('row').filter({ hasText: sku }).getByRole('cell').nth(1);
+    await expect(ordered('FOAM-10')).toHaveText('40');
+
+    // A draft can still be changed: more foam and a second item, saved once however often pressed.
+    await order.getByRole('button', { name: 'Edit draft' }).click();
+    let edit = page.getByRole('dialog', { name: /^Edit draft PO-/ });
+    await expect(edit.getByLabel('Quantity 1')).toHaveValue('40');
+    await edit.getByLabel('Quantity 1').fill('50');
+    await edit.getByRole('button', { name: 'Add line' }).click();
+    await edit.getByLabel('Item 2').click();
+    await page.getByRole('option', { name: 'AG-10 Silver alginate 10x10' }).click();
+    await edit.getByLabel('Quantity 2').fill('0');
+    await expect(edit.getByText('Each quantity is a whole number of at least 1.')).toBeVisible();
+    await expect(edit.getByRole('button', { name: 'Save draft' })).toBeDisabled();
+    await edit.getByLabel('Quantity 2').fill('5');
+    await edit.getByRole('button', { name: 'Save draft' }).dblclick();
+    await expect(edit).toHaveCount(0);
+    await expect(ordered('FOAM-10')).toHaveText('50');
+    await expect(ordered('AG-10')).toHaveText('5');
+    await expect(order.locator('tbody tr')).toHaveCount(2);
+
+    // Esc leaves an edit unsaved.
+    await order.getByRole('button', { name: 'Edit draft' }).click();
+    edit = page.getByRole('dialog', { name: /^Edit draft PO-/ });
+    await edit.getByLabel('Quantity 1').fill('99');
+    await page.keyboard.press('Escape');
+    await expect(edit).toHaveCount(0);
+    await expect(ordered('FOAM-10')).toHaveText('50');
+
+    // Back to the suggestion: the silver line removed, the foam at 40.
+    await order.getByRole('button', { name: 'Edit draft' }).click();
+    edit = page.getByRole('dialog', { name: /^Edit draft PO-/ });
+    await edit.getByLabel('Quantity 1').fill('40');
+    await edit.getByRole('button', { name: 'Remove line 2' }).click();
+    await edit.getByRole('button', { name: 'Save draft' }).click();
+    await expect(edit).toHaveCount(0);
+    await expect(order.locator('tbody tr')).toHaveCount(1);
+    await expect(ordered('FOAM-10')).toHaveText('40');
     await order.getByRole('button', { name: 'Send' }).click();
+    await expect(order.getByRole('button', { name: 'Edit draft' })).toHaveCount(0);
     await expect(order.getByTestId('order-status')).toHaveText('Sent');
     await order.getByRole('button', { name: 'Receive' }).click();
     const row = page.getByTestId('receive-FOAM-10');
