@@ -20,6 +20,7 @@ import { stockRouter } from './stock.router';
 import { purchasingRouter } from './purchasing.router';
 import { billingRouter } from './billing.router';
 import { operationsRouter } from './operations.router';
+import { ordersRouter } from './orders.router';
 
 /** Every procedure the renderer can call, over IPC (Electron) and HTTP/WS (browser host) alike. */
 export const appRouter = router({
@@ -42,6 +43,7 @@ export const appRouter = router({
   purchasing: purchasingRouter,
   billing: billingRouter,
   operations: operationsRouter,
+  orders: ordersRouter,
   home: homeRouter,
 });
 

@@ -117,6 +117,12 @@ const TRPC_CODE_BY_APP_CODE: Record<string, TRPCError['code']> = {
   CLAIM_EXISTS: 'CONFLICT',
   UNKNOWN_CURRENCY: 'BAD_REQUEST',
   CODE_TAKEN: 'CONFLICT',
+  STOCK_RESERVED: 'CONFLICT',
+  // patient supply orders (main/orders)
+  NOT_SUPPLIABLE: 'BAD_REQUEST',
+  CAREGIVER_REQUIRED: 'BAD_REQUEST',
+  OVERRIDE_REFUSED: 'FORBIDDEN',
+  OVER_RETURN: 'BAD_REQUEST',
 };
 
 const translateErrors = t.middleware(async ({ next }) => {

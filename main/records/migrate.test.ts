@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createDb, insertRows, logger, migrateTo, tableRows, type TestDb } from './test-helpers';
 import { loadMigrations, migrate, schemaVersion } from './migrate';
 import { DbFromFutureError } from './errors';
+import { createScansRepository } from './repositories/scans';
 
 const migrations = loadMigrations();
 const LATEST = migrations.length;
@@ -39,6 +40,8 @@ describe('migrations', () => {
         // clinic operations
         'appointment_series', 'appointment_types', 'claims', 'clinician_profiles', 'command_log', 'coverages', 'credit_note_lines', 'credit_notes', 'leave_blocks',
         'number_sequences', 'prescription_orders', 'reminder_preferences', 'reminders', 'rooms', 'service_codes', 'stock_lot_balances', 'stock_lots', 'sync_device',
+        // patient supply orders
+        'patient_order_lines', 'patient_order_returns', 'patient_orders', 'stock_reservations',
       ].sort(),
     );
     expect(db.raw.pragma('foreign_key_check')).toEqual([]);
@@ -98,6 +101,37 @@ describe('migrations', () => {
 
     const [row] = tableRows(db, 'assessments');
     expect(row).toMatchObject({ id: 'a1-00000000', area_mm2: 425, volume_mm3: 1320, method: 'manual', projected_area_mm2: null, raised_volume_mm3: null, head_to_toe_length_mm: null, width_across_mm: null, tissue_unavailable_reason: null, outline_units: 'mm' });
+  });
+
+  it('scan-warnings: a scan imported before keeps its row and reads as having no warnings; new rows keep theirs', () => {
+    // Found by name, not number: other branches add migrations too, and they are renumbered at merge.
+    const index = migrations.findIndex((m) => m.tag.endsWith('_scan-warnings'));
+    expect(index).toBeGreaterThan(0);
+    const version = index + 1;
+    db = createDb({ version: version - 1 });
+    const now = 1_700_000_000_000;
+    insertRows(db, 'patients', [
+      { id: 'p1-00000000', mrn: 'M1', given_name: 'Ada', family_name: 'Lovelace', given_key: 'ada', family_key: 'lovelace', date_of_birth: '1815-12-10', sex: 'female', created_at: now, updated_at: now },
+    ]);
+    insertRows(db, 'wounds', [{ id: 'w1-00000000', patient_id: 'p1-00000000', body_site: 'heel', etiology: 'surgical', status: 'open', created_at: now, updated_at: now }]);
+    const oldScan = {
+      id: 's1-00000000', wound_id: 'w1-00000000', captured_at: now, format: 'las', point_count: 1000, bbox_json: '{"min":[0,0,0],"max":[1,1,1]}', attributes_json: '["position"]',
+      sha256: 'b'.repeat(64), raw_file_id: 'original.las', octree_file_id: 'metadata.json', status: 'ready', created_at: now, updated_at: now,
+    };
+    insertRows(db, 'scans', [oldScan]);
+    expect(columns(db, 'scans')).not.toContain('warnings_json');
+
+    expect(migrateTo(db, version)).toEqual([version]);
+
+    expect(tableRows(db, 'scans')).toEqual([{ ...oldScan, source_app: null, source_device_id: null, warnings_json: '[]' }]);
+    const warnings = [{ code: 'LAS_RESERVED_CLASSIFICATION', message: 'classification code 11 is reserved', count: 5 }];
+    insertRows(db, 'scans', [{ ...oldScan, id: 's2-00000000', warnings_json: JSON.stringify(warnings) }]);
+    // Through the repository, at the newest schema: the old scan has none, the new one its own.
+    migrateTo(db, LATEST);
+    const repo = createScansRepository(db.record);
+    const actor = { id: 'n1', roles: ['nurse' as const] };
+    expect(repo.get('s1-00000000', actor)?.warnings).toEqual([]);
+    expect(repo.get('s2-00000000', actor)?.warnings).toEqual(warnings);
   });
 
   it('assessment void, request id, tissue map, details, sign-off comment: an old assessment takes its scan\'s capture time as its clinical date, keeps its save time, and gets empty new columns', () => {

@@ -12,3 +12,4 @@ export * from './billing';
 export * from './audit';
 export * from './sync';
 export * from './review';
+export * from './orders';
