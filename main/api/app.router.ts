@@ -8,6 +8,7 @@ import { clinicRouter } from './clinic.router';
 import { homeRouter } from './home.router';
 import { lanRouter } from './lan.router';
 import { patientsRouter } from './patients.router';
+import { reviewRouter } from './review.router';
 import { scanInboxRouter } from './scan-inbox.router';
 import { scansRouter } from './scans.router';
 import { staffRouter } from './staff.router';
@@ -19,6 +20,7 @@ import { stockRouter } from './stock.router';
 import { purchasingRouter } from './purchasing.router';
 import { billingRouter } from './billing.router';
 import { operationsRouter } from './operations.router';
+import { ordersRouter } from './orders.router';
 
 /** Every procedure the renderer can call, over IPC (Electron) and HTTP/WS (browser host) alike. */
 export const appRouter = router({
@@ -31,6 +33,7 @@ export const appRouter = router({
   scans: router({ ...scansRouter._def.record, ...scanInboxRouter._def.record }),
   assessments: assessmentsRouter,
   analysis: analysisRouter,
+  review: reviewRouter,
   lan: lanRouter,
   audit: auditRouter,
   backup: backupRouter,
@@ -40,6 +43,7 @@ export const appRouter = router({
   purchasing: purchasingRouter,
   billing: billingRouter,
   operations: operationsRouter,
+  orders: ordersRouter,
   home: homeRouter,
 });
 
