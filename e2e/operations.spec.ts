@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { addDays, localDate } from '../common/time';
+import { addDays, localDate, mondayOf } from '../common/time';
 import { enrolClinic, mutate, PASSWORD } from './clinic';
 import { expect, test } from './fixtures';
 
@@ -262,7 +262,46 @@ test.describe.serial('clinic operations', () => {
     await expect(page.getByTestId('orders')).toBeVisible();
     const order = page.getByTestId('orders').locator('[data-testid^="order-PO-"]').first();
     await expect(order).toContainText('Draft');
+    const ordered = (sku: string) => order.getByRole('row').filter({ hasText: sku }).getByRole('cell').nth(1);
+    await expect(ordered('FOAM-10')).toHaveText('40');
+
+    // A draft can still be changed: more foam and a second item, saved once however often pressed.
+    await order.getByRole('button', { name: 'Edit draft' }).click();
+    let edit = page.getByRole('dialog', { name: /^Edit draft PO-/ });
+    await expect(edit.getByLabel('Quantity 1')).toHaveValue('40');
+    await edit.getByLabel('Quantity 1').fill('50');
+    await edit.getByRole('button', { name: 'Add line' }).click();
+    await edit.getByLabel('Item 2').click();
+    await page.getByRole('option', { name: 'AG-10 Silver alginate 10x10' }).click();
+    await edit.getByLabel('Quantity 2').fill('0');
+    await expect(edit.getByText('Each quantity is a whole number of at least 1.')).toBeVisible();
+    await expect(edit.getByRole('button', { name: 'Save draft' })).toBeDisabled();
+    await edit.getByLabel('Quantity 2').fill('5');
+    await edit.getByRole('button', { name: 'Save draft' }).dblclick();
+    await expect(edit).toHaveCount(0);
+    await expect(ordered('FOAM-10')).toHaveText('50');
+    await expect(ordered('AG-10')).toHaveText('5');
+    await expect(order.locator('tbody tr')).toHaveCount(2);
+
+    // Esc leaves an edit unsaved.
+    await order.getByRole('button', { name: 'Edit draft' }).click();
+    edit = page.getByRole('dialog', { name: /^Edit draft PO-/ });
+    await edit.getByLabel('Quantity 1').fill('99');
+    await page.keyboard.press('Escape');
+    await expect(edit).toHaveCount(0);
+    await expect(ordered('FOAM-10')).toHaveText('50');
+
+    // Back to the suggestion: the silver line removed, the foam at 40.
+    await order.getByRole('button', { name: 'Edit draft' }).click();
+    edit = page.getByRole('dialog', { name: /^Edit draft PO-/ });
+    await edit.getByLabel('Quantity 1').fill('40');
+    await edit.getByRole('button', { name: 'Remove line 2' }).click();
+    await edit.getByRole('button', { name: 'Save draft' }).click();
+    await expect(edit).toHaveCount(0);
+    await expect(order.locator('tbody tr')).toHaveCount(1);
+    await expect(ordered('FOAM-10')).toHaveText('40');
     await order.getByRole('button', { name: 'Send' }).click();
+    await expect(order.getByRole('button', { name: 'Edit draft' })).toHaveCount(0);
     await expect(order.getByTestId('order-status')).toHaveText('Sent');
     await order.getByRole('button', { name: 'Receive' }).click();
     const row = page.getByTestId('receive-FOAM-10');
@@ -301,5 +340,66 @@ test.describe.serial('clinic operations', () => {
     await expect(page.getByTestId('invoices').getByRole('row')).toHaveCount(2);
     await expect(page.getByTestId('invoices')).toContainText('Lovelace, Ada');
   });
-});
 
+  test('a manager sets a clinician’s working hours in Setup; a booking outside them is a conflict shown before saving', async ({ loggedInPage: page }) => {
+    await signIn(page, state.clinicId, 'manager');
+    await tab(page, 'Setup');
+    const row = page.getByTestId('clinician-row').filter({ hasText: 'Dan Doctor' });
+    await expect(row.getByTestId('hours-summary')).toHaveText('Any time (no working hours set)');
+
+    // Esc leaves without saving.
+    await row.getByRole('button', { name: 'Working hours of Dan Doctor' }).click();
+    let editor = page.getByRole('dialog', { name: 'Working hours: Dan Doctor' });
+    await editor.getByRole('button', { name: 'Add hours on Monday' }).click();
+    await page.keyboard.press('Escape');
+    await expect(editor).toHaveCount(0);
+    await expect(row.getByTestId('hours-summary')).toHaveText('Any time (no working hours set)');
+
+    await row.getByRole('button', { name: 'Working hours of Dan Doctor' }).click();
+    editor = page.getByRole('dialog', { name: 'Working hours: Dan Doctor' });
+    await editor.getByRole('button', { name: 'Add hours on Monday' }).click();
+    // Nonsense is refused in words: an end before the start, overlapping blocks.
+    await editor.getByLabel('Monday to').fill('07:00');
+    await expect(editor.getByTestId('hours-Monday').getByRole('alert')).toHaveText('08:00–07:00 ends before it starts');
+    await expect(editor.getByRole('button', { name: 'Save hours' })).toBeDisabled();
+    await editor.getByLabel('Monday to').fill('12:00');
+    await editor.getByRole('button', { name: 'Add hours on Monday' }).click();
+    await editor.getByLabel('Monday from').nth(1).fill('11:00');
+    await expect(editor.getByTestId('hours-Monday').getByRole('alert')).toHaveText('08:00–12:00 and 11:00–20:00 overlap');
+    await editor.getByLabel('Monday from').nth(1).fill('13:00');
+    await editor.getByLabel('Monday to').nth(1).fill('17:00');
+    await editor.getByRole('button', { name: 'Copy Monday to Tue–Fri' }).click();
+    await shot(page, '12-working-hours-editor');
+    await editor.getByRole('button', { name: 'Save hours' }).dblclick();
+    await expect(editor).toHaveCount(0);
+    const week = 'Mon–Fri 08:00–12:00, 13:00–17:00';
+    await expect(row.getByTestId('hours-summary')).toHaveText(week);
+    await shot(page, '13-working-hours');
+    // Saved in the record (read back, not the screen's state).
+    const setup = await query<{ clinicians: Array<{ id: string; hours: unknown[] }> }>(page, 'bookings.setup', {});
+    expect(setup.clinicians.find((c) => c.id === state.doctorId)!.hours).toHaveLength(10);
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Clinic operations' }).click();
+    await tab(page, 'Setup');
+    await expect(page.getByTestId('clinician-row').filter({ hasText: 'Dan Doctor' }).getByTestId('hours-summary')).toHaveText(week);
+
+    // A booking at lunchtime on a Monday, and one on a Saturday: outside the hours, said before saving.
+    const monday = addDays(mondayOf(today), 14);
+    await tab(page, 'Calendar');
+    await page.getByRole('button', { name: 'Book', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Book an appointment' });
+    await dialog.getByLabel('Patient').fill('hopper');
+    await dialog.getByRole('button', { name: /Hopper, Grace/ }).click();
+    await dialog.getByLabel('Clinician').click();
+    await page.getByRole('option', { name: 'Dan Doctor' }).click();
+    await dialog.getByLabel('Date').fill(monday);
+    await dialog.getByLabel('Start').fill('12:15');
+    await expect(dialog.getByTestId('conflicts')).toContainText('outside the clinician\'s working hours');
+    await expect(dialog.getByRole('button', { name: 'Book', exact: true })).toBeDisabled();
+    await dialog.getByLabel('Start').fill('09:00');
+    await expect(dialog.getByTestId('conflicts')).toHaveCount(0);
+    await dialog.getByLabel('Date').fill(addDays(monday, 5));
+    await expect(dialog.getByTestId('conflicts')).toContainText('outside the clinician\'s working hours');
+    await page.keyboard.press('Escape');
+  });
+});

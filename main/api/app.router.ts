@@ -8,6 +8,7 @@ import { clinicRouter } from './clinic.router';
 import { homeRouter } from './home.router';
 import { lanRouter } from './lan.router';
 import { patientsRouter } from './patients.router';
+import { reviewRouter } from './review.router';
 import { scanInboxRouter } from './scan-inbox.router';
 import { scansRouter } from './scans.router';
 import { staffRouter } from './staff.router';
@@ -21,6 +22,7 @@ import { billingRouter } from './billing.router';
 import { operationsRouter } from './operations.router';
 import { annotationsRouter } from './annotations.router';
 import { reportsRouter } from './reports.router';
+import { ordersRouter } from './orders.router';
 
 /** Every procedure the renderer can call, over IPC (Electron) and HTTP/WS (browser host) alike. */
 export const appRouter = router({
@@ -33,6 +35,7 @@ export const appRouter = router({
   scans: router({ ...scansRouter._def.record, ...scanInboxRouter._def.record }),
   assessments: assessmentsRouter,
   analysis: analysisRouter,
+  review: reviewRouter,
   lan: lanRouter,
   audit: auditRouter,
   backup: backupRouter,
@@ -42,6 +45,7 @@ export const appRouter = router({
   purchasing: purchasingRouter,
   billing: billingRouter,
   operations: operationsRouter,
+  orders: ordersRouter,
   home: homeRouter,
   annotations: annotationsRouter,
   reports: reportsRouter,

@@ -39,3 +39,4 @@ export * as tables from './schema';
 export { createAssessmentsRepository, AssessmentError, type AssessmentErrorCode, type AssessmentsRepository, type NewAssessment } from './repositories/assessments';
 export { actorRole } from './repositories/actor';
 export { sqliteCode } from './errors';
+export { createWoundBaselinesRepository, type WoundBaselinesRepository, type WoundBaseline } from './repositories/wound-baselines';

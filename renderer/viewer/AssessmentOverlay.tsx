@@ -84,7 +84,7 @@ function densify(outline: [number, number, number][], stepMm: number): Float32Ar
 }
 
 /** An sRGB colour (0..255, as the legend and the tests see it) in the renderer's linear working space. */
-function linear(c: [number, number, number]): [number, number, number] {
+export function linear(c: [number, number, number]): [number, number, number] {
   const col = new Color().setRGB(c[0] / 255, c[1] / 255, c[2] / 255, SRGBColorSpace);
   return [col.r, col.g, col.b];
 }
@@ -179,7 +179,8 @@ function build(data: OverlayData): Group {
   return group;
 }
 
-function dispose(group: Group): void {
+/** Frees an overlay group's geometries and materials (the drei way: the builder's owner disposes). */
+export function dispose(group: Group): void {
   group.traverse((o) => {
     const m = o as Mesh;
     m.geometry?.dispose();

@@ -1,4 +1,4 @@
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { ASSESSMENT_METHODS } from '../../../common/records';
 import { ANNOTATION_KINDS } from '../../../common/annotations';
 import { id, timestamps } from './columns';
@@ -59,9 +59,17 @@ export const assessments = sqliteTable(
     voidedAt: integer('voided_at'),
     voidedBy: text('voided_by').references(() => staff.id),
     voidReason: text('void_reason'),
+    /**
+     * Amendments: a signed-off assessment is never changed (a trigger refuses it); a correction is a
+     * new row, `version` one higher, naming the row it replaces and why. The replaced row is the one
+     * some row `amends`; each version is amended at most once (the chain has no branches).
+     */
+    version: integer('version').notNull().default(1),
+    amendsId: text('amends_id').references((): AnySQLiteColumn => assessments.id),
+    amendmentReason: text('amendment_reason'),
     ...timestamps,
   },
-  (t) => [index('assessments_wound_measured_idx').on(t.woundId, t.measuredAt), uniqueIndex('assessments_request_id_idx').on(t.requestId)],
+  (t) => [index('assessments_wound_measured_idx').on(t.woundId, t.measuredAt), uniqueIndex('assessments_request_id_idx').on(t.requestId), uniqueIndex('assessments_amends_idx').on(t.amendsId)],
 );
 
 /**

@@ -5,6 +5,7 @@ import { addDays, localDate, localToEpochString } from '../../../common/time';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { formatMoney, newId, parseMoney, useCommand, useOpsSettings } from '../operations/lib';
+import { hoursSummary, WorkingHoursEditor } from './WorkingHours';
 
 /** What the calendar and billing need first: rooms, appointment types, service codes, home-care staff, currency and time zone. */
 export function SetupScreen() {
@@ -27,6 +28,8 @@ export function SetupScreen() {
   const defineType = useCommand(trpc.bookings.defineType.mutationOptions({ onSuccess: () => { refresh(); setType({ ...type, name: '' }); } }));
   const defineCode = useCommand(trpc.billing.defineServiceCode.mutationOptions({ onSuccess: () => { refresh(); setCode({ code: '', description: '', price: '', tax: 0 }); } }));
   const profile = useCommand(trpc.bookings.setClinicianProfile.mutationOptions({ onSuccess: refresh }));
+  const [editingHours, setEditingHours] = useState<string | null>(null);
+  const editing = setup.data?.clinicians.find((c) => c.id === editingHours) ?? null;
   const saveSettings = useCommand(trpc.operations.updateSettings.mutationOptions({ onSuccess: refresh }));
   const [leave, setLeave] = useState({ staffId: null as string | null, from: '', to: '', reason: '' });
   const addLeave = useCommand(trpc.bookings.addLeave.mutationOptions({ onSuccess: () => { refresh(); setLeave({ staffId: leave.staffId, from: '', to: '', reason: '' }); } }));
@@ -90,11 +93,28 @@ export function SetupScreen() {
           <Title order={4} mb="xs">Clinicians</Title>
           {setup.data?.clinicians.length === 0 && <Text c="dimmed">Add nurses and doctors in Staff (IT administrator).</Text>}
           {setup.data?.clinicians.map((c) => (
-            <Group key={c.id} justify="space-between">
-              <Text>{c.name} <Text span c="dimmed" size="xs">{c.roles.join(', ')}</Text></Text>
-              <Switch label="Does home care" checked={c.homeCare} onChange={(e) => profile.run({ staffId: c.id, homeCare: e.currentTarget.checked, hours: c.hours })} />
+            <Group key={c.id} justify="space-between" wrap="nowrap" data-testid="clinician-row">
+              <Stack gap={0} style={{ flex: 1, minWidth: 0 }}>
+                <Text>{c.name} <Text span c="dimmed" size="xs">{c.roles.join(', ')}</Text></Text>
+                <Text size="xs" c="dimmed" data-testid="hours-summary">{hoursSummary(c.hours)}</Text>
+              </Stack>
+              <Group gap="xs" wrap="nowrap" style={{ flexShrink: 0 }}>
+                <Button size="compact-sm" variant="light" onClick={() => { profile.reset(); setEditingHours(c.id); }} aria-label={`Working hours of ${c.name}`}>Working hours</Button>
+                <Switch label="Does home care" checked={c.homeCare} onChange={(e) => profile.run({ staffId: c.id, homeCare: e.currentTarget.checked, hours: c.hours })} />
+              </Group>
             </Group>
           ))}
+          {editing && (
+            <WorkingHoursEditor
+              key={editing.id}
+              name={editing.name}
+              hours={editing.hours}
+              saving={profile.isPending}
+              error={profile.error ? messageOf(profile.error) : null}
+              onSave={(hours) => profile.run({ staffId: editing.id, homeCare: editing.homeCare, hours }, { onSuccess: () => setEditingHours(null) })}
+              onClose={() => setEditingHours(null)}
+            />
+          )}
         </Card>
         <Card withBorder>
           <Title order={4} mb="xs">Leave and other absences</Title>

@@ -15,6 +15,7 @@ export function PurchaseOrdersScreen({ permissions }: { permissions: Permission[
   const orders = useQuery(trpc.purchasing.list.queryOptions({ status: null }));
   const [creating, setCreating] = useState(false);
   const [receiving, setReceiving] = useState<PurchaseOrderView | null>(null);
+  const [editing, setEditing] = useState<PurchaseOrderView | null>(null);
   const [cancelling, setCancelling] = useState<PurchaseOrderView | null>(null);
   const [reason, setReason] = useState('');
   const canWrite = permissions.includes('purchasing.write');
@@ -39,6 +40,7 @@ export function PurchaseOrdersScreen({ permissions }: { permissions: Permission[
                 <Group><Text fw={600}>{o.number}</Text><Text>{o.supplier}</Text><Badge data-testid="order-status">{STATUS_LABELS[o.status]}</Badge></Group>
                 <Group gap="xs">
                   <Text>{formatMoney(o.totalCents, currency)}</Text>
+                  {canWrite && o.status === 'draft' && <Button size="xs" variant="default" onClick={() => setEditing(o)}>Edit draft</Button>}
                   {canWrite && o.status === 'draft' && <Button size="xs" loading={send.isPending} onClick={() => send.run({ orderId: o.id })}>Send</Button>}
                   {canWrite && (o.status === 'sent' || o.status === 'partly_received') && <Button size="xs" onClick={() => setReceiving(o)}>Receive</Button>}
                   {canWrite && (o.status === 'draft' || o.status === 'sent') && <Button size="xs" variant="default" color="red" onClick={() => setCancelling(o)}>Cancel order</Button>}
@@ -60,32 +62,61 @@ export function PurchaseOrdersScreen({ permissions }: { permissions: Permission[
           </Stack>
         </form>
       </Modal>
-      {creating && <NewOrderModal onClose={() => setCreating(false)} onSaved={refresh} />}
+      {creating && <OrderModal onClose={() => setCreating(false)} onSaved={refresh} />}
+      {editing && <OrderModal order={editing} onClose={() => setEditing(null)} onSaved={refresh} />}
       {receiving && <ReceiveModal order={receiving} onClose={() => setReceiving(null)} onSaved={refresh} />}
     </Stack>
   );
 }
 
-function NewOrderModal({ onClose, onSaved }: { onClose(): void; onSaved(): void }) {
+type DraftLine = { lineId: string; itemId: string | null; quantity: number | string };
+
+/** The change from a saved draft to what the form holds: a line whose item changed is removed and added anew. */
+export function draftChanges(order: Pick<PurchaseOrderView, 'supplier' | 'lines'>, supplier: string, lines: readonly DraftLine[]) {
+  const before = new Map(order.lines.map((l) => [l.id, l]));
+  const kept = lines.filter((l) => l.itemId && before.get(l.lineId)?.itemId === l.itemId);
+  const keptIds = new Set(kept.map((l) => l.lineId));
+  return {
+    ...(supplier.trim() !== order.supplier ? { supplier: supplier.trim() } : {}),
+    removeLineIds: order.lines.filter((l) => !keptIds.has(l.id)).map((l) => l.id),
+    addLines: lines.filter((l) => l.itemId && !keptIds.has(l.lineId)).map((l) => ({ lineId: before.has(l.lineId) ? newId() : l.lineId, itemId: l.itemId!, quantity: Number(l.quantity), unitPriceCents: null })),
+    quantities: kept.filter((l) => Number(l.quantity) !== before.get(l.lineId)!.quantity).map((l) => ({ lineId: l.lineId, quantity: Number(l.quantity) })),
+  };
+}
+
+/** A new draft, or (with `order`) a draft's supplier and lines changed before it is sent. */
+function OrderModal({ order, onClose, onSaved }: { order?: PurchaseOrderView; onClose(): void; onSaved(): void }) {
   const trpc = useTRPC();
   const items = useQuery(trpc.stock.items.queryOptions({ includeInactive: false }));
-  const [supplier, setSupplier] = useState('');
-  const [lines, setLines] = useState<Array<{ lineId: string; itemId: string | null; quantity: number | string }>>([{ lineId: newId(), itemId: null, quantity: 10 }]);
-  const create = useCommand(trpc.purchasing.createDraft.mutationOptions({ onSuccess: () => { onSaved(); onClose(); } }));
+  const [supplier, setSupplier] = useState(order?.supplier ?? '');
+  const [lines, setLines] = useState<DraftLine[]>(() => order ? order.lines.map((l) => ({ lineId: l.id, itemId: l.itemId, quantity: l.quantity })) : [{ lineId: newId(), itemId: null, quantity: 10 }]);
+  const done = { onSuccess: () => { onSaved(); onClose(); } };
+  const create = useCommand(trpc.purchasing.createDraft.mutationOptions(done));
+  const update = useCommand(trpc.purchasing.updateDraft.mutationOptions(done));
+  const saving = order ? update : create;
+  const quantitiesValid = lines.every((l) => !l.itemId || (Number.isInteger(Number(l.quantity)) && Number(l.quantity) >= 1));
+  const submit = () => {
+    if (!order) return create.run({ orderId: newId(), supplier, lines: lines.filter((l) => l.itemId).map((l) => ({ lineId: l.lineId, itemId: l.itemId!, quantity: Number(l.quantity), unitPriceCents: null })) });
+    const changes = draftChanges(order, supplier, lines);
+    if (!changes.supplier && !changes.addLines.length && !changes.removeLineIds.length && !changes.quantities.length) return onClose();
+    update.run({ orderId: order.id, ...changes });
+  };
   return (
-    <Modal opened onClose={onClose} title="New purchase order (draft)" size="lg">
-      <form noValidate onSubmit={(e) => { e.preventDefault(); create.run({ orderId: newId(), supplier, lines: lines.filter((l) => l.itemId).map((l) => ({ lineId: l.lineId, itemId: l.itemId!, quantity: Number(l.quantity), unitPriceCents: null })) }); }}>
+    <Modal opened onClose={onClose} title={order ? `Edit draft ${order.number}` : 'New purchase order (draft)'} size="lg">
+      <form noValidate onSubmit={(e) => { e.preventDefault(); if (!saving.isPending) submit(); }}>
         <Stack gap="xs">
           <TextInput label="Supplier" value={supplier} onChange={(e) => setSupplier(e.currentTarget.value)} data-autofocus />
           {lines.map((l, i) => (
-            <Group key={l.lineId} grow>
-              <Select label={i === 0 ? 'Item' : undefined} data={(items.data ?? []).map((it) => ({ value: it.id, label: `${it.sku} ${it.name}` }))} value={l.itemId} onChange={(v) => setLines(lines.map((x) => (x.lineId === l.lineId ? { ...x, itemId: v } : x)))} searchable />
-              <NumberInput label={i === 0 ? 'Quantity' : undefined} value={l.quantity} onChange={(q) => setLines(lines.map((x) => (x.lineId === l.lineId ? { ...x, quantity: q } : x)))} min={1} />
+            <Group key={l.lineId} grow wrap="nowrap" align="flex-end">
+              <Select label={i === 0 ? 'Item' : undefined} aria-label={`Item ${i + 1}`} data={(items.data ?? []).map((it) => ({ value: it.id, label: `${it.sku} ${it.name}` }))} value={l.itemId} onChange={(v) => setLines(lines.map((x) => (x.lineId === l.lineId ? { ...x, itemId: v } : x)))} searchable />
+              <NumberInput label={i === 0 ? 'Quantity' : undefined} aria-label={`Quantity ${i + 1}`} value={l.quantity} onChange={(q) => setLines(lines.map((x) => (x.lineId === l.lineId ? { ...x, quantity: q } : x)))} min={1} allowDecimal={false} />
+              <Button variant="subtle" color="red" size="xs" style={{ flexGrow: 0 }} aria-label={`Remove line ${i + 1}`} disabled={lines.length === 1} onClick={() => setLines(lines.filter((x) => x.lineId !== l.lineId))}>Remove</Button>
             </Group>
           ))}
           <Button variant="subtle" size="xs" onClick={() => setLines([...lines, { lineId: newId(), itemId: null, quantity: 10 }])}>Add line</Button>
-          {create.error ? <Alert color="red">{messageOf(create.error)}</Alert> : null}
-          <Group justify="flex-end"><Button variant="default" onClick={onClose}>Cancel</Button><Button type="submit" loading={create.isPending} disabled={!supplier.trim() || !lines.some((l) => l.itemId)}>Save draft</Button></Group>
+          {!quantitiesValid && <Text size="sm" c="red">Each quantity is a whole number of at least 1.</Text>}
+          {saving.error ? <Alert color="red">{messageOf(saving.error)}</Alert> : null}
+          <Group justify="flex-end"><Button variant="default" onClick={onClose}>Cancel</Button><Button type="submit" loading={saving.isPending} disabled={!supplier.trim() || !lines.some((l) => l.itemId) || !quantitiesValid}>Save draft</Button></Group>
         </Stack>
       </form>
     </Modal>

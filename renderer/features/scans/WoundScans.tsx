@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Alert, Button, Card, Group, Loader, Modal, Progress, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, List, Loader, Modal, Progress, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import type { Assessment } from '../../../common/assessments';
 import type { Patient, Wound } from '../../../common/records';
+import type { ScanWarning } from '../../../common/point-cloud';
 import { captureTimeProblem } from '../../../common/scan-checks';
 import { IMPORT_PHASES, type ImportJob, type Scan } from '../../../common/scans';
 import { formatDateTime, fromDateTimeInput, toDateTimeInput } from '../../lib/format';
@@ -41,6 +42,24 @@ function extentCm(scan: Scan): string {
   const [x1, y1, z1] = scan.bbox.max;
   return `${((x1 - x0) / 10).toFixed(1)} × ${((y1 - y0) / 10).toFixed(1)} × ${((z1 - z0) / 10).toFixed(1)} cm`;
 }
+
+/**
+ * What the reader found in the file that breaks its format's specification (it was read all
+ * the same): a damaged or non-conforming export, which IT may want to look at.
+ */
+function FileChecks({ warnings }: { warnings: readonly ScanWarning[] }) {
+  if (warnings.length === 0) return <Text size="sm" c="dimmed">No problems found</Text>;
+  return (
+    <Stack gap={2} data-testid="scan-warnings">
+      <Badge color="orange" variant="light">{warnings.length === 1 ? '1 warning' : `${warnings.length} warnings`}</Badge>
+      {warnings.map((w) => (
+        <Text key={w.code} size="xs" c="orange.8">{capitalised(w.message)}</Text>
+      ))}
+    </Stack>
+  );
+}
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** The scan window's title: whose scan, which wound, when it was captured. */
 export function scanWindowTitle(scan: Scan, wound: Wound, patient: Pick<Patient, 'familyName' | 'givenName' | 'mrn'> | undefined): string {
@@ -264,6 +283,15 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false, canEx
                 </Stack>
               </Alert>
             )}
+            {shownJob.warnings.length > 0 && shownJob.phase !== 'failed' && shownJob.phase !== 'cancelled' && (
+              <Alert color="orange" title="The file breaks its format's specification in places; its points were read all the same" data-testid="import-warnings">
+                <List size="sm">
+                  {shownJob.warnings.map((w) => (
+                    <List.Item key={w.code}>{capitalised(w.message)}</List.Item>
+                  ))}
+                </List>
+              </Alert>
+            )}
             {shownJob.error && shownJob.phase === 'failed' && <ImportErrorAlert error={shownJob.error} />}
             {cancel.isError && shownJob.phase !== 'confirming' && <Alert color="red" title="The import was not cancelled">{messageOf(cancel.error)}</Alert>}
           </Stack>
@@ -283,7 +311,7 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false, canEx
         ) : (
           <Table data-testid="scan-list" highlightOnHover>
             <Table.Thead>
-              <Table.Tr><Table.Th>Captured</Table.Th><Table.Th>Format</Table.Th><Table.Th>Points</Table.Th><Table.Th>Extent</Table.Th><Table.Th>Attributes</Table.Th><Table.Th>Source</Table.Th><Table.Th /></Table.Tr>
+              <Table.Tr><Table.Th>Captured</Table.Th><Table.Th>Format</Table.Th><Table.Th>Points</Table.Th><Table.Th>Extent</Table.Th><Table.Th>Attributes</Table.Th><Table.Th>Source</Table.Th><Table.Th>File checks</Table.Th><Table.Th /></Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {scans.data.map((s) => (
@@ -294,6 +322,7 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false, canEx
                   <Table.Td>{extentCm(s)}</Table.Td>
                   <Table.Td>{s.attributes.filter((a) => a !== 'position').join(', ') || '—'}</Table.Td>
                   <Table.Td>{s.sourceApp ?? '—'}</Table.Td>
+                  <Table.Td><FileChecks warnings={s.warnings} /></Table.Td>
                   <Table.Td>
                     <Group gap="xs" justify="flex-end" wrap="nowrap">
                       <Button size="xs" onClick={() => { setShown(null); dirty.current = false; setOpenScan(s); }}>Open</Button>
