@@ -98,7 +98,7 @@ export const SYNCED_TABLES: readonly SyncedTable[] = [
   {
     name: 'stock_items',
     key: 'id',
-    columns: ['id', 'sku', 'name', 'unit', 'pack_size', 'supplier', 'unit_cost_cents', 'price_cents', 'tax_rate_bp', 'prescription_only', 'reorder_level', 'reorder_target', 'active', ...ts],
+    columns: ['id', 'sku', 'name', 'unit', 'pack_size', 'supplier', 'unit_cost_cents', 'price_cents', 'tax_rate_bp', 'prescription_only', 'reorder_level', 'reorder_target', 'active', 'patient_supply', ...ts],
     unique: [['sku']],
   },
   { name: 'stock_lots', key: 'id', columns: ['id', 'item_id', 'lot_number', 'expiry_date', ...ts], unique: [['item_id', 'lot_number']], refs: { item_id: 'stock_items' } },
@@ -135,6 +135,8 @@ export const SYNCED_TABLES: readonly SyncedTable[] = [
     columns: [
       'id', 'item_id', 'lot_id', 'delta', 'reason', 'note', 'purchase_order_id', 'purchase_order_line_id', 'appointment_id', 'patient_id', 'prescription_order_id', 'at', 'staff_id', ...ts,
     ],
+    // Patient supply orders (issue 22) do not sync yet: their movements sync without the order line.
+    localOnly: ['patient_order_line_id'],
     appendOnly: true,
     refs: { item_id: 'stock_items', lot_id: 'stock_lots', purchase_order_id: 'purchase_orders', patient_id: 'patients', staff_id: 'staff' },
   },

@@ -41,3 +41,4 @@ export { actorRole } from './repositories/actor';
 export { sqliteCode } from './errors';
 export { installSyncCapture, snapshotQuery, rowJson } from './sync-capture';
 export { applyPulledPage, storedCursor, danglingReferences, type ApplyResult } from './sync-apply';
+export { createWoundBaselinesRepository, type WoundBaselinesRepository, type WoundBaseline } from './repositories/wound-baselines';

@@ -68,7 +68,7 @@ export function scanWindowTitle(scan: Scan, wound: Wound, patient: Pick<Patient,
 }
 
 /** The scans of one wound: import (upload or drop a file), progress, list, open in 3D, delete. */
-export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { wound: Wound; patient?: Pick<Patient, 'familyName' | 'givenName' | 'mrn'>; canWrite: boolean; canSignOff?: boolean }) {
+export function WoundScans({ wound, patient, canWrite, canSignOff = false, canExport = false }: { wound: Wound; patient?: Pick<Patient, 'familyName' | 'givenName' | 'mrn'>; canWrite: boolean; canSignOff?: boolean; canExport?: boolean }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
@@ -337,6 +337,7 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
         <AssessmentHistory
           woundId={wound.id}
           canSignOff={canSignOff}
+          canExport={canExport}
           onShow={(a) => {
             const scan = scans.data?.find((s) => s.id === a.scanId);
             if (!scan) return;
@@ -369,7 +370,7 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
         padding="sm"
       >
         {openScan && (
-          <ScanView key={`${openScan.id}:${shown?.id ?? ''}`} scan={openScan} canWrite={canWrite} canSignOff={canSignOff} shown={shown} onDirtyChange={setDirty} onRequestClose={requestClose} />
+          <ScanView key={`${openScan.id}:${shown?.id ?? ''}`} scan={openScan} canWrite={canWrite} canSignOff={canSignOff} canExport={canExport} shown={shown} onDirtyChange={setDirty} onRequestClose={requestClose} />
         )}
       </Modal>
       <ConfirmDialog opened={askClose} title="Close without saving?" confirmLabel="Close and discard" cancelLabel="Keep working" color="red" onCancel={() => setAskClose(false)} onConfirm={close}>
@@ -383,17 +384,18 @@ interface ScanViewProps {
   scan: Scan;
   canWrite: boolean;
   canSignOff: boolean;
+  canExport: boolean;
   shown: Assessment | null;
   onDirtyChange(dirty: boolean): void;
   onRequestClose(): void;
 }
 
-function ScanView({ scan, canWrite, canSignOff, shown, onDirtyChange, onRequestClose }: ScanViewProps) {
+function ScanView({ scan, canWrite, canSignOff, canExport, shown, onDirtyChange, onRequestClose }: ScanViewProps) {
   const trpc = useTRPC();
   const url = useQuery({ ...trpc.scans.fileUrl.queryOptions({ id: scan.id }), staleTime: 10 * 60_000 });
   if (url.isPending) return <Loader aria-label="Opening scan" />;
   if (url.isError) return <Alert color="red">{messageOf(url.error)}</Alert>;
-  if (shown) return <SavedAssessment scan={scan} url={url.data.url} assessmentId={shown.id} canSignOff={canSignOff} canVoid={canWrite} onDirtyChange={onDirtyChange} onRequestClose={onRequestClose} />;
+  if (shown) return <SavedAssessment scan={scan} url={url.data.url} assessmentId={shown.id} canSignOff={canSignOff} canVoid={canWrite} canExport={canExport} onDirtyChange={onDirtyChange} onRequestClose={onRequestClose} />;
   if (!canWrite) return <SavedScan url={url.data.url} onRequestClose={onRequestClose} />;
   return <AssessPanel scan={scan} url={url.data.url} onDirtyChange={onDirtyChange} onRequestClose={onRequestClose} />;
 }
