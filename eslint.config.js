@@ -14,7 +14,7 @@ const SERVICES = [
   // the home screen per role
   'home',
   // clinic operations
-  'commands', 'bookings', 'stock', 'purchasing', 'billing', 'operations',
+  'commands', 'bookings', 'stock', 'purchasing', 'billing', 'orders', 'operations',
   // next: sync, clinical review, IT
   'sync', 'review', 'annotations', 'reports', 'updates',
 ];

@@ -201,8 +201,28 @@ export const assessmentSchema = z.object({
   signOffComment: z.string().nullable(),
   /** Voided before sign-off: kept in the history, counted nowhere. */
   voided: z.object({ at: epochMsSchema, by: staffRef.nullable(), reason: z.string() }).nullable(),
+  /** 1 for an assessment as first saved; each amendment is one higher. */
+  version: z.number().int().positive(),
+  /** This version corrects `id`, for `reason` (by whoever measured this version). */
+  amends: z.object({ id: idSchema, reason: z.string() }).nullable(),
+  /** A newer version replaced this one: kept, shown as replaced, counted nowhere. */
+  replacedBy: z.object({ id: idSchema, version: z.number().int().positive(), at: epochMsSchema, by: z.object({ id: z.string(), displayName: z.string() }).nullable() }).nullable(),
 });
 export type Assessment = z.infer<typeof assessmentSchema>;
+
+/** A correction of a signed-off assessment: the outline measured again, and why. */
+export const amendAssessmentInputSchema = z.object({
+  id: idSchema,
+  reason: z.string().trim().min(5, 'Say why the assessment is amended (at least 5 characters)').max(500, 'The reason is at most 500 characters'),
+  outline: outlineSchema,
+  method: assessmentMethodSchema,
+  modelVersion: z.string().trim().min(1).max(120).optional(),
+  bodyAxis: vec3Schema.optional(),
+  /** Corrected tissue paint and charted details; without them the signed version's are kept. */
+  tissuePaint: tissuePaintSchema.optional(),
+  details: assessmentDetailsSchema.optional(),
+});
+export type AmendAssessmentInput = z.infer<typeof amendAssessmentInputSchema>;
 
 /** What analysis.findWound returns: the finder's outline and who found it. */
 export const findWoundResultSchema = z.object({

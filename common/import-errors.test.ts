@@ -18,6 +18,12 @@ describe('import errors in a nurse’s words (issue 21 point 6)', () => {
     expect(importErrorWords({ code: 'TRUNCATED', message: 'x' }).headline).toMatch(/cut off while it was copied/);
   });
 
+  it('a text file’s error names its line in the detail, after the byte offset (issue 20)', () => {
+    const w = importErrorWords({ code: 'BAD_VALUE', format: 'xyz', offset: 42, line: 3, message: 'XYZ at byte 42 (line 3): row has 2 numbers, expected at least 3 [BAD_VALUE]' });
+    expect(w.headline).toBe('The scan file is damaged and cannot be read.');
+    expect(w.detail).toBe('BAD_VALUE · XYZ · byte 42 · line 3: XYZ at byte 42 (line 3): row has 2 numbers, expected at least 3 [BAD_VALUE]');
+  });
+
   it('the capture and extent checks keep their own sentence (with the sizes); an unknown code still reads as a sentence', () => {
     expect(importErrorWords({ code: 'EXTENT_TOO_LARGE', message: 'This scan is 9.8 m × 8.8 m — far larger than a foot.' }).headline).toBe('This scan is 9.8 m × 8.8 m — far larger than a foot.');
     expect(importErrorWords({ code: 'CAPTURED_IN_FUTURE', message: 'A scan cannot be captured in the future' }).advice).toMatch(/Captured/);

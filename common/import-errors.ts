@@ -8,6 +8,8 @@ export interface ImportErrorLike {
   message: string;
   format?: string | undefined;
   offset?: number | undefined;
+  /** Text formats: the line of the file the offset lies on. */
+  line?: number | undefined;
   /** What a file that is not a scan was recognised as (photo, video, pdf, archive, dicom, document). */
   detected?: string | undefined;
 }
@@ -17,7 +19,7 @@ export interface ImportErrorWords {
   headline: string;
   /** What to do about it. */
   advice: string;
-  /** The technical detail (code, format, byte offset, reason) for IT or a bug report. */
+  /** The technical detail (code, format, byte offset, line, reason) for IT or a bug report. */
   detail: string;
 }
 
@@ -55,6 +57,7 @@ export function importErrorWords(error: ImportErrorLike): ImportErrorWords {
   const detailParts = [error.code];
   if (error.format && error.format !== 'unknown') detailParts.push(error.format.toUpperCase());
   if (error.offset !== undefined) detailParts.push(`byte ${error.offset}`);
+  if (error.line !== undefined) detailParts.push(`line ${error.line}`);
   const detail = `${detailParts.join(' · ')}: ${error.message}`;
   if (error.code === 'NOT_A_SCAN') {
     return { headline: NOT_A_SCAN[error.detected ?? ''] ?? 'This file is not a 3D scan.', advice: SCAN_FILES, detail };

@@ -14,8 +14,12 @@ export const REMINDER_CHANNELS = ['sms', 'email'] as const;
 export type ReminderChannel = (typeof REMINDER_CHANNELS)[number];
 export const REMINDER_STATUSES = ['queued', 'cancelled', 'sent'] as const;
 
-/** receipt +, usage −, adjustment ±, return − (to the supplier), write_off − (expired or damaged). */
-export const MOVEMENT_REASONS = ['receipt', 'usage', 'adjustment', 'return', 'write_off'] as const;
+/**
+ * receipt +, usage −, adjustment ±, return − (to the supplier), write_off − (expired or damaged);
+ * patient orders: order_pick − (issued to the order), order_restock + (a cancelled order's picked
+ * units back on the shelf), order_return + (unopened units the patient gave back).
+ */
+export const MOVEMENT_REASONS = ['receipt', 'usage', 'adjustment', 'return', 'write_off', 'order_pick', 'order_restock', 'order_return'] as const;
 export type MovementReason = (typeof MOVEMENT_REASONS)[number];
 export const PRESCRIPTION_STATUSES = ['active', 'cancelled'] as const;
 /** `sent` and `partly_received` were `ordered` and `partially_received` in the placeholder schema (migrated). */

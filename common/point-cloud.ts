@@ -34,6 +34,22 @@ export interface VariableLengthRecord {
   extended: boolean;
 }
 
+/**
+ * Things a reader found in a file that break its format's specification but still leave every
+ * point readable (a LAS return number above the number of returns, a reserved classification
+ * code). The file is read; the warnings travel with it so that a damaged export can be told from
+ * a good one. Messages name fields, codes and counts, never point values.
+ */
+export const SCAN_WARNING_CODES = ['LAS_RETURN_NUMBER_ABOVE_NUMBER_OF_RETURNS', 'LAS_RESERVED_CLASSIFICATION'] as const;
+export type ScanWarningCode = (typeof SCAN_WARNING_CODES)[number];
+
+export interface ScanWarning {
+  code: ScanWarningCode;
+  message: string;
+  /** How many points have the problem. */
+  count: number;
+}
+
 export interface PointCloud {
   format: ScanFormat;
   /** Format version as the file states it, e.g. "1.0" for PLY, "1.4" for LAS. */
@@ -56,4 +72,6 @@ export interface PointCloud {
   comments: string[];
   /** LAS/LAZ: the file's VLRs then EVLRs. Absent for formats that have none. */
   vlrs?: VariableLengthRecord[];
+  /** Breaches of the format's specification that did not stop the read; absent when there are none. */
+  warnings?: ScanWarning[];
 }

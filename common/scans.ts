@@ -1,9 +1,18 @@
 import { z } from 'zod';
+import { SCAN_WARNING_CODES, type ScanWarning } from './point-cloud';
 import { epochMsSchema, idSchema, SCAN_FORMATS, SCAN_STATUSES } from './records';
 import { extentWarningSchema } from './scan-checks';
 
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
 export const bboxSchema = z.object({ min: vec3, max: vec3 });
+
+/** A breach of the file format's specification found while reading a scan (see common/point-cloud.ts). */
+export const scanWarningSchema = z.object({
+  code: z.enum(SCAN_WARNING_CODES),
+  message: z.string().max(500),
+  count: z.number().int().positive(),
+}) satisfies z.ZodType<ScanWarning>;
+export const scanWarningsSchema = z.array(scanWarningSchema).max(32);
 
 /** A scan as the renderer sees it. Geometry in millimetres. */
 export const scanSchema = z.object({
@@ -17,6 +26,8 @@ export const scanSchema = z.object({
   sourceApp: z.string().nullable(),
   sourceDeviceId: z.string().nullable(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** What the reader reported about the file when it was imported; [] for a clean file. */
+  warnings: scanWarningsSchema,
   status: z.enum(SCAN_STATUSES),
   createdAt: epochMsSchema,
 });
@@ -32,8 +43,13 @@ export const importJobSchema = z.object({
   phase: z.enum(IMPORT_PHASES),
   progress: z.number().min(0).max(1),
   scanId: z.string().nullable(),
-  /** `message` is the technical detail; `detected` what a file that is not a scan is (a photo, …). See import-errors.ts for the words shown. */
-  error: z.object({ code: z.string(), message: z.string(), format: z.string().optional(), offset: z.number().optional(), detected: z.string().optional() }).nullable(),
+  /** `message` is the technical detail; `line` the line of a text file it lies on; `detected` what a file that is not a scan is (a photo, …). See import-errors.ts for the words shown. */
+  error: z
+    .object({ code: z.string(), message: z.string(), format: z.string().optional(), offset: z.number().optional(), line: z.number().optional(), detected: z.string().optional() })
+    .nullable(),
+  /** The reader's warnings about the file, once it has been read (the scan's row keeps them too). */
+  warnings: scanWarningsSchema,
+  /** The extent check's question while the job waits in `confirming` (see scan-checks.ts). */
   warning: extentWarningSchema.nullable(),
   startedAt: z.number(),
   finishedAt: z.number().nullable(),

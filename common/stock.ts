@@ -17,6 +17,8 @@ export const defineItemArgs = z
     priceCents: minorUnitsSchema,
     taxRateBp: taxRateBpSchema.default(0),
     prescriptionOnly: z.boolean().default(false),
+    /** In the catalogue of supplies for patient orders. Optional (no default) so commands sent before it existed keep their hash; a new item is in it unless this is false. */
+    patientSupply: z.boolean().optional(),
     reorderLevel: level,
     reorderTarget: level,
     active: z.boolean().default(true),
@@ -69,16 +71,20 @@ export const itemViewSchema = z.object({
   priceCents: z.number(),
   taxRateBp: z.number(),
   prescriptionOnly: z.boolean(),
+  /** May be supplied to patients (the patient-order catalogue). */
+  patientSupply: z.boolean(),
   reorderLevel: z.number(),
   reorderTarget: z.number(),
   active: z.boolean(),
   /** Σ movements (expired lots included until written off). */
   onHand: z.number(),
-  /** On hand in lots that have not expired. */
+  /** Held for patient orders (confirmed, not yet picked). */
+  reserved: z.number(),
+  /** On hand in lots that have not expired, less what is held for patient orders. Below zero only by a manager's override. */
   available: z.number(),
 });
 export type ItemView = z.infer<typeof itemViewSchema>;
-export const lotViewSchema = z.object({ id: z.string(), itemId: z.string(), lotNumber: z.string(), expiryDate: z.string().nullable(), onHand: z.number(), expired: z.boolean() });
+export const lotViewSchema = z.object({ id: z.string(), itemId: z.string(), lotNumber: z.string(), expiryDate: z.string().nullable(), onHand: z.number(), reserved: z.number(), expired: z.boolean() });
 export type LotView = z.infer<typeof lotViewSchema>;
 export const movementViewSchema = z.object({
   id: z.string(),

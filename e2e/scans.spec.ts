@@ -4,12 +4,15 @@ import type { Locator } from '@playwright/test';
 import { PNG } from 'pngjs';
 import type { PointCloud } from '../common/point-cloud';
 import { encodePly } from '../main/analysis/measure/phantoms';
+import { makeLas } from '../main/scans/formats/las-test-writer';
 import { test, expect } from './fixtures';
 import { clinicWithNurse, openWoundScans } from './clinic';
 
 const SAMPLES = join(import.meta.dirname, '..', '..', 'shared', 'samples', 'scans');
 const expected = JSON.parse(readFileSync(join(SAMPLES, 'expected.json'), 'utf8')) as Array<{ file: string; points: number; bbox: { min: number[]; max: number[] } | null }>;
 const sample = (file: string) => expected.find((e) => e.file === file)!;
+/** Our own examples of third-party files (main/scans/formats/testdata/README.md). */
+const TESTDATA = join(import.meta.dirname, '..', 'main', 'scans', 'formats', 'testdata');
 
 test('import a PLY and a LAZ onto a wound with progress; a corrupt file shows its error and changes nothing', async ({ loggedInPage: page }) => {
   test.setTimeout(180_000);
@@ -47,6 +50,65 @@ async function confirmImplausible(panel: Locator): Promise<void> {
   await expect(panel.getByTestId('import-warning')).toContainText('far larger than a foot', { timeout: 120_000 });
   await panel.getByRole('button', { name: 'Import anyway' }).click();
 }
+
+test('files from other tools: a LAS export that breaks the specification imports with its warnings, an invalid E57 is refused by section and byte, a UTF-16 OBJ imports', async ({ loggedInPage: page }) => {
+  test.setTimeout(180_000);
+  await clinicWithNurse(page);
+  await openWoundScans(page);
+  const panel = page.getByTestId('wound-scans');
+  const rows = panel.getByTestId('scan-list').locator('tbody tr');
+
+  // Read, and the warnings said while importing and kept on the scan's row.
+  await panel.getByLabel('Scan file').setInputFiles(join(TESTDATA, 'las14-pf6-both-warnings.las'));
+  await panel.getByRole('button', { name: 'Import scan' }).click();
+  await expect(panel.getByTestId('import-phase')).toHaveText(/Imported/, { timeout: 120_000 });
+  const during = panel.getByTestId('import-warnings');
+  await expect(during).toContainText('Return number is greater than the number of returns in 2 of 9 points');
+  await expect(during).toContainText('Classification codes 8, 12, 23, 63 are reserved in the ASPRS table for point format 6 (LAS 1.4): 4 of 9 points');
+  await expect(rows).toHaveCount(1);
+  const checks = rows.first().getByTestId('scan-warnings');
+  await expect(checks).toContainText('2 warnings');
+  await expect(checks).toContainText('Return number is greater than the number of returns in 2 of 9 points');
+
+  // An E57 whose only scan declares no records and points at no valid section: refused, nothing added.
+  await panel.getByLabel('Scan file').setInputFiles(join(TESTDATA, 'e57-zero-records-bad-section-id.e57'));
+  await panel.getByRole('button', { name: 'Import scan' }).click();
+  await expect(panel.getByTestId('import-error-headline')).toHaveText('The scan file is damaged and cannot be read.', { timeout: 60_000 });
+  await panel.getByTestId('import-error').getByRole('button', { name: 'Technical details' }).click();
+  await expect(panel.getByTestId('import-error-detail')).toContainText('BAD_HEADER · E57 · byte 48: E57 at byte 48: /data3D/0/points: CompressedVector section header at byte 48: section id is 182, not 1');
+  await expect(panel.getByTestId('import-warnings')).toHaveCount(0);
+  await expect(rows).toHaveCount(1);
+
+  // Text that is not a point list: refused naming the line.
+  await panel.getByLabel('Scan file').setInputFiles(join(TESTDATA, 'xyz-esri-grid.xyz'));
+  await panel.getByRole('button', { name: 'Import scan' }).click();
+  await expect(panel.getByTestId('import-error-headline')).toHaveText('This kind of scan file is not supported.', { timeout: 60_000 });
+  await panel.getByTestId('import-error').getByRole('button', { name: 'Technical details' }).click();
+  await expect(panel.getByTestId('import-error-detail')).toContainText('UNSUPPORTED · XYZ · byte 0 · line 1: XYZ at byte 0 (line 1): an ESRI ASCII grid header');
+
+  // A Windows tool's UTF-16 BE OBJ: imported with its 4 vertices and their colours, no warnings.
+  await panel.getByLabel('Scan file').setInputFiles(join(TESTDATA, 'obj-utf16be.obj'));
+  await panel.getByRole('button', { name: 'Import scan' }).click();
+  await expect(panel.getByTestId('import-phase')).toHaveText(/Imported/, { timeout: 120_000 });
+  await expect(rows).toHaveCount(2);
+  const obj = rows.filter({ hasText: 'OBJ' });
+  await expect(obj).toContainText('rgb');
+  await expect(obj.getByRole('cell').nth(2)).toHaveText('4');
+  await expect(obj).toContainText('No problems found');
+
+  // A LAS export of a room (3 m across) with a return number above its number of returns: the size
+  // question and the file's warnings are shown together; imported anyway, the row keeps the warning.
+  const room = makeLas({ pf: 6, points: [{ x: 0, y: 0, z: 0, returnNumber: 5, returns: 4 }, { x: 3, y: 1, z: 0, returnNumber: 1, returns: 1 }, { x: 1, y: 2, z: 0.5, returnNumber: 1, returns: 1 }] });
+  await panel.getByLabel('Scan file').setInputFiles({ name: 'room.las', mimeType: 'application/octet-stream', buffer: Buffer.from(room) });
+  await panel.getByRole('button', { name: 'Import scan' }).click();
+  await expect(panel.getByTestId('import-warning')).toContainText('far larger than a foot', { timeout: 120_000 });
+  await expect(panel.getByTestId('import-warnings')).toContainText('Return number is greater than the number of returns in 1 of 3 points');
+  await expect(rows).toHaveCount(2);
+  await confirmImplausible(panel);
+  await expect(panel.getByTestId('import-phase')).toHaveText(/Imported/, { timeout: 120_000 });
+  await expect(rows).toHaveCount(3);
+  await expect(rows.filter({ hasText: 'LAS' }).filter({ hasText: '1 warning' }).getByTestId('scan-warnings')).toContainText('Return number is greater than the number of returns in 1 of 3 points');
+});
 
 test('open a scan in 3D: coloured points render, potree-core reaches every point, picking and point budget', async ({ loggedInPage: page }) => {
   test.setTimeout(180_000);

@@ -33,6 +33,7 @@ import { ClinicsScreen } from './features/admin/ClinicsScreen';
 import { IncomingScansScreen } from './features/lan/IncomingScansScreen';
 import { TabletsScreen } from './features/lan/TabletsScreen';
 import { OperationsScreen } from './features/operations/OperationsScreen';
+import { SyncScreen } from './features/sync/SyncScreen';
 import { HomeScreen } from './features/home/HomeScreen';
 import type { Go } from './features/home/nav';
 
@@ -62,6 +63,7 @@ const AREAS: Area[] = [
   { id: 'patients', label: 'Patients & wounds', group: 'Clinical', needs: 'patients.demographics.read', render: ({ permissions, params }) => <PatientsScreen permissions={permissions} initial={params} /> },
   { id: 'incoming-scans', label: 'Incoming scans', group: 'Clinical', needs: 'clinical.read', render: ({ permissions }) => <IncomingScansScreen permissions={permissions} /> },
   { id: 'operations', label: 'Clinic operations', group: 'Operations', needs: 'bookings.read', render: ({ permissions }) => <OperationsScreen permissions={permissions} /> },
+  { id: 'sync', label: 'Sync', group: 'Operations', needs: 'sync.read', render: ({ permissions }) => <SyncScreen permissions={permissions} /> },
   { id: 'tablets', label: 'Tablets (LAN)', group: 'Administration', needs: 'devices.manage', render: () => <TabletsScreen /> },
   { id: 'staff', label: 'Staff', group: 'Administration', needs: 'staff.manage', render: ({ staffId }) => <StaffScreen meId={staffId} /> },
   { id: 'audit', label: 'Audit log', group: 'Administration', needs: 'audit.read', render: () => <AuditScreen /> },

@@ -14,10 +14,13 @@
  * inference in the segmenter's): median of `--scan-runs` (5) after one warm-up, split into render /
  * inference / lift, with the wound points found. The peer is the model's own whole request at its
  * input size in the same run: per-scan time ÷ per-image time says what the 3D steps add.
+ * When the manifest has a `postprocess` block (test-time flips, clean-up), the same scan is also
+ * timed with a copy of the model without it (one forward pass, as before version 1.2), in the same
+ * run, and the ratio printed: issue #20 keeps it under 1.5×.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createSegmenter, decodeImage, parseProviderList, type Segmenter } from '../../main/analysis/segmentation';
 import { findWoundInScan } from '../../main/analysis/wound-finder/index';
 import { makeTexturedCylinder, skinTexture } from '../../main/analysis/wound-finder/phantom';
@@ -130,6 +133,24 @@ try {
   ];
   const scan = await measureScan(seg, scanPoints, scanRuns);
   const perImage = results[0]!.workerMs.median;
+  let singlePass: Awaited<ReturnType<typeof measureScan>> | undefined;
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+  if (manifest['postprocess']) {
+    const dir = mkdtempSync(join(os.tmpdir(), 'cw-bench-plain-'));
+    try {
+      delete manifest['postprocess'];
+      copyFileSync(join(dirname(manifestPath), manifest['file'] as string), join(dir, manifest['file'] as string));
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(manifest));
+      const plain = await createSegmenter({ manifestPath: join(dir, 'model.json'), ...(providers ? { providers } : {}), ...(threads ? { threads } : {}) });
+      try {
+        singlePass = await measureScan(plain, scanPoints, scanRuns);
+      } finally {
+        await plain.dispose();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
   const report = {
     model: `${seg.model.name} ${seg.model.version}`,
     provider: seg.provider,
@@ -140,6 +161,7 @@ try {
     threads: threads ?? 'onnxruntime default',
     results,
     scan: { ...scan, perImageMs: perImage, ratioScanToImage: +(scan.medianMs.total / perImage).toFixed(1) },
+    ...(singlePass ? { singlePass, ratioToSinglePass: +(scan.medianMs.total / singlePass.medianMs.total).toFixed(2) } : {}),
   };
   if (json) console.log(JSON.stringify(report));
   else {
@@ -155,6 +177,12 @@ try {
       `scan ${sc.points.toLocaleString('en')} points on ${sc.provider}: median total ${sc.medianMs.total} ms = render ${sc.medianMs.render} + inference ${sc.medianMs.inference} + lift ${sc.medianMs.lift} ms (+ worker start and copies), image ${sc.image}, n=${sc.runs}`,
     );
     console.log(`  wound ${sc.woundPoints} points (painted ${sc.paintedPoints}, IoU ${sc.iou}); per scan ÷ per image at the model's input size = ${sc.ratioScanToImage}×`);
+    if (report.singlePass) {
+      const sp = report.singlePass;
+      console.log(
+        `same scan, one forward pass without the postprocess block: median total ${sp.medianMs.total} ms (inference ${sp.medianMs.inference} ms), wound ${sp.woundPoints} points (IoU ${sp.iou}); with ÷ without = ${report.ratioToSinglePass}×`,
+      );
+    }
   }
 } finally {
   await seg.dispose();

@@ -71,7 +71,7 @@ export async function weekViewBench(runs: number): Promise<void> {
     });
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await page.goto(url);
-    const clinic = (await call(page, 'clinic.enrol', { name: 'Bench Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD } })) as { id: string };
+    const clinic = (await call(page, 'clinic.enrol', { name: 'Bench Clinic', admin: { username: 'admin', displayName: 'Admin', password: PASSWORD }, twoFactorRoles: [] })) as { id: string };
     await call(page, 'auth.login', { clinicId: clinic.id, username: 'admin', password: PASSWORD });
     await call(page, 'staff.create', { username: 'manager', displayName: 'Mia Manager', password: PASSWORD, roles: ['manager'] });
     const nurses: string[] = [];

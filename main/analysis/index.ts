@@ -5,7 +5,7 @@
  * ONNX model), wound-finder/ (scan → wound boundary), measure/ (geometry), assessment/ (the
  * measure worker).
  */
-export { createScanAnalysis, ScanAnalysisError, CLOUD_CACHE_SIZE, type ScanAnalysis, type ScanAnalysisDeps, type SaveAssessmentRequest, type SaveAssessmentOutcome } from './scan-analysis';
+export { createScanAnalysis, ScanAnalysisError, CLOUD_CACHE_SIZE, type ScanAnalysis, type ScanAnalysisDeps, type SaveAssessmentRequest, type SaveAssessmentOutcome, type AmendAssessmentRequest } from './scan-analysis';
 export { createWoundFinding, modelManifestFor, type WoundFinding } from './wound-finding';
 export { createModelInstaller, type ModelInstaller, type ModelInstallActor } from './model-install';
 export type { ActiveModelInfo } from './segmentation/index';

@@ -10,12 +10,14 @@
  * - `save`: re-measures (client figures are never trusted), stores the assessment (audited, the
  *   nurse as measurer), then writes a new octree generation with `wound_label` and `depth_mm`
  *   filled, switches the scan's record to it and only then removes the old generation.
+ * - `amend`: the same for a doctor's corrected outline of a signed-off assessment, stored as its
+ *   next version (the record keeps the signed one).
  */
 import type { AssessmentDetails, AssessmentFigures, AssessmentMethod, Assessment, MeasureResult, TissuePaintStroke, Vec3Tuple } from '../../common/assessments';
 import { MAX_DEPTH_OVERLAY_POINTS, TISSUE_TYPES } from '../../common/assessments';
 import type { PointCloud } from '../../common/point-cloud';
 import type { MeasureRunner, MeasureRunResult } from './assessment/index';
-import type { Actor, AssessmentsRepository, ScansRepository } from '../records/index';
+import { AssessmentError, type Actor, type AssessmentsRepository, type ScansRepository } from '../records/index';
 import { octreePrefixOf, parseInWorker, removeOctreeGeneration, toMillimetres, writeOctreeGeneration, type ScanStore } from '../scans/index';
 import type { Logger } from '../shared/logger';
 
@@ -52,10 +54,18 @@ export interface SaveAssessmentOutcome {
   octreeUpdated: boolean;
 }
 
+export interface AmendAssessmentRequest extends Omit<SaveAssessmentRequest, 'scanId' | 'requestId'> {
+  /** The signed-off version being corrected. */
+  id: string;
+  reason: string;
+}
+
 export interface ScanAnalysis {
   cloud(scanId: string): Promise<PointCloud>;
   measure(scanId: string, outline: Vec3Tuple[], options?: { bodyAxis?: Vec3Tuple; tissuePaint?: TissuePaintStroke[] }): Promise<MeasureResult>;
   save(request: SaveAssessmentRequest, actor: Actor): Promise<SaveAssessmentOutcome>;
+  /** A doctor's amendment of a signed-off assessment: its outline measured again here, stored as the next version (the record keeps the old). */
+  amend(request: AmendAssessmentRequest, actor: Actor): Promise<SaveAssessmentOutcome>;
   /** Forget a scan (deleted). */
   evict(scanId: string): void;
   dispose(): void;
@@ -105,6 +115,50 @@ export function createScanAnalysis(deps: ScanAnalysisDeps): ScanAnalysis {
     return cloud;
   }
 
+  /**
+   * Re-measures `outline` (client figures are never trusted), stores the result with `store`, then
+   * writes a new octree generation with `wound_label` and `depth_mm` of this outline, switches the
+   * scan's record to it and only then removes the old one. Saves of one scan run one after another.
+   */
+  function measureAndStore(
+    scanId: string,
+    input: { outline: Vec3Tuple[]; bodyAxis?: Vec3Tuple; tissuePaint?: TissuePaintStroke[] },
+    store: (figures: AssessmentFigures) => Assessment,
+    actor: Actor,
+    replay: () => SaveAssessmentOutcome | null = () => null,
+  ): Promise<SaveAssessmentOutcome> {
+    const previous = saving.get(scanId) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(async (): Promise<SaveAssessmentOutcome> => {
+      const earlier = replay();
+      if (earlier) return earlier;
+      const cloud = await analysis.cloud(scanId);
+      const m = await deps.measure.measure(keyOf(scanId), cloud, input.outline, {
+        perPoint: true,
+        maxOverlayPoints: 1,
+        tissuePaint: paintForWorker(input.tissuePaint),
+        ...(input.bodyAxis ? { bodyAxis: input.bodyAxis } : {}),
+      });
+      const assessment = store(m.figures);
+      let octreeUpdated = false;
+      try {
+        const before = deps.scans.files(scanId)?.octreeFileId ?? null;
+        const written = await writeOctreeGeneration(deps.store, scanId, before, cloud, { woundLabel: m.perPoint!.insideMask, depthMm: m.perPoint!.depthMm });
+        const scan = deps.scans.get(scanId, actor);
+        const attributes = [...new Set([...(scan?.attributes ?? ['position']), 'wound_label', 'depth_mm'])];
+        deps.scans.replaceOctree(scanId, written.metadataFileId, attributes, actor);
+        octreeUpdated = true;
+        if (octreePrefixOf(before) !== written.prefix) await removeOctreeGeneration(deps.store, scanId, octreePrefixOf(before)).catch(() => undefined);
+      } catch (error) {
+        deps.logger.warn('assessment saved; rebuilding the scan octree failed', { error: error instanceof Error ? error.name : 'unknown' });
+      }
+      return { assessment, replayed: false, octreeUpdated };
+    });
+    saving.set(scanId, run);
+    return run.finally(() => {
+      if (saving.get(scanId) === run) saving.delete(scanId);
+    });
+  }
+
   const analysis: ScanAnalysis = {
     cloud(scanId) {
       if (disposed) return Promise.reject(new Error('the clinic is closed'));
@@ -133,53 +187,55 @@ export function createScanAnalysis(deps: ScanAnalysisDeps): ScanAnalysis {
       return toResult(r);
     },
 
-    async save(request, actor) {
-      const previous = saving.get(request.scanId) ?? Promise.resolve();
-      const run = previous.catch(() => undefined).then(async (): Promise<SaveAssessmentOutcome> => {
+    save(request, actor) {
+      return measureAndStore(
+        request.scanId,
+        request,
+        (figures) =>
+          deps.assessments.create(
+            {
+              requestId: request.requestId,
+              scanId: request.scanId,
+              method: request.method,
+              modelVersion: request.modelVersion,
+              figures,
+              outline: request.outline,
+              ...(request.bodyAxis ? { bodyAxis: request.bodyAxis } : {}),
+              ...(request.tissuePaint ? { tissuePaint: request.tissuePaint } : {}),
+              ...(request.details ? { details: request.details } : {}),
+            },
+            actor,
+          ),
+        actor,
         // Saves of a scan run one at a time, so a repeated request finds the first one's assessment here.
-        const earlier = deps.assessments.forRequest(request.requestId, request.scanId, actor);
-        if (earlier) return { assessment: earlier, replayed: true, octreeUpdated: (deps.scans.get(request.scanId, actor)?.attributes ?? []).includes('depth_mm') };
-        const cloud = await analysis.cloud(request.scanId);
-        const m = await deps.measure.measure(keyOf(request.scanId), cloud, request.outline, {
-          perPoint: true,
-          maxOverlayPoints: 1,
-          tissuePaint: paintForWorker(request.tissuePaint),
-          ...(request.bodyAxis ? { bodyAxis: request.bodyAxis } : {}),
-        });
-        const assessment = deps.assessments.create(
-          {
-            requestId: request.requestId,
-            scanId: request.scanId,
-            method: request.method,
-            modelVersion: request.modelVersion,
-            figures: m.figures,
-            outline: request.outline,
-            ...(request.bodyAxis ? { bodyAxis: request.bodyAxis } : {}),
-            ...(request.tissuePaint ? { tissuePaint: request.tissuePaint } : {}),
-            ...(request.details ? { details: request.details } : {}),
-          },
-          actor,
-        );
-        let octreeUpdated = false;
-        try {
-          const before = deps.scans.files(request.scanId)?.octreeFileId ?? null;
-          const written = await writeOctreeGeneration(deps.store, request.scanId, before, cloud, { woundLabel: m.perPoint!.insideMask, depthMm: m.perPoint!.depthMm });
-          const scan = deps.scans.get(request.scanId, actor);
-          const attributes = [...new Set([...(scan?.attributes ?? ['position']), 'wound_label', 'depth_mm'])];
-          deps.scans.replaceOctree(request.scanId, written.metadataFileId, attributes, actor);
-          octreeUpdated = true;
-          if (octreePrefixOf(before) !== written.prefix) await removeOctreeGeneration(deps.store, request.scanId, octreePrefixOf(before)).catch(() => undefined);
-        } catch (error) {
-          deps.logger.warn('assessment saved; rebuilding the scan octree failed', { error: error instanceof Error ? error.name : 'unknown' });
-        }
-        return { assessment, replayed: false, octreeUpdated };
-      });
-      saving.set(request.scanId, run);
-      try {
-        return await run;
-      } finally {
-        if (saving.get(request.scanId) === run) saving.delete(request.scanId);
-      }
+        () => {
+          const earlier = deps.assessments.forRequest(request.requestId, request.scanId, actor);
+          return earlier ? { assessment: earlier, replayed: true, octreeUpdated: (deps.scans.get(request.scanId, actor)?.attributes ?? []).includes('depth_mm') } : null;
+        },
+      );
+    },
+
+    async amend(request, actor) {
+      const old = deps.assessments.get(request.id, actor);
+      if (!old) throw new ScanAnalysisError('NOT_FOUND', 'No such assessment in this clinic.');
+      if (!old.scanId) throw new ScanAnalysisError('SCAN_UNREADABLE', 'This assessment has no scan to measure the corrected outline on.');
+      // Refused before measuring (seconds on a large scan); the record checks again as it stores.
+      if (old.signedOffAt === null) throw new AssessmentError('NOT_SIGNED_OFF', 'Only a signed-off assessment is amended; this one can still be measured again, voided or signed off.');
+      if (old.replacedBy) throw new AssessmentError('ALREADY_AMENDED', `This version was already amended (version ${old.replacedBy.version}); amend the newest version.`);
+      // What the correction does not give is the signed version's: head direction, tissue paint.
+      const bodyAxis = request.bodyAxis ?? old.bodyAxis ?? undefined;
+      const tissuePaint = request.tissuePaint ?? old.tissuePaint;
+      return measureAndStore(
+        old.scanId,
+        { outline: request.outline, tissuePaint, ...(bodyAxis ? { bodyAxis } : {}) },
+        (figures) =>
+          deps.assessments.amend(
+            request.id,
+            { method: request.method, modelVersion: request.modelVersion, figures, outline: request.outline, reason: request.reason, tissuePaint, ...(bodyAxis ? { bodyAxis } : {}), ...(request.details ? { details: request.details } : {}) },
+            actor,
+          ),
+        actor,
+      );
     },
 
     evict(scanId) {

@@ -8,6 +8,7 @@ import { clinicRouter } from './clinic.router';
 import { homeRouter } from './home.router';
 import { lanRouter } from './lan.router';
 import { patientsRouter } from './patients.router';
+import { reviewRouter } from './review.router';
 import { scanInboxRouter } from './scan-inbox.router';
 import { scansRouter } from './scans.router';
 import { staffRouter } from './staff.router';
@@ -20,6 +21,10 @@ import { purchasingRouter } from './purchasing.router';
 import { billingRouter } from './billing.router';
 import { operationsRouter } from './operations.router';
 import { updatesRouter } from './updates.router';
+import { syncRouter } from './sync.router';
+import { annotationsRouter } from './annotations.router';
+import { reportsRouter } from './reports.router';
+import { ordersRouter } from './orders.router';
 
 /** Every procedure the renderer can call, over IPC (Electron) and HTTP/WS (browser host) alike. */
 export const appRouter = router({
@@ -32,6 +37,7 @@ export const appRouter = router({
   scans: router({ ...scansRouter._def.record, ...scanInboxRouter._def.record }),
   assessments: assessmentsRouter,
   analysis: analysisRouter,
+  review: reviewRouter,
   lan: lanRouter,
   audit: auditRouter,
   backup: backupRouter,
@@ -42,7 +48,11 @@ export const appRouter = router({
   billing: billingRouter,
   operations: operationsRouter,
   updates: updatesRouter,
+  orders: ordersRouter,
   home: homeRouter,
+  sync: syncRouter,
+  annotations: annotationsRouter,
+  reports: reportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

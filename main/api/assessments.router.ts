@@ -5,7 +5,7 @@
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { assessmentSchema, measureInputSchema, measureResultSchema, saveAssessmentInputSchema, signOffInputSchema, voidAssessmentInputSchema } from '../../common/assessments';
+import { amendAssessmentInputSchema, assessmentSchema, measureInputSchema, measureResultSchema, saveAssessmentInputSchema, signOffInputSchema, voidAssessmentInputSchema } from '../../common/assessments';
 import { idSchema } from '../../common/records';
 import { MeasureError } from '../analysis/measure/index';
 import { ScanAnalysisError } from '../analysis/index';
@@ -55,6 +55,32 @@ export const assessmentsRouter = router({
       const found = ctx.clinic.assessments.get(input.id, ctx.actor);
       if (!found) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such assessment in this clinic.' });
       return found;
+    }),
+
+  /**
+   * Doctors only: corrects a signed-off assessment. The outline is measured again and stored as the
+   * next version with the reason; the signed version stays in the record, shown as replaced.
+   */
+  amend: permitted('assessments.amend')
+    .input(amendAssessmentInputSchema)
+    .output(z.object({ assessment: assessmentSchema, octreeUpdated: z.boolean() }))
+    .mutation(async ({ ctx, input }) => {
+      if (input.method !== 'manual' && !input.modelVersion) throw new TRPCError({ code: 'BAD_REQUEST', message: 'An automatic or edited outline names the model version that proposed it.' });
+      return ctx.clinic.analysis
+        .amend(
+          {
+            id: input.id,
+            reason: input.reason,
+            outline: input.outline,
+            method: input.method,
+            modelVersion: input.modelVersion ?? null,
+            ...(input.bodyAxis ? { bodyAxis: input.bodyAxis } : {}),
+            ...(input.tissuePaint ? { tissuePaint: input.tissuePaint } : {}),
+            ...(input.details ? { details: input.details } : {}),
+          },
+          ctx.actor,
+        )
+        .catch(translate);
     }),
 
   /** Doctors only (issue 3): signs the assessment off once, with an optional comment; not a voided one. */

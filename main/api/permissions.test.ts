@@ -32,6 +32,9 @@ describe('access rules', () => {
     expect(can(['manager'], 'patients.demographics.read')).toBe(true);
     expect(can(['nurse'], 'assessments.signoff')).toBe(false);
     expect(can(['doctor'], 'assessments.signoff')).toBe(true);
+    // Reports leave the clinic signed by a doctor; nurses annotate (clinical.write) but do not export.
+    expect(STAFF_ROLES.filter((r) => can([r], 'reports.export'))).toEqual(['doctor']);
+    expect(STAFF_ROLES.filter((r) => can([r], 'clinical.write'))).toEqual(['nurse', 'doctor']);
   });
 });
 

@@ -14,8 +14,9 @@ import { createModelInstaller, createWoundFinding, type ModelInstaller, type Wou
 import { createScanUploads, type ScanUploads } from '../scans/index';
 import { createLanService, inboxStoreDir, lanOptionsFromEnv, scanInboxOf, type LanService, type LanServiceOptions } from '../inbox/index';
 import { appendAudit } from '../records/index';
-import { createHomeService, workstationHealth, type HomeService } from '../home/index';
+import { createHomeService, SYNC_NOT_CONFIGURED, workstationHealth, type HomeService } from '../home/index';
 import type { WorkstationHealth } from '../../common/home';
+import type { SyncStatus } from '../../common/sync';
 import { dirname, join } from 'node:path';
 
 export interface Services {
@@ -78,6 +79,7 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
     logger,
     ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
     ...sessionLifetime(opts.sessionMaxAgeMs),
+    ...syncInterval(),
   });
   const lan = createLanService({ dataDir: opts.dataDir, keyStore, logger, ...lanOptionsFromEnv(), ...opts.lan });
   const woundFinding = createWoundFinding({ dataDir: opts.dataDir, logger });
@@ -120,6 +122,7 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
           const info = models.active(clinic.id);
           return { name: info.manifest.name, version: info.manifest.version, source: info.source, file: join(dirname(info.manifestPath), info.manifest.file), bytes: info.manifest.bytes ?? null };
         },
+        sync: () => syncHealth(clinic.sync.status()),
       }),
   });
   return {
@@ -158,6 +161,20 @@ export function createServices(opts: ServiceOptions): Services & { dispose(): Pr
         .finally(() => Promise.all([workstation.dispose(), woundFinding.dispose()]))
         .then(() => undefined),
   };
+}
+
+/** The IT home's sync line from the Sync panel's status (no patient data in it). */
+function syncHealth(s: SyncStatus): { configured: boolean; note: string } {
+  if (s.state === 'not_enrolled') return { configured: false, note: SYNC_NOT_CONFIGURED };
+  const last = s.lastSyncAt ? `last synced ${new Date(s.lastSyncAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'not synced yet';
+  const words = { connected: 'Connected to the Coherency service', offline: 'Offline: the Coherency service cannot be reached', revoked: "The service revoked this workstation's access: connect it again under Sync", error: 'Sync failed: see Sync' }[s.state];
+  return { configured: true, note: `${words}; ${last}; ${s.queued} waiting, ${s.rejected} refused.` };
+}
+
+/** `COHERENCY_SYNC_INTERVAL_MS` (1 s … 1 h) between sync cycles when given; else the sync default (15 s). */
+function syncInterval(env: NodeJS.ProcessEnv = process.env): { syncIntervalMs?: number } {
+  const ms = Number(env['COHERENCY_SYNC_INTERVAL_MS'] ?? '');
+  return Number.isInteger(ms) && ms >= 1000 && ms <= 3_600_000 ? { syncIntervalMs: ms } : {};
 }
 
 /** `COHERENCY_SESSION_HOURS` (a positive number, at most a week) when no lifetime is given; else the auth default. */

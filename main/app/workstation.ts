@@ -9,15 +9,19 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { auditEnrolment, enrolClinic, listClinics, openClinic, createAuthService, ensureDataDir, type AuthService, type ClinicEntry } from '../auth/index';
-import { createAssessmentsRepository, createPatientsRepository, createScansRepository, createWoundsRepository, newId, type Actor, type AssessmentsRepository, type ClinicRecord, type PatientsRepository, type ScansRepository, type WoundsRepository } from '../records/index';
+import { actorRole, appendAudit, createAssessmentsRepository, createPatientsRepository, createScansRepository, createWoundBaselinesRepository, createWoundsRepository, newId, type Actor, type AssessmentsRepository, type ClinicRecord, type PatientsRepository, type ScansRepository, type WoundsRepository } from '../records/index';
 import { createMeasureRunner } from '../analysis/assessment/index';
 import { createScanAnalysis, type ScanAnalysis } from '../analysis/index';
+import { createCompareRunner, createReviewService, type ReviewService } from '../review/index';
 import { createImportService, createScanStore, recoverInterruptedImports, type ImportService, type ScanStore } from '../scans/index';
 import type { Logger } from '../shared/logger';
 import type { KeyStore } from '../vault/index';
 import type { EnrolClinicInput } from '../../common/records';
 import { recoverKeyRotation } from '../backup/index';
 import { createOperations, type Operations } from '../operations/index';
+import { createSync, type SyncService } from '../sync/index';
+import { createAnnotationsService, type AnnotationsService } from '../annotations/index';
+import { createReportsService, type ReportsService } from '../reports/index';
 
 export interface OpenClinic {
   id: string;
@@ -32,8 +36,16 @@ export interface OpenClinic {
   imports: ImportService;
   /** Stored scans loaded for measuring (cached), assessments saved with their octree attributes. */
   analysis: ScanAnalysis;
+  /** A doctor's review of a wound: healing figures, predicted course, body map, visits compared in 3D. */
+  review: ReviewService;
   /** Bookings, stock, purchase orders and billing: named commands on the clinic's record. */
   operations: Operations;
+  /** Sync with the hosted service: started at the first sign-in, running until the clinic closes. */
+  sync: SyncService;
+  /** Markers, rulers, undermining/tunnelling and regions on the clinic's scans. */
+  annotations: AnnotationsService;
+  /** The signed PDF of a visit or a wound's course, and the FHIR R4 export (doctors). */
+  reports: ReportsService;
   dispose(): Promise<void>;
 }
 
@@ -74,6 +86,8 @@ export interface WorkstationOptions {
   logger: Logger;
   idleTimeoutMs?: number;
   sessionMaxAgeMs?: number;
+  /** Between sync cycles (default 15 s; `COHERENCY_SYNC_INTERVAL_MS`). */
+  syncIntervalMs?: number;
 }
 
 export function createWorkstation(opts: WorkstationOptions): Workstation {
@@ -84,6 +98,8 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
   const deps = { dataDir: opts.dataDir, keyStore: opts.keyStore, logger: opts.logger };
   /** One measure worker for the workstation, started on first use. */
   const measureRunner = createMeasureRunner();
+  /** One compare worker for the workstation (registration and change maps), started on first use. */
+  const compareRunner = createCompareRunner();
 
   async function open(clinicId: string): Promise<OpenClinic> {
     // A key rotation cut off by a crash is finished (or undone) before anything reads the clinic.
@@ -125,20 +141,46 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
     });
     const assessments = createAssessmentsRepository(record);
     const analysis = createScanAnalysis({ clinicId, store, scans, assessments, measure: measureRunner, logger: opts.logger });
+    const patients = createPatientsRepository(record);
+    const wounds = createWoundsRepository(record);
+    const annotations = createAnnotationsService({ record, points: (scanId) => analysis.cloud(scanId), logger: opts.logger });
+    const review = createReviewService({
+      wounds,
+      scans,
+      assessments,
+      baselines: createWoundBaselinesRepository(record),
+      loadCloud: (scanId) => analysis.cloud(scanId),
+      compare: compareRunner,
+      audit: (actor, action, entity, entityId) => void appendAudit(record, { actorId: actor.id, actorRole: actorRole(actor), action, entity, entityId }),
+      logger: opts.logger,
+    });
+    const operations = createOperations({ record, logger: opts.logger });
+    const sync = createSync({ record, bus: operations.commands, keyStore: opts.keyStore, logger: opts.logger, ...(opts.syncIntervalMs !== undefined ? { intervalMs: opts.syncIntervalMs } : {}) });
+    // The loop starts at the first sign-in (nothing syncs for a clinic nobody opened).
+    const stopWatching = auth.sessions.onDidChange(() => {
+      if (auth.sessions.size > 0) sync.start();
+    });
     return {
       id: clinicId,
       name: entry.name,
       record,
       auth,
-      patients: createPatientsRepository(record),
-      wounds: createWoundsRepository(record),
+      patients,
+      wounds,
       scans,
       assessments,
       store,
       imports,
       analysis,
-      operations: createOperations({ record, logger: opts.logger }),
+      review,
+      operations,
+      sync,
+      annotations,
+      reports: createReportsService({ clinic: { id: clinicId, name: entry.name }, record, keyStore: opts.keyStore, patients, wounds, assessments, annotations, logger: opts.logger }),
       async dispose() {
+        stopWatching();
+        await sync.dispose();
+        review.dispose();
         analysis.dispose();
         await imports.dispose();
         auth.dispose();
@@ -182,6 +224,7 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
       for (const r of all) if (r.status === 'fulfilled') await r.value.dispose();
       clinics.clear();
       await measureRunner.dispose();
+      await compareRunner.dispose();
       connections.clear();
       pendingSignIns.clear();
     },

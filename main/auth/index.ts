@@ -31,3 +31,4 @@ export {
   type AuthErrorCode,
 } from './errors';
 export { can, permissionsOf, PERMISSION_MATRIX, type Permission, type StaffRole } from '../../common/permissions';
+export { totpCode } from './totp';

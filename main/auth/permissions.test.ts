@@ -32,7 +32,7 @@ describe('permission matrix', () => {
   });
 
   it('IT admins manage staff, devices, settings, backups and the audit log, and see no patient data', () => {
-    expect(permissionsOf(['it-admin']).sort()).toEqual(['audit.read', 'backup.manage', 'clinics.enrol', 'devices.manage', 'settings.manage', 'staff.manage']);
+    expect(permissionsOf(['it-admin']).sort()).toEqual(['audit.read', 'backup.manage', 'clinics.enrol', 'devices.manage', 'settings.manage', 'staff.manage', 'sync.manage', 'sync.read']);
     for (const p of PATIENT_DATA) expect(can(['it-admin'], p)).toBe(false);
   });
 

@@ -47,6 +47,17 @@ export interface BillingService {
   serviceCodes(): Array<{ id: string; code: string; description: string; priceCents: number; taxRateBp: number; active: boolean }>;
   coverages(patientId: string, actor: Actor): Array<{ id: string; payerName: string; payerIdentifier: string; memberId: string; active: boolean }>;
   claims(filter: { status?: string | null }, actor: Actor): ClaimView[];
+  /**
+   * Inside a patient-order command: supplies delivered or collected become lines (ids given) of
+   * the patient's open (draft) invoice, or of a new one.
+   */
+  addOrderSupplies(ctx: CommandContext, order: { patientId: string; lines: Array<{ invoiceLineId: string; itemId: string; quantity: number; unitPriceCents: number; taxRateBp: number }> }): { invoiceId: string; number: string };
+  /**
+   * Inside a patient-order command: units of a supply line given back. An issued invoice gets a
+   * credit note (and a refund of what it leaves overpaid, when asked); a draft's line is reduced;
+   * a void invoice bills nothing, so nothing changes.
+   */
+  creditReturn(ctx: CommandContext, r: { creditNoteId: string; reason: string; lines: Array<{ invoiceLineId: string; quantity: number }>; refund: z.output<typeof creditNoteArgs>['refund'] }): { billing: 'credit_note' | 'draft_corrected' | 'not_billed'; creditNoteId: string | null };
   /** Inside a stock command: supplies used at a visit become lines of its draft invoice. */
   addVisitSupplies(ctx: CommandContext, used: { appointmentId: string; patientId: string; supplies: Array<{ movementId: string; itemId: string; quantity: number }> }): void;
 }
@@ -132,6 +143,41 @@ export function createBilling(deps: BillingDeps): BillingService {
     return { invoiceId, number };
   }
 
+  /** A credit note for all or some units of an issued invoice's lines, with a refund of what it leaves overpaid. */
+  function creditNote(ctx: CommandContext, a: z.output<typeof creditNoteArgs>) {
+    const inv = invoice(a.invoiceId);
+    if (inv.status === 'draft' || inv.status === 'void') throw new InvalidTransitionError('invoice', inv.status, 'credited');
+    const lines = new Map(liveLines(inv.id).map((l) => [l.id, l]));
+    const number = ctx.nextNumber('CN');
+    let total = 0;
+    const rows = a.lines.map((c, i) => {
+      const line = lines.get(c.invoiceLineId);
+      if (!line) throw new OperationNotFoundError('invoice line', c.invoiceLineId);
+      const before = db.select({ q: sql<number>`coalesce(sum(${CNL.quantity}), 0)` }).from(CNL).where(eq(CNL.invoiceLineId, line.id)).get()!.q;
+      const sameNote = a.lines.slice(0, i).filter((x) => x.invoiceLineId === line.id).reduce((s, x) => s + x.quantity, 0);
+      const left = line.quantity - before - sameNote;
+      if (c.quantity > left) throw new OverCreditError(left);
+      const m = creditMoney(line, before + sameNote, c.quantity, inv.currency);
+      total += m.totalCents;
+      return { id: ctx.derivedId(`credit-line:${i}`), creditNoteId: a.creditNoteId, invoiceLineId: line.id, quantity: c.quantity, ...m, createdAt: ctx.now, updatedAt: ctx.now };
+    });
+    db.insert(CN).values({ id: a.creditNoteId, number, invoiceId: inv.id, reason: a.reason, totalCents: total, createdBy: ctx.actor.id === 'system' ? null : ctx.actor.id, createdAt: ctx.now, updatedAt: ctx.now }).run();
+    for (const r of rows) db.insert(CNL).values(r).run();
+    let refundCents = 0;
+    if (a.refund) {
+      // Pay back what the credit leaves overpaid (never more than was paid).
+      refundCents = Math.max(0, -totals(inv.id).balanceCents);
+      if (refundCents > 0) {
+        db.insert(Pay)
+          .values({ id: ctx.derivedId('refund'), invoiceId: inv.id, kind: 'refund', creditNoteId: a.creditNoteId, amountCents: refundCents, method: a.refund.method, reference: a.refund.reference, receivedAt: ctx.now, createdAt: ctx.now, updatedAt: ctx.now })
+          .run();
+      }
+    }
+    const status = settle(ctx, inv.id);
+    ctx.audit('invoice.credit_note', 'invoice', inv.id);
+    return { creditNoteId: a.creditNoteId, number, totalCents: total, refundCents, status };
+  }
+
   const commands = [
     defineCommand('billing.defineServiceCode', defineServiceCodeArgs, (ctx, a) => {
       const { serviceCodeId, ...fields } = a;
@@ -195,39 +241,7 @@ export function createBilling(deps: BillingDeps): BillingService {
       ctx.audit('invoice.payment', 'invoice', inv.id);
       return { paymentId: a.paymentId, status };
     }),
-    defineCommand('billing.creditNote', creditNoteArgs, (ctx, a) => {
-      const inv = invoice(a.invoiceId);
-      if (inv.status === 'draft' || inv.status === 'void') throw new InvalidTransitionError('invoice', inv.status, 'credited');
-      const lines = new Map(liveLines(inv.id).map((l) => [l.id, l]));
-      const number = ctx.nextNumber('CN');
-      let total = 0;
-      const rows = a.lines.map((c, i) => {
-        const line = lines.get(c.invoiceLineId);
-        if (!line) throw new OperationNotFoundError('invoice line', c.invoiceLineId);
-        const before = db.select({ q: sql<number>`coalesce(sum(${CNL.quantity}), 0)` }).from(CNL).where(eq(CNL.invoiceLineId, line.id)).get()!.q;
-        const sameNote = a.lines.slice(0, i).filter((x) => x.invoiceLineId === line.id).reduce((s, x) => s + x.quantity, 0);
-        const left = line.quantity - before - sameNote;
-        if (c.quantity > left) throw new OverCreditError(left);
-        const m = creditMoney(line, before + sameNote, c.quantity, inv.currency);
-        total += m.totalCents;
-        return { id: ctx.derivedId(`credit-line:${i}`), creditNoteId: a.creditNoteId, invoiceLineId: line.id, quantity: c.quantity, ...m, createdAt: ctx.now, updatedAt: ctx.now };
-      });
-      db.insert(CN).values({ id: a.creditNoteId, number, invoiceId: inv.id, reason: a.reason, totalCents: total, createdBy: ctx.actor.id === 'system' ? null : ctx.actor.id, createdAt: ctx.now, updatedAt: ctx.now }).run();
-      for (const r of rows) db.insert(CNL).values(r).run();
-      let refundCents = 0;
-      if (a.refund) {
-        // Pay back what the credit leaves overpaid (never more than was paid).
-        refundCents = Math.max(0, -totals(inv.id).balanceCents);
-        if (refundCents > 0) {
-          db.insert(Pay)
-            .values({ id: ctx.derivedId('refund'), invoiceId: inv.id, kind: 'refund', creditNoteId: a.creditNoteId, amountCents: refundCents, method: a.refund.method, reference: a.refund.reference, receivedAt: ctx.now, createdAt: ctx.now, updatedAt: ctx.now })
-            .run();
-        }
-      }
-      const status = settle(ctx, inv.id);
-      ctx.audit('invoice.credit_note', 'invoice', inv.id);
-      return { creditNoteId: a.creditNoteId, number, totalCents: total, refundCents, status };
-    }),
+    defineCommand('billing.creditNote', creditNoteArgs, (ctx, a) => creditNote(ctx, a)),
     defineCommand('billing.void', voidArgs, (ctx, a) => {
       const inv = invoice(a.invoiceId);
       if (inv.status === 'void') throw new InvalidTransitionError('invoice', inv.status, 'voided again');
@@ -349,6 +363,47 @@ export function createBilling(deps: BillingDeps): BillingService {
           submittedAt: claim.submittedAt, paidAt: claim.paidAt, deniedAt: claim.deniedAt, denialReason: claim.denialReason,
         }));
       });
+    },
+    addOrderSupplies(ctx, order) {
+      const open = db.select().from(V).where(and(eq(V.patientId, order.patientId), eq(V.status, 'draft'))).orderBy(desc(V.createdAt), desc(V.id)).get();
+      const { invoiceId, number } = open ? { invoiceId: open.id, number: open.number } : createInvoice(ctx, ctx.derivedId('invoice:order'), order.patientId, null);
+      const { currency } = invoice(invoiceId);
+      for (const l of order.lines) {
+        const it = db.select().from(I).where(eq(I.id, l.itemId)).get();
+        if (!it) throw new OperationNotFoundError('stock item', l.itemId);
+        const m = lineMoney(l.unitPriceCents, l.quantity, l.taxRateBp, currency);
+        db.insert(VL)
+          .values({ id: l.invoiceLineId, invoiceId, kind: 'supply', itemId: it.id, description: `${it.sku} ${it.name}`, quantity: l.quantity, unitPriceCents: l.unitPriceCents, taxRateBp: l.taxRateBp, ...m, createdAt: ctx.now, updatedAt: ctx.now })
+          .run();
+      }
+      refreshTotal(ctx, invoiceId);
+      ctx.audit('invoice.add_line', 'invoice', invoiceId);
+      return { invoiceId, number };
+    },
+    creditReturn(ctx, r) {
+      const lines = r.lines.map((l) => {
+        const line = db.select().from(VL).where(eq(VL.id, l.invoiceLineId)).get();
+        if (!line) throw new OperationNotFoundError('invoice line', l.invoiceLineId);
+        return { line, quantity: l.quantity };
+      });
+      const inv = invoice(lines[0]!.line.invoiceId);
+      if (lines.some((l) => l.line.invoiceId !== inv.id)) throw new OperationNotFoundError('invoice line of this invoice', r.lines[0]!.invoiceLineId);
+      if (inv.status === 'void') return { billing: 'not_billed', creditNoteId: null };
+      if (inv.status !== 'draft') {
+        creditNote(ctx, { invoiceId: inv.id, creditNoteId: r.creditNoteId, reason: r.reason, lines: r.lines, refund: r.refund });
+        return { billing: 'credit_note', creditNoteId: r.creditNoteId };
+      }
+      // A draft is still being written: the returned units simply come off its line.
+      for (const { line, quantity } of lines) {
+        const current = db.select().from(VL).where(eq(VL.id, line.id)).get()!;
+        if (current.removedAt !== null || quantity > current.quantity) throw new OverCreditError(current.removedAt !== null ? 0 : current.quantity);
+        const left = current.quantity - quantity;
+        const m = lineMoney(current.unitPriceCents, left, current.taxRateBp, inv.currency);
+        db.update(VL).set(left === 0 ? { removedAt: ctx.now, updatedAt: ctx.now } : { quantity: left, ...m, updatedAt: ctx.now }).where(eq(VL.id, line.id)).run();
+      }
+      refreshTotal(ctx, inv.id);
+      ctx.audit('invoice.return_line', 'invoice', inv.id);
+      return { billing: 'draft_corrected', creditNoteId: null };
     },
     addVisitSupplies(ctx, used) {
       const open = db.select().from(V).where(and(eq(V.appointmentId, used.appointmentId), eq(V.status, 'draft'))).orderBy(asc(V.createdAt)).get();

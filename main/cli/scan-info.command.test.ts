@@ -8,6 +8,7 @@ import { scanInfoCommand } from './scan-info.command';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const samples = join(root, '..', 'shared', 'samples', 'scans');
+const testdata = join(root, 'main', 'scans', 'formats', 'testdata');
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [join(root, 'bin', 'coherency.mjs'), 'scan-info', ...args], {
@@ -58,7 +59,32 @@ describe('coherency scan-info (in process)', () => {
   it('gives null bbox and centroid for 0 points', async () => {
     const r = await inProcess(join(samples, 'ply', 'trimesh__ply_empty_ascii.ply'), '--json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({ format: 'ply', version: '1.0', points: 0, attributes: ['xyz', 'normals'], bbox: null, centroid: null, units: 'unknown' });
+    expect(JSON.parse(r.out)).toEqual({ format: 'ply', version: '1.0', points: 0, attributes: ['xyz', 'normals'], bbox: null, centroid: null, units: 'unknown', warnings: [] });
+  });
+
+  it('lists LAS records that break the specification as warnings: [{code, message, count}]', async () => {
+    const r = await inProcess(join(testdata, 'las14-pf6-both-warnings.las'), '--json');
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.out);
+    expect(info.points).toBe(9);
+    expect(info.warnings).toEqual([
+      { code: 'LAS_RETURN_NUMBER_ABOVE_NUMBER_OF_RETURNS', count: 2, message: 'return number is greater than the number of returns in 2 of 9 points' },
+      { code: 'LAS_RESERVED_CLASSIFICATION', count: 4, message: 'classification codes 8, 12, 23, 63 are reserved in the ASPRS table for point format 6 (LAS 1.4): 4 of 9 points' },
+    ]);
+    const plain = await inProcess(join(testdata, 'las-return-number-above-returns.las'));
+    expect(plain.out).toMatch(/^warning {5}return number is greater than the number of returns in 3 of 10 points \[LAS_RETURN_NUMBER_ABOVE_NUMBER_OF_RETURNS\]$/m);
+    expect(JSON.parse((await inProcess(join(testdata, 'las-clean.las'), '--json')).out).warnings).toEqual([]);
+  });
+
+  it('names the section and byte offset of an invalid E57, and the line of a text file that is not a point list', async () => {
+    const e57 = await inProcess(join(testdata, 'e57-zero-records-offset-in-file-header.e57'), '--json');
+    expect(e57.code).toBe(2);
+    expect(JSON.parse(e57.out)).toEqual({ error: { code: 'BAD_HEADER', format: 'e57', offset: 0, message: expect.stringMatching(/^E57 at byte 0: \/data3D\/0\/points: fileOffset 0 lies inside/) } });
+    const grid = await inProcess(join(testdata, 'xyz-utf16le-ragged-rows.xyz'), '--json');
+    expect(grid.code).toBe(2);
+    expect(JSON.parse(grid.out).error).toMatchObject({ code: 'BAD_VALUE', format: 'xyz', offset: 66, line: 3 });
+    const plain = await inProcess(join(testdata, 'xyz-esri-grid.xyz'));
+    expect(plain.err).toBe('scan-info: cannot read the file: XYZ at byte 0 (line 1): an ESRI ASCII grid header: a raster of values, not a list of points [UNSUPPORTED]');
   });
 
   it('prints a readable summary without --json', async () => {

@@ -33,8 +33,8 @@ export const scanInfoCommand: CliCommand = {
       cloud = await readPointCloudFile(file);
     } catch (error) {
       if (isScanFormatError(error)) {
-        const { code, format, offset, message } = error;
-        if (json) io.out(JSON.stringify({ error: { code, format, offset, message } }));
+        const { code, format, offset, line, message } = error;
+        if (json) io.out(JSON.stringify({ error: { code, format, offset, ...(line === undefined ? {} : { line }), message } }));
         else io.err(`scan-info: cannot read the file: ${message}`);
         return 2;
       }
@@ -54,6 +54,8 @@ export const scanInfoCommand: CliCommand = {
       bbox: stats.bbox ? { min: stats.bbox.min, max: stats.bbox.max } : null,
       centroid: stats.centroid,
       units: cloud.units,
+      /** Breaches of the format's specification that were read past: `[{code, message, count}]`. */
+      warnings: cloud.warnings ?? [],
     };
     if (json) {
       io.out(JSON.stringify(summary));
@@ -72,6 +74,7 @@ export const scanInfoCommand: CliCommand = {
     if (stats.nonFinite > 0) io.out(`non-finite  ${stats.nonFinite} points left out of bbox and centroid`);
     if (cloud.sourceApp) io.out(`software    ${cloud.sourceApp}`);
     if (cloud.sourceDevice) io.out(`device      ${cloud.sourceDevice}`);
+    for (const w of summary.warnings) io.out(`warning     ${w.message} [${w.code}]`);
     return 0;
   },
 };

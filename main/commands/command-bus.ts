@@ -9,7 +9,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { appendAudit, actorRole, canonicalJson, newId, tables, type Actor, type ClinicRecord } from '../records/index';
+import { DIRECTORY_CHANGE, SNAPSHOT } from '../../common/commands';
+import type { Effect } from '../../common/sync';
+import { SYNCED_TABLES } from '../../common/sync-tables';
+import { appendAudit, actorRole, canonicalJson, newId, snapshotQuery, tables, type Actor, type ClinicRecord } from '../records/index';
 import type { Logger } from '../shared/logger';
 import { CommandIdReusedError, UnknownCommandError } from './errors';
 
@@ -66,6 +69,8 @@ export interface OutboxEntry {
   args: unknown;
   actorId: string;
   issuedAt: number;
+  /** The rows it changed here, as captured in its transaction (null: queued before capture existed). */
+  effects: Effect[] | null;
 }
 
 export interface CommandBus {
@@ -73,9 +78,19 @@ export interface CommandBus {
   has(name: string): boolean;
   execute<R = unknown>(envelope: CommandEnvelope, actor: Actor, options?: ExecuteOptions): R;
   device(): DeviceInfo;
-  /** Queued mutations in order (the sync issue pushes these). */
+  /** Queued mutations in order (main/sync pushes these). */
   pending(limit?: number): OutboxEntry[];
+  /**
+   * Changes of synced tables made outside commands (patients, the staff directory) since the last
+   * command become one `records.change` mutation; returns its id, or null when there were none.
+   */
+  seal(): number | null;
+  /** Every synced row this record holds, as `records.snapshot` mutations (at enrolment); returns how many rows. */
+  snapshot(): number;
 }
+
+/** Effects per snapshot mutation. */
+const SNAPSHOT_CHUNK = 500;
 
 export interface CommandBusOptions {
   record: ClinicRecord;
@@ -112,8 +127,32 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
   const counterUpdate = db.update(tables.syncDevice).set({ lastMutationId: sql`${tables.syncDevice.lastMutationId} + 1` }).where(eq(tables.syncDevice.singleton, 1)).returning({ mutationId: tables.syncDevice.lastMutationId }).prepare();
   const outboxInsert = db
     .insert(tables.syncOutbox)
-    .values({ mutationId: ph('mutationId'), commandId: ph('commandId'), name: ph('name'), argsJson: ph('argsJson'), actorId: ph('actorId'), issuedAt: ph('issuedAt'), createdAt: ph('createdAt') } as never)
+    .values({ mutationId: ph('mutationId'), commandId: ph('commandId'), name: ph('name'), argsJson: ph('argsJson'), actorId: ph('actorId'), issuedAt: ph('issuedAt'), createdAt: ph('createdAt'), effectsJson: ph('effectsJson') } as never)
     .prepare();
+
+  const capturedQuery = db.select().from(tables.syncCapture).orderBy(tables.syncCapture.seq).prepare();
+  const clearCaptured = db.delete(tables.syncCapture).prepare();
+
+  /** This transaction's (and any earlier unsealed) row changes as an `Effect[]` JSON text, taken out of the capture table. */
+  function takeCaptured(): string | null {
+    const rows = capturedQuery.all();
+    if (rows.length === 0) return null;
+    clearCaptured.run();
+    return `[${rows.map((r) => `{"table":${JSON.stringify(r.tbl)},"key":${JSON.stringify(r.rowKey)},"op":"${r.op}","before":${r.beforeJson ?? 'null'},"after":${r.afterJson ?? 'null'}}`).join(',')}]`;
+  }
+
+  function queue(name: string, argsJson: string, actorId: string, issuedAt: number, effectsJson: string | null, commandId: string = newId(clock())): number {
+    device();
+    const { mutationId } = counterUpdate.get()!;
+    outboxInsert.run({ mutationId, commandId, name, argsJson, actorId, issuedAt, createdAt: clock(), effectsJson });
+    return mutationId;
+  }
+
+  /** Unsealed changes made outside commands → one `records.change` mutation (inside the caller's transaction). */
+  function sealCaptured(): number | null {
+    const effects = takeCaptured();
+    return effects === null ? null : queue(DIRECTORY_CHANGE, '{}', 'system', clock(), effects);
+  }
 
   function device(): DeviceInfo {
     const row = deviceQuery.get();
@@ -158,6 +197,8 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
           if (seen.name !== envelope.name || seen.argsSha256 !== argsSha256) throw new CommandIdReusedError(envelope.id);
           return { replayed: true, value: JSON.parse(seen.resultJson) as R };
         }
+        // Earlier changes made outside commands go first, in their own mutation, so the order holds.
+        sealCaptured();
         const ctx: CommandContext = {
           record,
           db,
@@ -171,11 +212,8 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
         const value = handler.apply(ctx, args as never) as R;
         const appliedAt = clock();
         logInsert.run({ commandId: envelope.id, name: envelope.name, argsSha256, resultJson: JSON.stringify(value ?? null), actorId: actor.id, origin, issuedAt, appliedAt });
-        if (origin === 'local') {
-          device();
-          const { mutationId } = counterUpdate.get()!;
-          outboxInsert.run({ mutationId, commandId: envelope.id, name: envelope.name, argsJson: JSON.stringify(args), actorId: actor.id, issuedAt, createdAt: appliedAt });
-        }
+        const effects = takeCaptured();
+        if (origin === 'local') queue(envelope.name, JSON.stringify(args), actor.id, issuedAt, effects, envelope.id);
         return { replayed: false, value };
       });
       const ms = performance.now() - started;
@@ -192,7 +230,31 @@ export function createCommandBus(options: CommandBusOptions): CommandBus {
         .orderBy(tables.syncOutbox.mutationId)
         .limit(limit)
         .all()
-        .map((r) => ({ mutationId: r.mutationId, commandId: r.commandId, name: r.name, args: JSON.parse(r.argsJson) as unknown, actorId: r.actorId, issuedAt: r.issuedAt }));
+        .map((r) => ({ mutationId: r.mutationId, commandId: r.commandId, name: r.name, args: JSON.parse(r.argsJson) as unknown, actorId: r.actorId, issuedAt: r.issuedAt, effects: r.effectsJson === null ? null : (JSON.parse(r.effectsJson) as Effect[]) }));
+    },
+
+    seal: () => record.transaction(sealCaptured),
+
+    snapshot() {
+      return record.transaction(() => {
+        sealCaptured();
+        let rows = 0;
+        let chunk: string[] = [];
+        const flush = () => {
+          if (chunk.length === 0) return;
+          queue(SNAPSHOT, '{}', 'system', clock(), `[${chunk.join(',')}]`);
+          chunk = [];
+        };
+        for (const t of SYNCED_TABLES) {
+          for (const r of db.all<{ k: string; j: string }>(sql.raw(snapshotQuery(t)))) {
+            chunk.push(`{"table":"${t.name}","key":${JSON.stringify(String(r.k))},"op":"insert","before":null,"after":${r.j}}`);
+            rows++;
+            if (chunk.length >= SNAPSHOT_CHUNK) flush();
+          }
+        }
+        flush();
+        return rows;
+      });
     },
   };
 }

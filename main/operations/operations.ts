@@ -1,6 +1,7 @@
 /**
- * Clinic operations for one open clinic: the command bus and the four domains wired to each other
- * through ports (stock → billing for supplies used at a visit, purchasing → stock for receipts),
+ * Clinic operations for one open clinic: the command bus and the domains wired to each other
+ * through ports (stock → billing for supplies used at a visit, purchasing → stock for receipts,
+ * patient orders → stock for prescriptions and reservations and → billing for invoices and credits),
  * the clinic's operations settings and the manager's dashboard.
  */
 import { and, eq, gte, inArray, lt, ne } from 'drizzle-orm';
@@ -10,6 +11,7 @@ import { addDays, localDate, localToEpochString, mondayOf } from '../../common/t
 import { createBilling, createClaimsExport, isKnownCurrency, UnknownCurrencyError, type BillingService, type ClaimsExport } from '../billing/index';
 import { createBookings, type BookingsService } from '../bookings/index';
 import { createCommandBus, defineCommand, type CommandBus, type CommandEnvelope } from '../commands/index';
+import { createOrders, type OrdersService } from '../orders/index';
 import { createPurchasing, type PurchasingService } from '../purchasing/index';
 import { tables, type Actor, type ClinicRecord } from '../records/index';
 import type { Logger } from '../shared/logger';
@@ -23,6 +25,7 @@ export interface Operations {
   stock: StockService;
   purchasing: PurchasingService;
   billing: BillingService;
+  orders: OrdersService;
   claimsExport: ClaimsExport;
   settings(): OperationsSettings;
   /** Applies a named command from the renderer (`{ commandId, args }`). */
@@ -74,6 +77,7 @@ export function createOperations({ record, logger, now }: OperationsOptions): Op
   });
   const stock = createStock({ record, bus, settings, now: clock, visit: (id) => bookings.visit(id), onSuppliesUsed: (ctx, used) => billing.addVisitSupplies(ctx, used) });
   const purchasing = createPurchasing({ record, bus, stock });
+  const orders = createOrders({ record, bus, settings, now: clock, stock, billing, isCaregiver: (staffId) => bookings.setup().clinicians.some((c) => c.id === staffId && c.homeCare) });
   const claimsExport = createClaimsExport({ record, timeZone: () => settings().timeZone });
 
   function dashboard(weeks: number, _actor: Actor, at: number = clock()): Dashboard {
@@ -121,6 +125,7 @@ export function createOperations({ record, logger, now }: OperationsOptions): Op
     stock,
     purchasing,
     billing,
+    orders,
     claimsExport,
     settings,
     run<R>(name: string, input: { commandId: string; args: unknown }, actor: Actor): R {

@@ -40,3 +40,6 @@ export * as tables from './schema';
 export { createAssessmentsRepository, AssessmentError, type AssessmentErrorCode, type AssessmentsRepository, type NewAssessment } from './repositories/assessments';
 export { actorRole } from './repositories/actor';
 export { sqliteCode } from './errors';
+export { installSyncCapture, snapshotQuery, rowJson } from './sync-capture';
+export { applyPulledPage, storedCursor, danglingReferences, type ApplyResult } from './sync-apply';
+export { createWoundBaselinesRepository, type WoundBaselinesRepository, type WoundBaseline } from './repositories/wound-baselines';

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createDb, insertRows, logger, migrateTo, tableRows, type TestDb } from './test-helpers';
 import { loadMigrations, migrate, schemaVersion } from './migrate';
 import { DbFromFutureError } from './errors';
+import { createScansRepository } from './repositories/scans';
 
 const migrations = loadMigrations();
 const LATEST = migrations.length;
@@ -35,10 +36,14 @@ describe('migrations', () => {
         'annotations', 'appointments', 'assessments', 'audit_head', 'audit_log', 'clinic', 'devices', 'invoice_lines', 'invoices', 'patients', 'payments',
         // The FTS5 patient search index and its shadow tables (patient-search-trigram).
         'patient_search', 'patient_search_config', 'patient_search_content', 'patient_search_data', 'patient_search_docsize', 'patient_search_idx',
-        'purchase_order_lines', 'purchase_orders', 'scans', 'settings', 'staff', 'staff_roles', 'stock_items', 'stock_movements', 'sync_outbox', 'sync_state', 'wounds',
+        'purchase_order_lines', 'purchase_orders', 'scans', 'settings', 'staff', 'staff_roles', 'stock_items', 'stock_movements', 'sync_outbox', 'sync_state', 'wound_baselines', 'wounds',
         // clinic operations
         'appointment_series', 'appointment_types', 'claims', 'clinician_profiles', 'command_log', 'coverages', 'credit_note_lines', 'credit_notes', 'leave_blocks',
         'number_sequences', 'prescription_orders', 'reminder_preferences', 'reminders', 'rooms', 'service_codes', 'stock_lot_balances', 'stock_lots', 'sync_device',
+        // sync
+        'sync_apply', 'sync_capture', 'sync_connection', 'sync_overwrites',
+        // patient supply orders
+        'patient_order_lines', 'patient_order_returns', 'patient_orders', 'stock_reservations',
       ].sort(),
     );
     expect(db.raw.pragma('foreign_key_check')).toEqual([]);
@@ -100,6 +105,37 @@ describe('migrations', () => {
     expect(row).toMatchObject({ id: 'a1-00000000', area_mm2: 425, volume_mm3: 1320, method: 'manual', projected_area_mm2: null, raised_volume_mm3: null, head_to_toe_length_mm: null, width_across_mm: null, tissue_unavailable_reason: null, outline_units: 'mm' });
   });
 
+  it('scan-warnings: a scan imported before keeps its row and reads as having no warnings; new rows keep theirs', () => {
+    // Found by name, not number: other branches add migrations too, and they are renumbered at merge.
+    const index = migrations.findIndex((m) => m.tag.endsWith('_scan-warnings'));
+    expect(index).toBeGreaterThan(0);
+    const version = index + 1;
+    db = createDb({ version: version - 1 });
+    const now = 1_700_000_000_000;
+    insertRows(db, 'patients', [
+      { id: 'p1-00000000', mrn: 'M1', given_name: 'Ada', family_name: 'Lovelace', given_key: 'ada', family_key: 'lovelace', date_of_birth: '1815-12-10', sex: 'female', created_at: now, updated_at: now },
+    ]);
+    insertRows(db, 'wounds', [{ id: 'w1-00000000', patient_id: 'p1-00000000', body_site: 'heel', etiology: 'surgical', status: 'open', created_at: now, updated_at: now }]);
+    const oldScan = {
+      id: 's1-00000000', wound_id: 'w1-00000000', captured_at: now, format: 'las', point_count: 1000, bbox_json: '{"min":[0,0,0],"max":[1,1,1]}', attributes_json: '["position"]',
+      sha256: 'b'.repeat(64), raw_file_id: 'original.las', octree_file_id: 'metadata.json', status: 'ready', created_at: now, updated_at: now,
+    };
+    insertRows(db, 'scans', [oldScan]);
+    expect(columns(db, 'scans')).not.toContain('warnings_json');
+
+    expect(migrateTo(db, version)).toEqual([version]);
+
+    expect(tableRows(db, 'scans')).toEqual([{ ...oldScan, source_app: null, source_device_id: null, warnings_json: '[]' }]);
+    const warnings = [{ code: 'LAS_RESERVED_CLASSIFICATION', message: 'classification code 11 is reserved', count: 5 }];
+    insertRows(db, 'scans', [{ ...oldScan, id: 's2-00000000', warnings_json: JSON.stringify(warnings) }]);
+    // Through the repository, at the newest schema: the old scan has none, the new one its own.
+    migrateTo(db, LATEST);
+    const repo = createScansRepository(db.record);
+    const actor = { id: 'n1', roles: ['nurse' as const] };
+    expect(repo.get('s1-00000000', actor)?.warnings).toEqual([]);
+    expect(repo.get('s2-00000000', actor)?.warnings).toEqual(warnings);
+  });
+
   it('assessment void, request id, tissue map, details, sign-off comment: an old assessment takes its scan\'s capture time as its clinical date, keeps its save time, and gets empty new columns', () => {
     // Found by name: other branches add migrations too and the numbers change at merge.
     const n = migrations.findIndex((m) => m.tag.endsWith('_assessment-void-request-tissue-details-signoff')) + 1;
@@ -131,6 +167,61 @@ describe('migrations', () => {
     insertRows(db, 'assessments', [row('a3-00000000', '7f0c1a52-0000-4000-8000-000000000001'), row('a4-00000000', null), row('a5-00000000', null)]);
     expect(() => insertRows(db!, 'assessments', [row('a6-00000000', '7f0c1a52-0000-4000-8000-000000000001')])).toThrow(/UNIQUE/);
     expect(db.raw.pragma('foreign_key_check')).toEqual([]);
+  });
+
+  /** The schema version a migration brings, found by its name (numbers move as branches merge). */
+  const versionOf = (name: string): number => {
+    const m = migrations.find((x) => x.tag.endsWith(`_${name}`));
+    if (!m) throw new Error(`no migration named ${name}`);
+    return m.version;
+  };
+
+  it('assessment-amendments-wound-baselines: old assessments are version 1 amending nothing; baselines can be picked', () => {
+    const n = versionOf('assessment-amendments-wound-baselines');
+    db = createDb({ version: n - 1 });
+    const now = 1_700_000_000_000;
+    insertRows(db, 'patients', [
+      { id: 'p1-00000000', mrn: 'M1', given_name: 'Ada', family_name: 'Lovelace', given_key: 'ada', family_key: 'lovelace', date_of_birth: '1815-12-10', sex: 'female', created_at: now, updated_at: now },
+    ]);
+    insertRows(db, 'wounds', [{ id: 'w1-00000000', patient_id: 'p1-00000000', body_site: 'heel', etiology: 'diabetic_foot_ulcer', status: 'open', created_at: now, updated_at: now }]);
+    insertRows(db, 'assessments', [
+      { id: 'a1-00000000', wound_id: 'w1-00000000', measured_at: now, area_mm2: 425, method: 'manual', signed_off_at: now + 1, created_at: now, updated_at: now },
+      { id: 'a2-00000000', wound_id: 'w1-00000000', measured_at: now + 7, area_mm2: 300, method: 'manual', created_at: now, updated_at: now },
+    ]);
+    expect(columns(db, 'assessments')).not.toContain('amends_id');
+
+    expect(migrateTo(db, n)).toEqual([n]);
+
+    expect(tableRows(db, 'assessments').map((r) => [r.id, r.area_mm2, r.version, r.amends_id, r.amendment_reason])).toEqual([
+      ['a1-00000000', 425, 1, null, null],
+      ['a2-00000000', 300, 1, null, null],
+    ]);
+    expect(indexes(db, 'assessments')).toContain('assessments_amends_idx');
+    insertRows(db, 'wound_baselines', [{ wound_id: 'w1-00000000', assessment_id: 'a2-00000000', picked_at: now }]);
+    expect(tableRows(db, 'wound_baselines')).toEqual([{ wound_id: 'w1-00000000', assessment_id: 'a2-00000000', picked_by: null, picked_at: now }]);
+    expect(db.raw.pragma('foreign_key_check')).toEqual([]);
+  });
+
+  it('signed-assessments-immutable: rows signed off before it are immutable after it; unsigned ones still change', () => {
+    const n = versionOf('signed-assessments-immutable');
+    db = createDb({ version: n - 1 });
+    const now = 1_700_000_000_000;
+    insertRows(db, 'patients', [
+      { id: 'p1-00000000', mrn: 'M1', given_name: 'Ada', family_name: 'Lovelace', given_key: 'ada', family_key: 'lovelace', date_of_birth: '1815-12-10', sex: 'female', created_at: now, updated_at: now },
+    ]);
+    insertRows(db, 'wounds', [{ id: 'w1-00000000', patient_id: 'p1-00000000', body_site: 'heel', etiology: 'surgical', status: 'open', created_at: now, updated_at: now }]);
+    insertRows(db, 'assessments', [
+      { id: 'a1-00000000', wound_id: 'w1-00000000', measured_at: now, area_mm2: 425, method: 'manual', signed_off_at: now + 1, created_at: now, updated_at: now },
+      { id: 'a2-00000000', wound_id: 'w1-00000000', measured_at: now, area_mm2: 300, method: 'manual', created_at: now, updated_at: now },
+    ]);
+    db.raw.prepare("UPDATE assessments SET area_mm2 = 426 WHERE id = 'a1-00000000'").run(); // not yet protected
+
+    expect(migrateTo(db, n)).toEqual([n]);
+
+    expect(() => db!.raw.prepare("UPDATE assessments SET area_mm2 = 1 WHERE id = 'a1-00000000'").run()).toThrow(/ASSESSMENT_SIGNED/);
+    expect(() => db!.raw.prepare("DELETE FROM assessments WHERE id = 'a1-00000000'").run()).toThrow(/ASSESSMENT_SIGNED/);
+    db.raw.prepare("UPDATE assessments SET area_mm2 = 301 WHERE id = 'a2-00000000'").run();
+    expect(tableRows(db, 'assessments').map((r) => r.area_mm2)).toEqual([426, 301]);
   });
 
   it('patient-search-trigram: existing patients are found by any part of their name or MRN; triggers keep the index in step', () => {

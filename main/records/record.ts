@@ -15,6 +15,7 @@ import { createDrizzle, type RecordDb } from './drizzle';
 import { CorruptRecordError, DbFromFutureError, NotAClinicRecordError, RecordError, RecordExistsError, RecordNotFoundError, sqliteCode, translateSqliteError, WrongKeyError } from './errors';
 import { loadMigrations, migrate, schemaVersion, type Migration } from './migrate';
 import { clinic } from './schema';
+import { installSyncCapture } from './sync-capture';
 
 export interface ClinicRecord {
   readonly clinicId: string;
@@ -123,6 +124,8 @@ function configureConnection(db: Database.Database): void {
 }
 
 function wrap(db: Database.Database, key: Buffer, file: string, logger: Logger): ClinicRecord {
+  // Every change of a synced table is captured in its own transaction (sync-capture.ts).
+  installSyncCapture(db);
   const row = db.prepare('SELECT id, name FROM clinic WHERE singleton = 1').get() as { id: string; name: string };
   const drizzleDb = createDrizzle(db);
   let disposed = false;

@@ -105,7 +105,7 @@ describe('layer rules (eslint.config.js)', () => {
   it.each(cases)('%s: %s → forbidden=%s', async (file, code, forbidden) => {
     const messages = await restricted(file, code);
     expect(messages.length > 0, messages.join('\n')).toBe(forbidden);
-  });
+  }, 120_000); // the first case loads the typed ESLint program of the whole project
 
   it.each(apiFiles)('%s in main/api/ → allowed=%s', async (file, allowed) => {
     const messages = await problems(file, 'export const a = 1;\n', /^layout\/routers-only$/);

@@ -19,6 +19,7 @@ export const WORKER_ENTRIES = {
   'octree-build': 'scans/octree/build.worker.ts',
   'wound-find': 'analysis/wound-finder/wound-find.worker.ts',
   'wound-measure': 'analysis/assessment/measure.worker.ts',
+  'review-compare': 'review/compare.worker.ts',
 } as const satisfies Record<string, string>;
 
 export type WorkerName = keyof typeof WORKER_ENTRIES;

@@ -1,13 +1,21 @@
 import { OperationError } from '../commands/index';
 
-export type StockErrorCode = 'INSUFFICIENT_STOCK' | 'LOT_EXPIRED' | 'PRESCRIPTION_REQUIRED' | 'PRESCRIPTION_INVALID' | 'LOT_MISMATCH' | 'SKU_TAKEN' | 'VISIT_MISMATCH';
+export type StockErrorCode = 'INSUFFICIENT_STOCK' | 'STOCK_RESERVED' | 'LOT_EXPIRED' | 'PRESCRIPTION_REQUIRED' | 'PRESCRIPTION_INVALID' | 'LOT_MISMATCH' | 'SKU_TAKEN' | 'VISIT_MISMATCH';
 
 export abstract class StockError extends OperationError<StockErrorCode> {}
 
 export class InsufficientStockError extends StockError {
   readonly code = 'INSUFFICIENT_STOCK';
   constructor(readonly itemName: string, readonly wanted: number, readonly available: number) {
-    super(`Not enough ${itemName} in stock: ${wanted} wanted, ${available} available (expired lots do not count). Nothing was taken.`);
+    super(`Not enough ${itemName} in stock: ${wanted} wanted, ${available} available (expired lots and stock reserved for patient orders do not count). Nothing was taken.`);
+  }
+}
+
+/** Units held for patient orders would leave a lot, and no other lot can hold them. */
+export class StockReservedError extends StockError {
+  readonly code = 'STOCK_RESERVED';
+  constructor(readonly lotNumber: string, readonly held: number, readonly stuck: number) {
+    super(`${held} of lot ${lotNumber} are reserved for patient orders and no other lot can hold ${stuck} of them: cancel or change those orders first. Nothing was changed.`);
   }
 }
 

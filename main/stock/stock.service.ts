@@ -11,11 +11,13 @@ import {
 } from '../../common/stock';
 import type { MovementReason, OperationsSettings } from '../../common/operations';
 import { addDays, daysBetween, localDate } from '../../common/time';
-import { defineCommand, InvalidTransitionError, OperationNotFoundError, type CommandBus, type CommandContext } from '../commands/index';
+import { defineCommand, deriveId, InvalidTransitionError, OperationNotFoundError, type CommandBus, type CommandContext } from '../commands/index';
 import { appendAudit, actorRole, tables, sqliteCode, type Actor, type ClinicRecord } from '../records/index';
-import { InsufficientStockError, LotExpiredError, LotMismatchError, PrescriptionInvalidError, PrescriptionRequiredError, SkuTakenError, VisitMismatchError } from './errors';
+import { InsufficientStockError, LotExpiredError, PrescriptionInvalidError, LotMismatchError, SkuTakenError, VisitMismatchError } from './errors';
+import { createPrescriptionCheck, type PrescriptionCheck } from './prescriptions';
+import { createReservations, type FreeLot, type MoveInput, type Reservations } from './reservations';
 
-const { stockItems: I, stockLots: L, stockMovements: M, stockLotBalances: B, prescriptionOrders: R, patients, staff } = tables;
+const { stockItems: I, stockLots: L, stockMovements: M, stockLotBalances: B, stockReservations: H, prescriptionOrders: R, patients, staff } = tables;
 
 export interface UsedSupply {
   movementId: string;
@@ -56,6 +58,14 @@ export interface StockService {
   value(): { valueCents: number; currency: string; items: number };
   prescriptions(patientId: string, actor: Actor): PrescriptionView[];
   usedAtVisit(appointmentId: string, actor: Actor): Array<{ movementId: string; itemId: string; name: string; lotNumber: string | null; quantity: number; at: number }>;
+  /** The items that may be supplied to patients (active), by name or SKU, with their patient price and what is available. */
+  catalogue(search: string, limit?: number): ItemView[];
+  /** Inside commands (patient orders): stock held for order lines, issued at picking, put back. */
+  reservations: Omit<Reservations, 'heldOn' | 'makeRoom'>;
+  /** Inside commands: the prescription check every issue to a patient goes through. */
+  prescriptionCheck: PrescriptionCheck;
+  /** The clinic's date today at `at` (ISO, clinic time zone). */
+  today(at: number): string;
   /** Inside a command (purchasing receipts): a receipt movement into the item's lot `lotNumber`, created if new. */
   receiveInto(ctx: CommandContext, input: { itemId: string; lotNumber: string; expiryDate: string | null; quantity: number; tag: string; purchaseOrderId?: string; purchaseOrderLineId?: string; note?: string | null }): { movementId: string; lotId: string };
 }
@@ -78,41 +88,56 @@ export function createStock(deps: StockDeps): StockService {
     return row;
   }
 
-  function move(ctx: CommandContext, tag: string, m: { itemId: string; lotId: string; delta: number; reason: MovementReason; note?: string | null; appointmentId?: string | null; patientId?: string | null; prescriptionOrderId?: string | null; purchaseOrderId?: string; purchaseOrderLineId?: string }): string {
+  function move(ctx: CommandContext, tag: string, m: MoveInput & { appointmentId?: string | null; prescriptionOrderId?: string | null; purchaseOrderId?: string; purchaseOrderLineId?: string }): string {
     const id = ctx.derivedId(`movement:${tag}`);
     db.insert(M)
-      .values({ id, itemId: m.itemId, lotId: m.lotId, delta: m.delta, reason: m.reason, note: m.note ?? null, appointmentId: m.appointmentId ?? null, patientId: m.patientId ?? null, prescriptionOrderId: m.prescriptionOrderId ?? null, purchaseOrderId: m.purchaseOrderId ?? null, purchaseOrderLineId: m.purchaseOrderLineId ?? null, at: ctx.now, staffId: ctx.actor.id === 'system' ? null : ctx.actor.id, createdAt: ctx.now, updatedAt: ctx.now })
+      .values({
+        id, itemId: m.itemId, lotId: m.lotId, delta: m.delta, reason: m.reason, note: m.note ?? null, appointmentId: m.appointmentId ?? null, patientId: m.patientId ?? null, prescriptionOrderId: m.prescriptionOrderId ?? null,
+        purchaseOrderId: m.purchaseOrderId ?? null, purchaseOrderLineId: m.purchaseOrderLineId ?? null, patientOrderLineId: m.patientOrderLineId ?? null, at: ctx.now, staffId: ctx.actor.id === 'system' ? null : ctx.actor.id, createdAt: ctx.now, updatedAt: ctx.now,
+      })
       .run();
     ctx.audit(`stock.${m.reason}`, 'stock_movement', id);
     return id;
   }
 
-  function suggestLots(itemId: string, quantity: number, at: number = clock()): Allocation[] {
-    const it = item(itemId);
-    const lots = db
-      .select({ id: L.id, lotNumber: L.lotNumber, expiryDate: L.expiryDate, onHand: B.onHand })
+  /** Units held for patient orders, per lot. */
+  const heldPerLot = db.select({ lotId: H.lotId, held: sql<number>`sum(${H.quantity})`.as('held') }).from(H).where(eq(H.status, 'held')).groupBy(H.lotId).as('held_per_lot');
+
+  /** Lots not expired on `day` with units neither issued nor held, first-expired-first-out. */
+  function freeLots(itemId: string, day: string, exceptLotId?: string): FreeLot[] {
+    return db
+      .select({ lotId: L.id, lotNumber: L.lotNumber, expiryDate: L.expiryDate, free: sql<number>`${B.onHand} - coalesce(${heldPerLot.held}, 0)` })
       .from(L)
       .innerJoin(B, eq(B.lotId, L.id))
-      .where(and(eq(L.itemId, itemId), gt(B.onHand, 0), notExpired(today(at))))
+      .leftJoin(heldPerLot, eq(heldPerLot.lotId, L.id))
+      .where(and(eq(L.itemId, itemId), sql`${B.onHand} - coalesce(${heldPerLot.held}, 0) > 0`, notExpired(day), exceptLotId ? sql`${L.id} <> ${exceptLotId}` : undefined))
       .orderBy(sql`${L.expiryDate} IS NULL`, asc(L.expiryDate), asc(L.createdAt), asc(L.id))
       .all();
+  }
+
+  function suggestLots(itemId: string, quantity: number, at: number = clock()): Allocation[] {
+    const it = item(itemId);
     const out: Allocation[] = [];
     let left = quantity;
-    for (const l of lots) {
+    for (const l of freeLots(itemId, today(at))) {
       if (left === 0) break;
-      const take = Math.min(left, l.onHand);
-      out.push({ lotId: l.id, lotNumber: l.lotNumber, expiryDate: l.expiryDate, quantity: take });
+      const take = Math.min(left, l.free);
+      out.push({ lotId: l.lotId, lotNumber: l.lotNumber, expiryDate: l.expiryDate, quantity: take });
       left -= take;
     }
     if (left > 0) throw new InsufficientStockError(it.name, quantity, quantity - left);
     return out;
   }
 
+  const reservations = createReservations({ record, itemName: (id) => item(id).name, freeLots, lot, move, today });
+  const prescriptionCheck = createPrescriptionCheck(record);
+
   function takeFrom(lotId: string, itemId: string, quantity: number, at: number): Allocation {
     const l = lot(lotId);
     if (l.itemId !== itemId) throw new LotMismatchError();
     if (l.expiryDate !== null && l.expiryDate < today(at)) throw new LotExpiredError(l.lotNumber, l.expiryDate);
-    if (l.onHand < quantity) throw new InsufficientStockError(item(itemId).name, quantity, l.onHand);
+    const free = l.onHand - reservations.heldOn(l.id);
+    if (free < quantity) throw new InsufficientStockError(item(itemId).name, quantity, Math.max(free, 0));
     return { lotId, lotNumber: l.lotNumber, expiryDate: l.expiryDate, quantity };
   }
 
@@ -120,7 +145,10 @@ export function createStock(deps: StockDeps): StockService {
     const it = item(r.itemId);
     let l = db.select().from(L).where(and(eq(L.itemId, it.id), eq(L.lotNumber, r.lotNumber))).get();
     if (!l) {
-      const id = ctx.derivedId(`lot:${r.tag}`);
+      // One lot number of one item is one lot on every workstation: its id comes from the item and
+      // the number, so two workstations receiving the same lot before they sync make the same row
+      // and both receipts count (the service merges the inserts instead of refusing a duplicate).
+      const id = deriveId(it.id, `lot:${r.lotNumber}`);
       db.insert(L).values({ id, itemId: it.id, lotNumber: r.lotNumber, expiryDate: r.expiryDate, createdAt: ctx.now, updatedAt: ctx.now }).run();
       l = db.select().from(L).where(eq(L.id, id)).get()!;
     } else if (r.expiryDate !== null && l.expiryDate !== r.expiryDate) {
@@ -147,16 +175,19 @@ export function createStock(deps: StockDeps): StockService {
     defineCommand('stock.adjust', adjustArgs, (ctx, a) => {
       const l = lot(a.lotId);
       if (l.onHand + a.delta < 0) throw new InsufficientStockError(item(l.itemId).name, -a.delta, l.onHand);
+      if (a.delta < 0) reservations.makeRoom(ctx, l.id, -a.delta);
       return { movementId: move(ctx, 'adjust', { itemId: l.itemId, lotId: l.id, delta: a.delta, reason: 'adjustment', note: a.reason }) };
     }),
     defineCommand('stock.writeOff', writeOffArgs, (ctx, a) => {
       const l = lot(a.lotId);
       if (l.onHand < a.quantity) throw new InsufficientStockError(item(l.itemId).name, a.quantity, l.onHand);
+      reservations.makeRoom(ctx, l.id, a.quantity);
       return { movementId: move(ctx, 'write-off', { itemId: l.itemId, lotId: l.id, delta: -a.quantity, reason: 'write_off', note: a.note ? `${a.cause}: ${a.note}` : a.cause }) };
     }),
     defineCommand('stock.returnToSupplier', returnArgs, (ctx, a) => {
       const l = lot(a.lotId);
       if (l.onHand < a.quantity) throw new InsufficientStockError(item(l.itemId).name, a.quantity, l.onHand);
+      reservations.makeRoom(ctx, l.id, a.quantity);
       return { movementId: move(ctx, 'return', { itemId: l.itemId, lotId: l.id, delta: -a.quantity, reason: 'return', note: a.note }) };
     }),
 
@@ -171,17 +202,7 @@ export function createStock(deps: StockDeps): StockService {
       const supplies: UsedSupply[] = [];
       a.lines.forEach((line, i) => {
         const it = item(line.itemId);
-        if (it.prescriptionOnly) {
-          if (!line.prescriptionOrderId) throw new PrescriptionRequiredError(it.name);
-          const order = db.select().from(R).where(eq(R.id, line.prescriptionOrderId)).get();
-          if (!order || order.patientId !== a.patientId) throw new PrescriptionInvalidError(it.name, 'it is not an order for this patient');
-          if (order.itemId !== it.id) throw new PrescriptionInvalidError(it.name, 'it orders another item');
-          if (order.status !== 'active') throw new PrescriptionInvalidError(it.name, 'it was cancelled');
-          if (order.validUntil < day) throw new PrescriptionInvalidError(it.name, `it expired on ${order.validUntil}`);
-          if (order.quantity - order.issuedQuantity < line.quantity) throw new PrescriptionInvalidError(it.name, `only ${order.quantity - order.issuedQuantity} left on it`);
-          db.update(R).set({ issuedQuantity: order.issuedQuantity + line.quantity, updatedAt: ctx.now }).where(eq(R.id, order.id)).run();
-          ctx.audit('prescription.issue', 'prescription_order', order.id);
-        }
+        prescriptionCheck.consume(ctx, { item: it, patientId: a.patientId, quantity: line.quantity, prescriptionOrderId: line.prescriptionOrderId, day });
         const allocations = line.lotId ? [takeFrom(line.lotId, it.id, line.quantity, ctx.now)] : suggestLots(it.id, line.quantity, ctx.now);
         for (const al of allocations) {
           const movementId = move(ctx, `use:${i}:${al.lotId}`, { itemId: it.id, lotId: al.lotId, delta: -al.quantity, reason: 'usage', appointmentId: a.appointmentId, patientId: a.patientId, prescriptionOrderId: line.prescriptionOrderId });
@@ -211,30 +232,63 @@ export function createStock(deps: StockDeps): StockService {
   ];
   bus.register(...(commands as never[]));
 
-  function items(options: { includeInactive?: boolean } = {}, only?: string): ItemView[] {
+  /**
+   * On hand = Σ movements; good = on hand in lots not expired; reserved = held for patient orders
+   * (on any lot, or on none by override); available = Σ over good lots (on hand − held on it) −
+   * held on no lot.
+   */
+  function items(options: { includeInactive?: boolean; search?: string; patientSupply?: boolean; limit?: number } = {}, only?: string): ItemView[] {
     const day = today(clock());
+    const good = sql`(${L.expiryDate} IS NULL OR ${L.expiryDate} >= ${day})`;
     const totals = db
       .select({
         itemId: B.itemId,
         onHand: sql<number>`sum(${B.onHand})`.as('on_hand'),
-        available: sql<number>`sum(CASE WHEN ${L.expiryDate} IS NULL OR ${L.expiryDate} >= ${day} THEN ${B.onHand} ELSE 0 END)`.as('available'),
+        good: sql<number>`sum(CASE WHEN ${good} THEN ${B.onHand} ELSE 0 END)`.as('good'),
+        heldGood: sql<number>`sum(CASE WHEN ${good} THEN coalesce(${heldPerLot.held}, 0) ELSE 0 END)`.as('held_good'),
       })
       .from(B)
       .innerJoin(L, eq(L.id, B.lotId))
+      .leftJoin(heldPerLot, eq(heldPerLot.lotId, B.lotId))
       .groupBy(B.itemId)
       .as('totals');
+    const held = db
+      .select({ itemId: H.itemId, all: sql<number>`sum(${H.quantity})`.as('held_all'), noLot: sql<number>`sum(CASE WHEN ${H.lotId} IS NULL THEN ${H.quantity} ELSE 0 END)`.as('held_no_lot') })
+      .from(H)
+      .where(eq(H.status, 'held'))
+      .groupBy(H.itemId)
+      .as('held');
+    const pattern = options.search ? `%${options.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
     const rows = db
       .select({
         id: I.id, sku: I.sku, name: I.name, unit: I.unit, packSize: I.packSize, supplier: I.supplier, unitCostCents: I.unitCostCents, priceCents: I.priceCents, taxRateBp: I.taxRateBp,
-        prescriptionOnly: I.prescriptionOnly, reorderLevel: I.reorderLevel, reorderTarget: I.reorderTarget, active: I.active,
-        onHand: sql<number>`coalesce(${totals.onHand}, 0)`, available: sql<number>`coalesce(${totals.available}, 0)`,
+        prescriptionOnly: I.prescriptionOnly, patientSupply: I.patientSupply, reorderLevel: I.reorderLevel, reorderTarget: I.reorderTarget, active: I.active,
+        onHand: sql<number>`coalesce(${totals.onHand}, 0)`,
+        good: sql<number>`coalesce(${totals.good}, 0)`,
+        reserved: sql<number>`coalesce(${held.all}, 0)`,
+        available: sql<number>`coalesce(${totals.good}, 0) - coalesce(${totals.heldGood}, 0) - coalesce(${held.noLot}, 0)`,
       })
       .from(I)
       .leftJoin(totals, eq(totals.itemId, I.id))
-      .where(and(options.includeInactive ? undefined : eq(I.active, true), only ? eq(I.id, only) : undefined))
+      .leftJoin(held, eq(held.itemId, I.id))
+      .where(
+        and(
+          options.includeInactive ? undefined : eq(I.active, true),
+          only ? eq(I.id, only) : undefined,
+          options.patientSupply ? eq(I.patientSupply, true) : undefined,
+          pattern ? sql`(lower(${I.name}) LIKE ${pattern} ESCAPE '\\' OR lower(${I.sku}) LIKE ${pattern} ESCAPE '\\')` : undefined,
+        ),
+      )
       .orderBy(asc(I.name), asc(I.id))
+      .limit(options.limit ?? -1)
       .all();
-    return rows;
+    return rows.map(({ good: _good, ...r }) => r);
+  }
+  /** On hand in lots that have not expired (what the clinic owns and can still use), per item. */
+  function goodOnHand(): Map<string, number> {
+    const day = today(clock());
+    const rows = db.select({ itemId: B.itemId, good: sql<number>`sum(${B.onHand})` }).from(B).innerJoin(L, eq(L.id, B.lotId)).where(notExpired(day)).groupBy(B.itemId).all();
+    return new Map(rows.map((r) => [r.itemId, r.good]));
   }
 
   return {
@@ -247,9 +301,10 @@ export function createStock(deps: StockDeps): StockService {
     lots(itemId) {
       const day = today(clock());
       return db
-        .select({ id: L.id, itemId: L.itemId, lotNumber: L.lotNumber, expiryDate: L.expiryDate, onHand: sql<number>`coalesce(${B.onHand}, 0)` })
+        .select({ id: L.id, itemId: L.itemId, lotNumber: L.lotNumber, expiryDate: L.expiryDate, onHand: sql<number>`coalesce(${B.onHand}, 0)`, reserved: sql<number>`coalesce(${heldPerLot.held}, 0)` })
         .from(L)
         .leftJoin(B, eq(B.lotId, L.id))
+        .leftJoin(heldPerLot, eq(heldPerLot.lotId, L.id))
         .where(eq(L.itemId, itemId))
         .orderBy(sql`${L.expiryDate} IS NULL`, asc(L.expiryDate), asc(L.createdAt))
         .all()
@@ -279,9 +334,10 @@ export function createStock(deps: StockDeps): StockService {
       const day = today(clock());
       const until = addDays(day, days);
       return db
-        .select({ id: L.id, itemId: L.itemId, lotNumber: L.lotNumber, expiryDate: L.expiryDate, onHand: B.onHand, sku: I.sku, name: I.name })
+        .select({ id: L.id, itemId: L.itemId, lotNumber: L.lotNumber, expiryDate: L.expiryDate, onHand: B.onHand, reserved: sql<number>`coalesce(${heldPerLot.held}, 0)`, sku: I.sku, name: I.name })
         .from(L)
         .innerJoin(B, eq(B.lotId, L.id))
+        .leftJoin(heldPerLot, eq(heldPerLot.lotId, L.id))
         .innerJoin(I, eq(I.id, L.itemId))
         .where(and(gt(B.onHand, 0), sql`${L.expiryDate} IS NOT NULL`, lt(L.expiryDate, addDays(until, 1))))
         .orderBy(asc(L.expiryDate))
@@ -289,9 +345,15 @@ export function createStock(deps: StockDeps): StockService {
         .map((l) => ({ ...l, expired: l.expiryDate! < day, daysLeft: daysBetween(day, l.expiryDate!) }));
     },
     value() {
+      // What the clinic owns and can still use: reserved units are still on the shelf, expired ones are not worth anything.
       const all = items();
-      return { valueCents: all.reduce((sum, i) => sum + i.available * i.unitCostCents, 0), currency: settings().currency, items: all.length };
+      const good = goodOnHand();
+      return { valueCents: all.reduce((sum, i) => sum + (good.get(i.id) ?? 0) * i.unitCostCents, 0), currency: settings().currency, items: all.length };
     },
+    catalogue: (search, limit = 50) => items({ search, patientSupply: true, limit }),
+    reservations: { reserve: reservations.reserve, release: reservations.release, issue: reservations.issue, putBack: reservations.putBack, issuedFor: reservations.issuedFor, heldFor: reservations.heldFor },
+    prescriptionCheck,
+    today,
     prescriptions(patientId, actor) {
       return record.transaction(() => {
         const day = today(clock());

@@ -38,7 +38,12 @@ export interface OverlayData {
   tissue?: { positions: number[]; classes: number[] } | null;
   /** The nurse's head direction: a line from the outline's centre to the point marked towards the head. */
   head?: { from: [number, number, number]; to: [number, number, number] } | null;
+  /** Annotations (markers, rulers, undermining/tunnelling, regions): a dot at each point, joined by a line. */
+  marks?: { points: [number, number, number][]; colour: [number, number, number] }[];
 }
+
+/** Annotation colours: markers orange, rulers white-green, undermining/tunnelling red-violet, regions lime. */
+export const MARK_RGB = { marker: [255, 140, 0], ruler: [120, 255, 170], undermining: [200, 60, 255], tunnelling: [200, 60, 255], region: [190, 255, 40], draft: [255, 255, 255] } as const satisfies Record<string, [number, number, number]>;
 
 /** Heat map from shallow (blue) through green and yellow to deep (red); t in 0..1. */
 export function heatColour(t: number): [number, number, number] {
@@ -79,7 +84,7 @@ function densify(outline: [number, number, number][], stepMm: number): Float32Ar
 }
 
 /** An sRGB colour (0..255, as the legend and the tests see it) in the renderer's linear working space. */
-function linear(c: [number, number, number]): [number, number, number] {
+export function linear(c: [number, number, number]): [number, number, number] {
   const col = new Color().setRGB(c[0] / 255, c[1] / 255, c[2] / 255, SRGBColorSpace);
   return [col.r, col.g, col.b];
 }
@@ -158,6 +163,10 @@ function build(data: OverlayData): Group {
     addDottedLine(group, [from, to], HEAD_RGB);
     group.add(dots(new Float32Array(to), HEAD_RGB, 11));
   }
+  for (const m of data.marks ?? []) {
+    if (m.points.length >= 2) addDottedLine(group, m.points, m.colour);
+    group.add(dots(new Float32Array(m.points.flat()), m.colour, 10));
+  }
   group.traverse((o: Object3D) => {
     o.layers.set(OVERLAY_LAYER);
     o.renderOrder = 10;
@@ -170,7 +179,8 @@ function build(data: OverlayData): Group {
   return group;
 }
 
-function dispose(group: Group): void {
+/** Frees an overlay group's geometries and materials (the drei way: the builder's owner disposes). */
+export function dispose(group: Group): void {
   group.traverse((o) => {
     const m = o as Mesh;
     m.geometry?.dispose();

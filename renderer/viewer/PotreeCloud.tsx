@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useRef } from 'react';
 import { useFrame, useThree } from '@react-three/fiber';
-import { Box3, BufferAttribute, Vector2, Vector3, type BufferGeometry, type Camera, type Object3D, type Scene, type WebGLRenderer } from 'three';
+import { Box3, BufferAttribute, Matrix4, Vector2, Vector3, type BufferGeometry, type Camera, type Object3D, type Scene, type WebGLRenderer } from 'three';
 import { PointColorType, PointSizeType, Potree, PotreeRenderer, type PointCloudOctree } from 'potree-core';
 import { OVERLAY_LAYER } from './AssessmentOverlay';
 import type { ViewerSettings } from './viewer-store';
@@ -33,9 +33,23 @@ export interface LoadedCloud {
   pickMany(queries: readonly [number, number][]): (Vector3 | null)[];
 }
 
+/**
+ * A second scan drawn in the same scene (two visits overlaid): its octree, the rigid transform
+ * that carries its coordinates into this scan's (row-major 4×4, mm), and the one colour it is
+ * drawn in so the two read apart.
+ */
+export interface CompanionCloud {
+  url: string;
+  matrix: number[];
+  rgb: [number, number, number];
+}
+
 export interface PotreeCloudProps {
   /** URL ending in /metadata.json; fetched with the page's credentials (browser-host cookie or app://). */
   url: string;
+  /** Draw this scan in one colour instead of its own (the overlay of two visits). */
+  tint?: [number, number, number] | null;
+  companion?: CompanionCloud | null;
   settings: ViewerSettings;
   onLoaded(cloud: LoadedCloud): void;
   onError(error: Error): void;
@@ -208,8 +222,30 @@ function renderOverlayPass(gl: WebGLRenderer, scene: Scene, camera: Camera): voi
   camera.layers.mask = mask;
 }
 
+const requestManager = {
+  getUrl: async (u: string) => u,
+  fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+    const response = await fetch(input, { ...init, credentials: 'same-origin' });
+    // potree-core does not look at the status: an error page must not become points.
+    if (!response.ok) throw new Error(`scan file request failed (${response.status})`);
+    return response;
+  },
+};
+
+/** Flat colour for a whole cloud (the classic shader path: the new format ignores the colour type). */
+function applyTint(pco: PointCloudOctree, rgb: [number, number, number]): void {
+  const material = pco.material;
+  if (material.newFormat) {
+    material.newFormat = false;
+    material.updateShaderSource();
+  }
+  material.pointColorType = PointColorType.COLOR;
+  material.color.setRGB(rgb[0] / 255, rgb[1] / 255, rgb[2] / 255);
+}
+
 export function PotreeCloud(props: PotreeCloudProps) {
-  const { url, settings, onLoaded, onError, onStats } = props;
+  const { url, settings, onLoaded, onError, onStats, tint = null, companion = null } = props;
+  const companionRef = useRef<PointCloudOctree | null>(null);
   const { gl, camera, scene, invalidate } = useThree();
   const potree = useMemo(() => new Potree(), []);
   const renderer = useMemo(() => new PotreeRenderer({ edl: { enabled: settings.edl, pointCloudLayer: POINT_CLOUD_LAYER } }), []); // eslint-disable-line react-hooks/exhaustive-deps
@@ -218,15 +254,6 @@ export function PotreeCloud(props: PotreeCloudProps) {
   useEffect(() => {
     let cancelled = false;
     let pco: PointCloudOctree | null = null;
-    const requestManager = {
-      getUrl: async (u: string) => u,
-      fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
-        const response = await fetch(input, { ...init, credentials: 'same-origin' });
-        // potree-core does not look at the status: an error page must not become points.
-        if (!response.ok) throw new Error(`scan file request failed (${response.status})`);
-        return response;
-      },
-    };
     potree
       .loadPointCloud(url, requestManager)
       .then((loaded) => {
@@ -269,6 +296,47 @@ export function PotreeCloud(props: PotreeCloudProps) {
     };
   }, [url, potree, scene, camera, gl, invalidate, onLoaded, onError]);
 
+  // The companion: loaded like the scan, then placed by its transform (potree culls and draws its
+  // nodes through the cloud's matrixWorld, so the transform goes there).
+  const companionUrl = companion?.url ?? null;
+  const companionMatrix = companion ? companion.matrix.join(',') : null;
+  useEffect(() => {
+    if (!companionUrl || !companionMatrix) return;
+    let cancelled = false;
+    let loaded: PointCloudOctree | null = null;
+    potree
+      .loadPointCloud(companionUrl, requestManager)
+      .then((pco) => {
+        if (cancelled) {
+          pco.dispose();
+          return;
+        }
+        loaded = pco;
+        pco.layers.set(POINT_CLOUD_LAYER);
+        pco.updateMatrix();
+        const place = new Matrix4().set(...(companionMatrix.split(',').map(Number) as Parameters<Matrix4['set']>));
+        pco.matrix.premultiply(place);
+        pco.matrixAutoUpdate = false;
+        pco.updateMatrixWorld(true);
+        scene.add(pco);
+        companionRef.current = pco;
+        invalidate();
+      })
+      .catch((error: unknown) => {
+        if (!cancelled) onError(error instanceof Error ? error : new Error(String(error)));
+      });
+    return () => {
+      cancelled = true;
+      if (loaded) {
+        scene.remove(loaded);
+        loaded.dispose();
+      }
+      companionRef.current = null;
+      invalidate();
+    };
+  }, [companionUrl, companionMatrix, potree, scene, invalidate, onError]);
+  const companionRgb = companion?.rgb ?? null;
+
   useEffect(() => {
     setPointBudget(potree, settings.pointBudget);
     renderer.setEDL({ enabled: settings.edl, pointCloudLayer: POINT_CLOUD_LAYER });
@@ -279,6 +347,17 @@ export function PotreeCloud(props: PotreeCloudProps) {
   useEffect(() => invalidate(), [settings, invalidate]);
 
   useEffect(() => () => renderer.dispose(), [renderer]);
+
+  // Rendering is on demand and each frame asks for the next while nodes load; a node that arrives
+  // after the last frame of a burst (two clouds load independently) would wait for the next
+  // interaction. Look four times a second and draw while either cloud still loads.
+  useEffect(() => {
+    const timer = setInterval(() => {
+      const loading = (cloudRef.current?.pco.pcoGeometry.numNodesLoading ?? 0) + (companionRef.current?.pcoGeometry.numNodesLoading ?? 0);
+      if (loading > 0) invalidate();
+    }, 250);
+    return () => clearInterval(timer);
+  }, [invalidate]);
 
   // One frame callback with priority 1: r3f leaves rendering to us (needed for EDL's passes).
   useFrame(() => {
@@ -298,12 +377,13 @@ export function PotreeCloud(props: PotreeCloudProps) {
     // potree-core's "new format" shader takes the colour straight from the rgba attribute whatever
     // the colour type, so height and attribute colouring need the classic path (which in turn
     // has no rgba: it would draw white). Switch it with the mode.
-    const rgbFormat = settings.colorMode === 'rgb';
+    const rgbFormat = settings.colorMode === 'rgb' && !tint;
     if (material.newFormat !== rgbFormat) {
       material.newFormat = rgbFormat;
       material.updateShaderSource();
     }
-    if (settings.colorMode === 'rgb') material.pointColorType = PointColorType.RGB;
+    if (tint) applyTint(pco, tint);
+    else if (settings.colorMode === 'rgb') material.pointColorType = PointColorType.RGB;
     else if (settings.colorMode === 'height') {
       material.pointColorType = PointColorType.HEIGHT;
       // The shader compares world z; the scan's own z range (not the octree cube's, which is
@@ -315,10 +395,18 @@ export function PotreeCloud(props: PotreeCloudProps) {
       material.pointColorType = PointColorType.INTENSITY_GRADIENT;
       material.intensityRange = applyAttribute(pco, settings.attribute);
     }
-    const result = potree.updatePointClouds([pco], camera, gl);
-    renderer.render({ renderer: gl, scene, camera, pointClouds: [pco] });
+    const other = companionRef.current;
+    if (other) {
+      other.material.size = settings.pointSize;
+      other.material.pointSizeType = PointSizeType.ADAPTIVE;
+      other.material.outputColorEncoding = other.material.inputColorEncoding;
+      applyTint(other, companionRgb ?? [60, 160, 255]);
+    }
+    const clouds = other ? [pco, other] : [pco];
+    const result = potree.updatePointClouds(clouds, camera, gl);
+    renderer.render({ renderer: gl, scene, camera, pointClouds: clouds });
     renderOverlayPass(gl, scene, camera);
-    const nodesLoading = pco.pcoGeometry.numNodesLoading;
+    const nodesLoading = pco.pcoGeometry.numNodesLoading + (other?.pcoGeometry.numNodesLoading ?? 0);
     onStats?.({ visiblePoints: result.numVisiblePoints, nodesLoading });
     if (nodesLoading > 0 || result.exceededMaxLoadsToGPU) invalidate();
   }, 1);

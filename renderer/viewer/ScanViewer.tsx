@@ -6,9 +6,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Canvas, useThree } from '@react-three/fiber';
 import { Alert, Button, Group, Loader, NumberInput, Paper, SegmentedControl, Stack, Switch, Text } from '@mantine/core';
-import { Vector3, type Box3, type Camera, type PerspectiveCamera } from 'three';
+import { Matrix4, Vector3, type Box3, type Camera, type PerspectiveCamera } from 'three';
 import { OrbitControls as OrbitControlsImpl } from 'three/examples/jsm/controls/OrbitControls.js';
-import { PotreeCloud, type LoadedCloud, type OctreeCheck } from './PotreeCloud';
+import { PotreeCloud, type CompanionCloud, type LoadedCloud, type OctreeCheck } from './PotreeCloud';
 import { useViewerSettings, viewerStore, type ColorMode } from './viewer-store';
 
 export interface ScanViewerProps {
@@ -26,6 +26,44 @@ export interface ScanViewerProps {
   legend?: React.ReactNode;
   /** Height of the 3D view in CSS pixels (default 560). */
   height?: number;
+  /** Draw the scan in one colour (two visits overlaid). */
+  tint?: [number, number, number] | null;
+  /** A second scan in the same scene, placed by its transform (two visits overlaid). */
+  companion?: CompanionCloud | null;
+  /** Cameras that move together: this viewer follows the others on the bus and they follow it. */
+  cameraLink?: CameraLink | null;
+}
+
+export interface CameraPose {
+  position: Vec3Tuple;
+  target: Vec3Tuple;
+  up: Vec3Tuple;
+}
+
+/** Camera poses passed between linked viewers, in shared coordinates. */
+export interface CameraBus {
+  publish(from: string, pose: CameraPose): void;
+  subscribe(id: string, listener: (pose: CameraPose) => void): () => void;
+}
+
+export function createCameraBus(): CameraBus {
+  const listeners = new Map<string, (pose: CameraPose) => void>();
+  return {
+    publish(from, pose) {
+      for (const [id, listener] of listeners) if (id !== from) listener(pose);
+    },
+    subscribe(id, listener) {
+      listeners.set(id, listener);
+      return () => listeners.delete(id);
+    },
+  };
+}
+
+/** How one viewer joins a bus: its id, and the transform from its scan's coordinates to the shared ones (row-major 4×4). */
+export interface CameraLink {
+  bus: CameraBus;
+  id: string;
+  toShared: number[];
 }
 
 export type Vec3Tuple = [number, number, number];
@@ -108,27 +146,60 @@ function createControlsApi(camera: Camera, controls: OrbitControlsImpl, invalida
   };
 }
 
-/** OrbitControls owned the drei way: built in useMemo, connected in an effect, disposed in cleanup. */
-function Controls({ apiRef, onChange }: { apiRef: React.MutableRefObject<ControlsApi | null>; onChange(): void }) {
+const matrixOf = (rowMajor: number[]) => new Matrix4().set(...(rowMajor as Parameters<Matrix4['set']>));
+
+/**
+ * OrbitControls owned the drei way: built in useMemo, connected in an effect, disposed in cleanup.
+ * With a link, every change of this camera is published (in shared coordinates) and every pose
+ * another viewer publishes is taken over (without publishing it back).
+ */
+function Controls({ apiRef, onChange, link }: { apiRef: React.MutableRefObject<ControlsApi | null>; onChange(): void; link?: CameraLink | null }) {
   const { camera, gl, invalidate, size } = useThree();
   const controls = useMemo(() => createOrbitControls(camera, gl.domElement), [camera, gl]);
   const height = useRef(size.height);
   useEffect(() => {
     height.current = size.height;
   }, [size.height]);
+  const linkKey = link ? `${link.id}:${link.toShared.join(',')}` : null;
+  const linkRef = useRef(link);
   useEffect(() => {
+    linkRef.current = link;
+  });
+  useEffect(() => {
+    const current = linkRef.current;
+    const toShared = current ? matrixOf(current.toShared) : null;
+    const fromShared = toShared ? toShared.clone().invert() : null;
+    let applying = false;
     const changed = () => {
       invalidate();
       onChange();
+      if (!current || !toShared || applying) return;
+      const up = camera.up.clone().transformDirection(toShared);
+      current.bus.publish(current.id, {
+        position: camera.position.clone().applyMatrix4(toShared).toArray() as Vec3Tuple,
+        target: controls.target.clone().applyMatrix4(toShared).toArray() as Vec3Tuple,
+        up: up.toArray() as Vec3Tuple,
+      });
     };
     controls.addEventListener('change', changed);
+    const off = current?.bus.subscribe(current.id, (pose) => {
+      if (!fromShared) return;
+      applying = true;
+      camera.position.fromArray(pose.position).applyMatrix4(fromShared);
+      controls.target.fromArray(pose.target).applyMatrix4(fromShared);
+      camera.up.fromArray(pose.up).transformDirection(fromShared);
+      controls.update();
+      applying = false;
+    });
     apiRef.current = createControlsApi(camera, controls, invalidate, () => height.current);
     return () => {
+      off?.();
       controls.removeEventListener('change', changed);
-      controls.dispose();
       apiRef.current = null;
     };
-  }, [controls, camera, invalidate, onChange, apiRef]);
+  }, [controls, camera, invalidate, onChange, apiRef, linkKey]);
+  // Disposed once, with the controls themselves (a new link only re-wires the listeners above).
+  useEffect(() => () => controls.dispose(), [controls]);
   return null;
 }
 
@@ -141,7 +212,7 @@ function scaleBar(mmPerPixel: number): { mm: number; px: number } {
 }
 
 /** Remount per scan (`key={url}`) so that loading state starts fresh. */
-export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wound_label'], onScreenshot, overlay, editor, legend, height = 560 }: ScanViewerProps) {
+export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wound_label'], onScreenshot, overlay, editor, legend, height = 560, tint = null, companion = null, cameraLink = null }: ScanViewerProps) {
   const settings = useViewerSettings();
   const [state, setState] = useState<{ kind: 'loading' } | { kind: 'ready'; cloud: LoadedCloud } | { kind: 'error'; message: string }>({ kind: 'loading' });
   const [stats, setStats] = useState({ visiblePoints: 0, nodesLoading: 0 });
@@ -361,8 +432,8 @@ export function ScanViewer({ url, unitsPerMm = 1, attributes = ['depth_mm', 'wou
           camera={{ fov: 50, near: 0.1, far: 1e6, position: [0, -10, 10] }}
           gl={{ preserveDrawingBuffer: true, antialias: false }}
         >
-          <Controls apiRef={controlsApi} onChange={updateBar} />
-          <PotreeCloud url={url} settings={settings} onLoaded={onLoaded} onError={onError} onStats={onStats} />
+          <Controls apiRef={controlsApi} onChange={updateBar} link={cameraLink} />
+          <PotreeCloud url={url} settings={settings} onLoaded={onLoaded} onError={onError} onStats={onStats} tint={tint} companion={companion} />
           {overlay}
         </Canvas>
         {legend && (

@@ -48,6 +48,17 @@ export interface CavitySpec {
   pose?: { rotateDeg: Vec3; translate: Vec3 };
   /** Make the x > 0 half four times as dense (uneven sampling). */
   uneven?: boolean;
+  /**
+   * Plane only: the wound bed raised by this much (mm) wherever it lies deeper than that — a bed
+   * that filled in evenly between two visits. The truth figures follow.
+   */
+  bedRaise?: number;
+  /**
+   * Smooth relief of the whole surface (skin and bed alike) along its normal, like the bumps and
+   * hollows of a real limb, so that registering two scans on the skin is well posed. Amplitude and
+   * wavelength in mm. The truth figures ignore it (use it for registration, not measurement).
+   */
+  relief?: { amplitude: number; wavelength: number };
 }
 
 export interface PhantomTruth {
@@ -123,13 +134,20 @@ export function makeCavityPhantom(spec: CavitySpec): Phantom {
   /** Bed height (mm, negative below the skin) at ellipse coordinates (ex, ey). */
   const bedHeight = (ex: number, ey: number): number => {
     const rho2 = (ex / a) ** 2 + (ey / b) ** 2;
-    let z = rho2 < 1 ? -c * Math.sqrt(1 - rho2) : 0;
+    let z = rho2 < 1 ? Math.min(0, -c * Math.sqrt(1 - rho2) + (spec.bedRaise ?? 0)) : 0;
     if (spec.mound && rho2 < 1) {
       const m = spec.mound;
       const r2 = ((ex - m.cx * a) ** 2 + ey ** 2) / (m.radius * m.radius);
       if (r2 < 1) z += m.height * (1 - r2) ** 2;
     }
     return z;
+  };
+  /** Relief at parameter-plane point (px, py), mm (zero without `relief`). */
+  const reliefAt = (px: number, py: number): number => {
+    if (!spec.relief) return 0;
+    const { amplitude: A, wavelength: w } = spec.relief;
+    const k = (2 * Math.PI) / w;
+    return (A * (Math.sin(k * px + 0.7) * Math.cos((k * py) / 1.3 + 1.9) + 0.6 * Math.sin((k * (0.8 * px - 0.6 * py)) / 0.7 + 0.3))) / 1.6;
   };
   const sectorOf = (ex: number, ey: number): number => {
     let turn = Math.atan2(ey / b, ex / a) / (2 * Math.PI);
@@ -143,7 +161,7 @@ export function makeCavityPhantom(spec: CavitySpec): Phantom {
     // (px, py): the parameter plane (for the cylinder py is arc length).
     const ex = cyl ? px : px * cosR + py * sinR;
     const ey = cyl ? py : -px * sinR + py * cosR;
-    const h = bedHeight(ex, ey);
+    const h = bedHeight(ex, ey) + reliefAt(px, py);
     let x: number;
     let y: number;
     let z: number;
@@ -185,7 +203,7 @@ export function makeCavityPhantom(spec: CavitySpec): Phantom {
     const off = (5 + 10 * rand()) * (rand() < 0.5 ? 1 : -1);
     const ex = cyl ? px : px * cosR + py * sinR;
     const ey = cyl ? py : -px * sinR + py * cosR;
-    const h = bedHeight(ex, ey) + off;
+    const h = bedHeight(ex, ey) + reliefAt(px, py) + off;
     if (cyl) xyz.push(px, (R + h) * Math.sin(py / R), (R + h) * Math.cos(py / R) - R);
     else xyz.push(px, py, h);
     if (spec.colored) rgb.push(128, 128, 128);
@@ -218,8 +236,8 @@ export function makeCavityPhantom(spec: CavitySpec): Phantom {
   let raised = 0;
   let maxDepth = c;
   let meanDepth = (2 / 3) * c;
-  if (spec.mound) {
-    if (cyl) throw new Error('phantom: mound only on the plane');
+  if (spec.mound || spec.bedRaise) {
+    if (cyl) throw new Error('phantom: mound and bed raise only on the plane');
     // Numerical truth by the midpoint rule on a fine grid of the ellipse.
     const n = 1600;
     let vol = 0;

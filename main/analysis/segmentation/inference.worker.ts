@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { ModelError, toErrorPayload } from './errors';
 import { loadModel, type LoadedModel } from './manifest';
+import { DEFAULT_POSTPROCESS, postprocessMask, predictMap } from './postprocess';
 import { fromModelOutput, toModelInput } from './preprocess';
 import type { ProviderName } from './providers';
 import { openSession, runSession, type OpenSession } from './session';
@@ -38,13 +39,20 @@ async function segment(id: number, pixels: Uint8Array, width: number, height: nu
   const t0 = performance.now();
   const input = toModelInput(pixels, width, height, model.manifest.input);
   const t1 = performance.now();
-  const out = await runSession(open, input, model.manifest.input.shape);
+  const pp = model.manifest.postprocess ?? DEFAULT_POSTPROCESS;
+  const shape = model.manifest.input.shape;
+  const out = await predictMap((x) => runSession(open, x, shape), input, shape, pp.flips);
   const inferenceMs = performance.now() - t1;
-  const result = fromModelOutput(out.map, out.height, out.width, width, height, {
-    meaning: model.manifest.output.meaning,
-    threshold: model.manifest.threshold,
-    withProbability,
-  });
+  const cleanUp = pp.minComponentFraction > 0 || pp.fallbackThreshold > 0;
+  const toMask = (probability: boolean) =>
+    fromModelOutput(out.map, out.height, out.width, width, height, {
+      meaning: model.manifest.output.meaning,
+      threshold: model.manifest.threshold,
+      withProbability: probability,
+    });
+  const raw = toMask(withProbability);
+  const mask = cleanUp ? postprocessMask(raw.mask, () => raw.probability ?? toMask(true).probability!, width, height, pp) : raw.mask;
+  const result = { mask, ...(withProbability ? { probability: raw.probability! } : {}) };
   const ms = performance.now() - t0;
   const transfer: ArrayBuffer[] = [result.mask.buffer];
   if (result.probability) transfer.push(result.probability.buffer);

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { ModelError } from './errors';
+import { postprocessSchema } from './postprocess';
 
 const positiveInt = z.number().int().positive();
 const triple = z.tuple([z.number(), z.number(), z.number()]);
@@ -46,6 +47,8 @@ export const modelManifestSchema = z
       description: z.string().optional(),
     }).passthrough(),
     threshold: z.number().gt(0).lt(1),
+    /** Test-time flips and mask clean-up (postprocess.ts); absent: one pass, the threshold alone. */
+    postprocess: postprocessSchema.optional(),
     licence: z.string().min(1),
     training: z.record(z.string(), z.unknown()).optional(),
     metrics: z.record(z.string(), z.unknown()).optional(),

@@ -21,6 +21,7 @@ import {
   type ModelErrorCode,
   type Segmenter,
 } from './index';
+import { postprocessMask } from './postprocess';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..', '..');
@@ -90,9 +91,11 @@ describe('installed reference model', () => {
 });
 
 describe('parity with PyTorch', () => {
+  // parity.json holds PyTorch's single forward pass at the threshold: the model without the
+  // manifest's postprocess block (test-time flips and clean-up, checked below).
   let seg: Segmenter;
   beforeAll(async () => {
-    seg = await createSegmenter({ manifestPath, providers: ['cpu'] });
+    seg = await createSegmenter({ manifestPath: modelCopy(tmp, 'plain', (m) => delete m['postprocess']), providers: ['cpu'] });
   }, LONG);
   afterAll(async () => {
     await seg?.dispose();
@@ -131,6 +134,79 @@ describe('parity with PyTorch', () => {
     for (let i = 0; i < a.mask.length; i += 97) expect(a.mask[i] === 255).toBe(a.probability![i]! > seg.model.threshold);
     expect(image.data.length).toBe(image.width * image.height * 4); // the caller's buffer is not taken
     await expectModelError(seg.segmentImage(new Uint8Array(10), 3, 3), 'IMAGE_INVALID');
+  }, LONG);
+});
+
+describe('the shipped postprocess block (test-time flips, clean-up)', () => {
+  it('the bundled manifest asks for flips; the worker averages the mirrored passes and applies the clean-up', async () => {
+    const shipped = (await loadModel(manifestPath)).manifest.postprocess;
+    expect(shipped?.flips).toBeGreaterThanOrEqual(2);
+    const plain = await createSegmenter({ manifestPath: modelCopy(tmp, 'plain-pp', (m) => delete m['postprocess']), providers: ['cpu'], threads: 1 });
+    const flipsOnly = await createSegmenter({
+      manifestPath: modelCopy(tmp, 'flips-only', (m) => (m['postprocess'] = { flips: shipped!.flips })),
+      providers: ['cpu'],
+      threads: 1,
+    });
+    const bundled = await createSegmenter({ manifestPath, providers: ['cpu'], threads: 1 });
+    try {
+      const file = (JSON.parse(readFileSync(join(modelDir, 'parity.json'), 'utf8')) as Parity).images[1]!.file;
+      const image = decodeImage(readFileSync(join(dataDir, 'images', file)));
+      const { width: w, height: h } = image;
+      const mirror = (src: Uint8Array, fx: boolean, fy: boolean) => {
+        const out = new Uint8Array(src.length);
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.set(src.subarray(((fy ? h - 1 - y : y) * w + (fx ? w - 1 - x : x)) * 4, ((fy ? h - 1 - y : y) * w + (fx ? w - 1 - x : x)) * 4 + 4), (y * w + x) * 4);
+        return out;
+      };
+      const logit = (p: number) => Math.log(p / (1 - p));
+      const variants = [[false, false], [true, false], [false, true], [true, true]].slice(0, shipped!.flips) as [boolean, boolean][];
+      const passes = [];
+      for (const [fx, fy] of variants) passes.push({ fx, fy, p: (await plain.segmentImage(mirror(image.data, fx, fy), w, h, { withProbability: true })).probability! });
+      const tta = await flipsOnly.segmentImage(image.data, w, h, { withProbability: true });
+      // The square 512 image resizes symmetrically, so mirroring the photo = mirroring the tensor:
+      // the flipped request's logit is the mean of the plain passes' logits, each mirrored back.
+      let worst = 0;
+      for (let y = 0; y < h; y += 7) {
+        for (let x = 0; x < w; x += 5) {
+          let sum = 0;
+          for (const { fx, fy, p } of passes) sum += logit(Math.min(Math.max(p[(fy ? h - 1 - y : y) * w + (fx ? w - 1 - x : x)]!, 1e-6), 1 - 1e-6));
+          const expected = 1 / (1 + Math.exp(-sum / passes.length));
+          worst = Math.max(worst, Math.abs(expected - tta.probability![y * w + x]!));
+        }
+      }
+      expect(worst).toBeLessThan(1e-3);
+      const one = await plain.segmentImage(image.data, w, h, { withProbability: true });
+      let differ = 0;
+      for (let i = 0; i < one.probability!.length; i++) if (Math.abs(one.probability![i]! - tta.probability![i]!) > 0.01) differ++;
+      expect(differ).toBeGreaterThan(100); // the flips do change the probabilities
+      // The bundled model's mask is the flipped one cleaned up by the shipped settings.
+      const full = await bundled.segmentImage(image.data, w, h);
+      const expectedMask = postprocessMask(tta.mask, tta.probability!, w, h, shipped!);
+      expect(Buffer.from(full.mask).equals(Buffer.from(expectedMask))).toBe(true);
+      expect(expectedMask.some((v) => v > 0)).toBe(true);
+    } finally {
+      await Promise.all([plain.dispose(), flipsOnly.dispose(), bundled.dispose()]);
+    }
+  }, LONG);
+
+  it('the fallback finds the small wound in held-out 0100.png that the flipped passes alone miss', async () => {
+    const shipped = (await loadModel(manifestPath)).manifest.postprocess;
+    expect(shipped?.fallbackThreshold).toBeGreaterThan(0);
+    const flipsOnly = await createSegmenter({
+      manifestPath: modelCopy(tmp, 'no-fallback', (m) => (m['postprocess'] = { ...shipped, fallbackThreshold: 0 })),
+      providers: ['cpu'],
+      threads: 1,
+    });
+    const bundled = await createSegmenter({ manifestPath, providers: ['cpu'], threads: 1 });
+    try {
+      const image = decodeImage(readFileSync(join(dataDir, 'images', '0100.png')));
+      const truth = decodeImage(readFileSync(join(dataDir, 'labels', '0100.png')));
+      const without = await flipsOnly.segmentImage(image.data, image.width, image.height);
+      const withFallback = await bundled.segmentImage(image.data, image.width, image.height);
+      expect(without.mask.every((v) => v === 0)).toBe(true);
+      expect(dice(withFallback.mask, truth.data, 4)).toBeGreaterThan(0.5);
+    } finally {
+      await Promise.all([flipsOnly.dispose(), bundled.dispose()]);
+    }
   }, LONG);
 });
 

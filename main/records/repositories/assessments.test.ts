@@ -53,7 +53,7 @@ beforeEach(() => {
   scanId = '0190aaaa-0000-7000-8000-00000000c0de';
   scans = createScansRepository(db.record);
   scans.insert(
-    { id: scanId, woundId, capturedAt: CAPTURED, format: 'ply', pointCount: 10, bbox: { min: [0, 0, 0], max: [1, 1, 1] }, attributes: ['position'], sourceApp: null, sourceDeviceId: null, sha256: 'a'.repeat(64), rawFileId: 'original.ply', octreeFileId: 'metadata.json' },
+    { id: scanId, woundId, capturedAt: CAPTURED, format: 'ply', pointCount: 10, bbox: { min: [0, 0, 0], max: [1, 1, 1] }, attributes: ['position'], sourceApp: null, sourceDeviceId: null, sha256: 'a'.repeat(64), rawFileId: 'original.ply', octreeFileId: 'metadata.json', warnings: [] },
     nurse,
   );
   repo = createAssessmentsRepository(db.record);

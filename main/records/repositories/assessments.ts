@@ -1,7 +1,8 @@
 /**
  * Assessments of a wound: one measurement each (figures, outline, tissue mix — automatic and
  * confirmed —, method, model version, charted details, who measured), a doctor's sign-off with an
- * optional comment, and voiding a wrong one before sign-off. Clinical data: audited on every read
+ * optional comment, voiding a wrong one before sign-off, and amending a signed-off one (a new
+ * version naming the one it replaces and why; the record refuses any change to a signed row). Clinical data: audited on every read
  * and change. Geometry is stored in millimetres; the shapes returned use the display units of
  * common/assessments.ts (cm, cm², cm³, depth in mm). An assessment's clinical date
  * (`measuredAt`) is its scan's capture time; `savedAt` is when it was stored.
@@ -22,7 +23,7 @@ import {
   type Vec3Tuple,
 } from '../../../common/assessments';
 import { appendAudit } from '../audit';
-import { EntityNotFoundError } from '../errors';
+import { EntityNotFoundError, sqliteCode } from '../errors';
 import { newId } from '../ids';
 import type { ClinicRecord } from '../record';
 import { assessments, scans, staff, wounds } from '../schema';
@@ -42,9 +43,12 @@ export interface NewAssessment {
   details?: AssessmentDetails;
 }
 
-export type AssessmentErrorCode = 'FORBIDDEN' | 'ASSESSMENT_SIGNED' | 'ASSESSMENT_VOIDED' | 'REQUEST_ID_REUSED' | 'VOID_REASON_MISSING';
+export type AssessmentErrorCode = 'FORBIDDEN' | 'ASSESSMENT_SIGNED' | 'ASSESSMENT_VOIDED' | 'REQUEST_ID_REUSED' | 'VOID_REASON_MISSING' | 'NOT_SIGNED_OFF' | 'ALREADY_AMENDED';
 
-/** Only a doctor signs off, once, and not a voided assessment; only an unsigned one is voided; a save request id is used once. */
+/**
+ * Only a doctor signs off, once, and not a voided assessment; only an unsigned one is voided; a save
+ * request id is used once; only a doctor amends, only a signed-off version, and only the newest.
+ */
 export class AssessmentError extends Error {
   override readonly name = 'AssessmentError';
   constructor(
@@ -69,6 +73,14 @@ export interface AssessmentsRepository {
   signOff(id: string, actor: Actor, comment?: string): Assessment;
   /** Marks a wrong, unsigned assessment void with the reason; it stays in the history. */
   void(id: string, reason: string, actor: Actor): Assessment;
+  /**
+   * A doctor's correction of a signed-off assessment: a new version (the next number) on the same
+   * scan with the new figures and outline, naming the version it replaces and why; the old one stays
+   * as signed. Only the newest version can be amended. What the correction does not give (body axis,
+   * tissue paint, details) is carried over. Audited as `assessment.amend` (the new version) and
+   * `assessment.replaced` (the old one).
+   */
+  amend(id: string, input: Omit<NewAssessment, 'scanId' | 'requestId'> & { reason: string }, actor: Actor): Assessment;
   /** How many assessments were measured on a scan (unaudited count, no clinical values). */
   countByScan(scanId: string): number;
 }
@@ -131,6 +143,14 @@ function figuresOf(row: Row): AssessmentFigures {
   };
 }
 
+/** The record's own refusals (the signed-assessments-immutable triggers) as typed errors. */
+function translateTrigger(error: unknown): unknown {
+  const message = error instanceof Error ? error.message : '';
+  if (sqliteCode(error) === 'SQLITE_CONSTRAINT_TRIGGER' && message.startsWith('ASSESSMENT_SIGNED')) return new AssessmentError('ASSESSMENT_SIGNED', 'A signed-off assessment cannot be changed or deleted; amend it instead.');
+  if (sqliteCode(error) === 'SQLITE_CONSTRAINT_TRIGGER' && message.startsWith('AMENDMENT_INVALID')) return new AssessmentError('NOT_SIGNED_OFF', 'An amendment must correct a signed-off assessment of the same wound and scan.');
+  return error;
+}
+
 const ref = (id: string | null, who: Map<string, string>) => (id === null ? null : { id, displayName: who.get(id) ?? 'unknown' });
 
 export function createAssessmentsRepository(record: ClinicRecord): AssessmentsRepository {
@@ -152,7 +172,18 @@ export function createAssessmentsRepository(record: ClinicRecord): AssessmentsRe
     const rows = db.select({ id: scans.id, capturedAt: scans.capturedAt, format: scans.format }).from(scans).where(inArray(scans.id, wanted)).all();
     return new Map(rows.map((r) => [r.id, r]));
   };
-  const toAssessment = (row: Row, who: Map<string, string>, scanRefs: Map<string, ScanRef>): Assessment =>
+  /** The version that replaced a row (rows whose `amends_id` names it). */
+  type Successor = { id: string; version: number; createdAt: number; measuredBy: string | null };
+  const successorsOf = (ids: string[]): Map<string, Successor> => {
+    if (ids.length === 0) return new Map();
+    const rows = db
+      .select({ id: assessments.id, version: assessments.version, createdAt: assessments.createdAt, measuredBy: assessments.measuredBy, amendsId: assessments.amendsId })
+      .from(assessments)
+      .where(inArray(assessments.amendsId, ids))
+      .all();
+    return new Map(rows.map((r) => [r.amendsId!, r]));
+  };
+  const toAssessment = (row: Row, who: Map<string, string>, scanRefs: Map<string, ScanRef>, successor: Successor | undefined): Assessment =>
     assessmentSchema.parse({
       id: row.id,
       woundId: row.woundId,
@@ -172,8 +203,14 @@ export function createAssessmentsRepository(record: ClinicRecord): AssessmentsRe
       signedOffAt: row.signedOffAt,
       signOffComment: row.signOffComment,
       voided: row.voidedAt === null ? null : { at: row.voidedAt, by: ref(row.voidedBy, who), reason: row.voidReason ?? '' },
+      version: row.version,
+      amends: row.amendsId === null ? null : { id: row.amendsId, reason: row.amendmentReason ?? '' },
+      replacedBy: successor ? { id: successor.id, version: successor.version, at: successor.createdAt, by: ref(successor.measuredBy, who) } : null,
     });
-  const toOne = (row: Row): Assessment => toAssessment(row, names(staffOf(row)), scansOf([row.scanId]));
+  const toOne = (row: Row): Assessment => {
+    const successor = successorsOf([row.id]).get(row.id);
+    return toAssessment(row, names([...staffOf(row), successor?.measuredBy ?? null]), scansOf([row.scanId]), successor);
+  };
   const rowOf = (id: string): Row | undefined => db.select().from(assessments).where(eq(assessments.id, id)).get();
   const read = (id: string): Assessment | null => {
     const row = rowOf(id);
@@ -252,8 +289,10 @@ export function createAssessmentsRepository(record: ClinicRecord): AssessmentsRe
         const rows = db.select().from(assessments).where(eq(assessments.woundId, woundId)).orderBy(desc(assessments.measuredAt), desc(assessments.id)).all();
         const who = names(rows.flatMap(staffOf));
         const scanRefs = scansOf(rows.map((r) => r.scanId));
+        // Versions replace one another within a wound: the successor of each row is a row of the list.
+        const successors = new Map(rows.filter((r) => r.amendsId !== null).map((r) => [r.amendsId!, r]));
         audit(actor, 'assessment.list', woundId);
-        return rows.map((r) => toAssessment(r, who, scanRefs));
+        return rows.map((r) => toAssessment(r, who, scanRefs, successors.get(r.id)));
       });
     },
 
@@ -285,6 +324,56 @@ export function createAssessmentsRepository(record: ClinicRecord): AssessmentsRe
         audit(actor, 'assessment.void', id);
       });
       return read(id)!;
+    },
+
+    amend(id, input, actor) {
+      if (!actor.roles.includes('doctor')) throw new AssessmentError('FORBIDDEN', 'Only a doctor can amend an assessment.');
+      const now = Date.now();
+      const newIdValue = newId(now);
+      const outline = outlineJsonSchema.parse(input.outline);
+      const figures = toRow(input.figures);
+      try {
+        record.transaction(() => {
+          const old = rowOf(id);
+          if (!old) throw new EntityNotFoundError('assessment', id);
+          if (old.signedOffAt === null) throw new AssessmentError('NOT_SIGNED_OFF', 'Only a signed-off assessment is amended; this one can still be measured again, voided or signed off.');
+          const newer = successorsOf([id]).get(id);
+          if (newer) throw new AssessmentError('ALREADY_AMENDED', `This version was already amended (version ${newer.version}); amend the newest version.`);
+          const details = input.details === undefined ? old.detailsJson : JSON.stringify(assessmentDetailsSchema.parse(input.details));
+          const paint = input.tissuePaint === undefined ? old.tissuePaintJson : input.tissuePaint.length === 0 ? null : JSON.stringify(paintJsonSchema.parse(input.tissuePaint));
+          db.insert(assessments)
+            .values({
+              id: newIdValue,
+              woundId: old.woundId,
+              scanId: old.scanId,
+              measuredAt: old.measuredAt,
+              ...figures,
+              outlineJson: JSON.stringify(outline),
+              outlineUnits: 'mm',
+              bodyAxisJson: input.bodyAxis ? JSON.stringify(vec3Schema.parse(input.bodyAxis)) : old.bodyAxisJson,
+              tissuePaintJson: paint,
+              detailsJson: details,
+              method: input.method,
+              modelVersion: input.modelVersion,
+              measuredBy: staffIdOf(actor),
+              version: old.version + 1,
+              amendsId: old.id,
+              amendmentReason: input.reason,
+              createdAt: now,
+              updatedAt: now,
+            })
+            .run();
+          audit(actor, 'assessment.amend', newIdValue);
+          audit(actor, 'assessment.replaced', old.id);
+        });
+      } catch (error) {
+        // Two amendments of the same version at once: the unique index lets one through.
+        if (sqliteCode(error) === 'SQLITE_CONSTRAINT_UNIQUE' && error instanceof Error && error.message.includes('assessments.amends_id')) {
+          throw new AssessmentError('ALREADY_AMENDED', 'This version was already amended; amend the newest version.');
+        }
+        throw translateTrigger(error);
+      }
+      return read(newIdValue)!;
     },
 
     countByScan(scanId) {

@@ -1,6 +1,6 @@
 /** Scans of a wound. Clinical data: audited on every read and change. */
 import { and, desc, eq } from 'drizzle-orm';
-import { scanSchema, type Scan } from '../../../common/scans';
+import { scanSchema, scanWarningsSchema, type Scan } from '../../../common/scans';
 import { appendAudit } from '../audit';
 import { EntityNotFoundError, RecordError } from '../errors';
 import type { ClinicRecord } from '../record';
@@ -20,6 +20,8 @@ export interface NewScan {
   sha256: string;
   rawFileId: string;
   octreeFileId: string;
+  /** The reader's warnings about the file; none when left out. */
+  warnings?: Scan['warnings'];
 }
 
 export interface ScansRepository {
@@ -64,6 +66,7 @@ function toScan(row: Row): Scan {
     sourceApp: row.sourceApp,
     sourceDeviceId: row.sourceDeviceId,
     sha256: row.sha256,
+    warnings: JSON.parse(row.warningsJson),
     status: row.status,
     createdAt: row.createdAt,
   });
@@ -96,6 +99,7 @@ export function createScansRepository(record: ClinicRecord): ScansRepository {
             attributesJson: JSON.stringify(scan.attributes),
             sourceApp: scan.sourceApp,
             sourceDeviceId: scan.sourceDeviceId,
+            warningsJson: JSON.stringify(scanWarningsSchema.parse(scan.warnings ?? [])),
             sha256: scan.sha256,
             rawFileId: scan.rawFileId,
             octreeFileId: scan.octreeFileId,

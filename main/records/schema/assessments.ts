@@ -1,5 +1,6 @@
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { ASSESSMENT_METHODS } from '../../../common/records';
+import { ANNOTATION_KINDS } from '../../../common/annotations';
 import { id, timestamps } from './columns';
 import { scans } from './scans';
 import { staff } from './staff';
@@ -58,12 +59,25 @@ export const assessments = sqliteTable(
     voidedAt: integer('voided_at'),
     voidedBy: text('voided_by').references(() => staff.id),
     voidReason: text('void_reason'),
+    /**
+     * Amendments: a signed-off assessment is never changed (a trigger refuses it); a correction is a
+     * new row, `version` one higher, naming the row it replaces and why. The replaced row is the one
+     * some row `amends`; each version is amended at most once (the chain has no branches).
+     */
+    version: integer('version').notNull().default(1),
+    amendsId: text('amends_id').references((): AnySQLiteColumn => assessments.id),
+    amendmentReason: text('amendment_reason'),
     ...timestamps,
   },
-  (t) => [index('assessments_wound_measured_idx').on(t.woundId, t.measuredAt), uniqueIndex('assessments_request_id_idx').on(t.requestId)],
+  (t) => [index('assessments_wound_measured_idx').on(t.woundId, t.measuredAt), uniqueIndex('assessments_request_id_idx').on(t.requestId), uniqueIndex('assessments_amends_idx').on(t.amendsId)],
 );
 
-/** Notes and marks a clinician puts on a scan (points, lines, regions). */
+/**
+ * Marks a clinician puts on a scan (main/annotations/): a marker with a note, a ruler (straight and
+ * along-surface distance), undermining / tunnelling (depth and clock position, from the outline's
+ * edge), a free region with its area. Deleting one sets `deleted_at` (undo restores it); rows are
+ * never removed while their scan exists.
+ */
 export const annotations = sqliteTable(
   'annotations',
   {
@@ -72,12 +86,20 @@ export const annotations = sqliteTable(
       .notNull()
       .references(() => scans.id, { onDelete: 'cascade' }),
     assessmentId: text('assessment_id').references(() => assessments.id),
-    kind: text('kind', { enum: ['point', 'line', 'region', 'note'] }).notNull(),
-    /** JSON geometry in scan coordinates (mm). */
+    kind: text('kind', { enum: ANNOTATION_KINDS }).notNull(),
+    /** JSON geometry in scan coordinates (mm), its shape per kind in common/annotations.ts. */
     geometryJson: text('geometry_json').notNull(),
+    /** The note (marker) or label (region). */
     text: text('text'),
+    /** JSON of what the workstation measured (distances, area) or the clinician charted (depth, clock). */
+    measureJson: text('measure_json'),
+    /** The client's id for the create request: a repeat (double-click) finds the first annotation. */
+    requestId: text('request_id'),
     authorId: text('author_id').references(() => staff.id),
+    updatedBy: text('updated_by').references(() => staff.id),
+    deletedAt: integer('deleted_at'),
+    deletedBy: text('deleted_by').references(() => staff.id),
     ...timestamps,
   },
-  (t) => [index('annotations_scan_idx').on(t.scanId)],
+  (t) => [index('annotations_scan_idx').on(t.scanId), uniqueIndex('annotations_request_id_idx').on(t.requestId)],
 );

@@ -12,3 +12,5 @@ export * from './stock';
 export * from './billing';
 export * from './audit';
 export * from './sync';
+export * from './review';
+export * from './orders';

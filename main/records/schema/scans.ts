@@ -20,6 +20,11 @@ export const scans = sqliteTable(
     attributesJson: text('attributes_json').notNull().default('[]'),
     sourceApp: text('source_app'),
     sourceDeviceId: text('source_device_id').references(() => devices.id),
+    /**
+     * JSON list of the reader's warnings about the file (`[{code, message, count}]`, e.g. LAS
+     * records that break the specification); `[]` for a clean file.
+     */
+    warningsJson: text('warnings_json').notNull().default('[]'),
     /** SHA-256 of the uploaded file as received, hex. */
     sha256: text('sha256').notNull(),
     /** Ids in the encrypted scan store (main/scans), not paths. */

@@ -1,5 +1,6 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { MOVEMENT_REASONS, PRESCRIPTION_STATUSES, PURCHASE_ORDER_STATUSES } from '../../../common/operations';
+import { RESERVATION_STATUSES } from '../../../common/orders';
 import { id, timestamps } from './columns';
 import { patients } from './patients';
 import { staff } from './staff';
@@ -21,6 +22,8 @@ export const stockItems = sqliteTable(
     priceCents: integer('price_cents').notNull().default(0),
     taxRateBp: integer('tax_rate_bp').notNull().default(0),
     prescriptionOnly: integer('prescription_only', { mode: 'boolean' }).notNull().default(false),
+    /** In the catalogue of what may be supplied to patients (patient orders). */
+    patientSupply: integer('patient_supply', { mode: 'boolean' }).notNull().default(true),
     reorderLevel: integer('reorder_level').notNull().default(0),
     reorderTarget: integer('reorder_target').notNull().default(0),
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
@@ -62,6 +65,8 @@ export const stockMovements = sqliteTable(
     appointmentId: text('appointment_id'),
     patientId: text('patient_id').references(() => patients.id),
     prescriptionOrderId: text('prescription_order_id'),
+    /** The patient order line picked (−), put back after a cancel (+) or returned by the patient (+). */
+    patientOrderLineId: text('patient_order_line_id'),
     at: integer('at').notNull(),
     staffId: text('staff_id').references(() => staff.id),
     ...timestamps,
@@ -70,7 +75,34 @@ export const stockMovements = sqliteTable(
     index('stock_movements_item_idx').on(t.itemId, t.at),
     index('stock_movements_lot_idx').on(t.lotId),
     index('stock_movements_appointment_idx').on(t.appointmentId),
+    index('stock_movements_order_line_idx').on(t.patientOrderLineId),
   ],
+);
+
+/**
+ * Units held for a patient order line until it is picked (`issued`) or cancelled (`released`):
+ * available = on hand in lots that have not expired − what is held on them − what a manager's
+ * override holds on no lot (`lot_id` NULL). Held units of a lot never exceed its on hand.
+ */
+export const stockReservations = sqliteTable(
+  'stock_reservations',
+  {
+    id: id(),
+    itemId: text('item_id')
+      .notNull()
+      .references(() => stockItems.id),
+    /** NULL: reserved beyond what was available, by a manager's explicit override. */
+    lotId: text('lot_id').references(() => stockLots.id),
+    /** The patient order line it is held for. */
+    orderLineId: text('order_line_id').notNull(),
+    quantity: integer('quantity').notNull(),
+    status: text('status', { enum: RESERVATION_STATUSES }).notNull().default('held'),
+    override: integer('override', { mode: 'boolean' }).notNull().default(false),
+    /** The movement that issued it (picking). */
+    movementId: text('movement_id'),
+    ...timestamps,
+  },
+  (t) => [index('stock_reservations_item_idx').on(t.itemId, t.status), index('stock_reservations_lot_idx').on(t.lotId, t.status), index('stock_reservations_line_idx').on(t.orderLineId)],
 );
 
 /**

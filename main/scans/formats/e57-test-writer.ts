@@ -30,6 +30,12 @@ export interface TestScan {
   streamCountOverride?: number;
   /** Packet type of the first packet, to write a bad one. */
   firstPacketType?: number;
+  /** The points' `fileOffset` in the XML, when it should not name the section written. */
+  fileOffsetOverride?: number;
+  /** Edits the 32-byte CompressedVector section header after it is written (id, reserved bytes, lengths, offsets). */
+  editSectionHeader?: (header: DataView) => void;
+  /** Write the section with no packets at all (its dataPhysicalOffset 0). */
+  noPackets?: boolean;
 }
 
 export interface TestFile {
@@ -132,14 +138,15 @@ export function buildE57(spec: TestFile): Uint8Array {
   let logical = 48;
   const sectionOffsets: number[] = [];
   for (const scan of spec.scans) {
-    const pk = packets(scan);
+    const pk = scan.noPackets ? [] : packets(scan);
     const sectionLength = 32 + pk.reduce((n, p) => n + p.length, 0);
     const header = new Uint8Array(32);
     const hv = new DataView(header.buffer);
     header[0] = 1;
     hv.setBigUint64(8, BigInt(sectionLength), true);
-    hv.setBigUint64(16, BigInt(toPhysical(logical + 32)), true);
-    sectionOffsets.push(toPhysical(logical));
+    hv.setBigUint64(16, scan.noPackets ? 0n : BigInt(toPhysical(logical + 32)), true);
+    scan.editSectionHeader?.(hv);
+    sectionOffsets.push(scan.fileOffsetOverride ?? toPhysical(logical));
     logicalParts.push(header, ...pk);
     logical += sectionLength;
   }

@@ -498,15 +498,15 @@ describe('E57 errors', () => {
     expectScanError(() => readE57(noXyz), 'UNSUPPORTED');
   });
 
-  it('fails with BAD_VALUE for a damaged CompressedVector section header', () => {
+  it('fails with BAD_HEADER for a damaged CompressedVector section header', () => {
     const wrongId = buildE57({ scans: [{ recordCount: 1, fields: xyz([[1, 1, 1]]) }] });
     wrongId[48] = 3; // the section header follows the 48-byte file header
     fixPageChecksums(wrongId);
-    expect(expectScanError(() => readE57(wrongId), 'BAD_VALUE').offset).toBe(48);
+    expect(expectScanError(() => readE57(wrongId), 'BAD_HEADER').offset).toBe(48);
     const dataOutside = buildE57({ scans: [{ recordCount: 1, fields: xyz([[1, 1, 1]]) }] });
     new DataView(dataOutside.buffer).setBigUint64(48 + 16, 20n, true); // dataPhysicalOffset inside the file header
     fixPageChecksums(dataOutside);
-    expectScanError(() => readE57(dataOutside), 'BAD_VALUE');
+    expect(expectScanError(() => readE57(dataOutside), 'BAD_HEADER').offset).toBe(48 + 16);
     const intoChecksum = buildE57({ scans: [{ recordCount: 1, fields: xyz([[1, 1, 1]]) }] });
     new DataView(intoChecksum.buffer).setBigUint64(48 + 16, 1021n, true); // a page's CRC bytes
     fixPageChecksums(intoChecksum);

@@ -15,7 +15,7 @@
  */
 import type { ExtraAttribute, PointCloud } from '../../../common/point-cloud';
 import { createFieldDecoder, type FieldDecoder } from './e57-bitpack';
-import { E57PagedFile, e57Error } from './e57-paged';
+import { E57_HEADER_SIZE, E57PagedFile, e57Error } from './e57-paged';
 import { childOf, numberOf, parseE57Xml, stringOf, type E57CompressedVector, type E57Element, type E57Terminal } from './e57-xml';
 import { ScanFormatError } from './errors';
 
@@ -124,7 +124,10 @@ function readE57Unchecked(bytes: Uint8Array, opts: ReadE57Options): E57File {
 
   const sourceApp = stringOf(childOf(root, 'e57LibraryVersion'));
   const progress: Progress = { total: 0, done: 0, last: -1, report: opts.onProgress };
-  const sections = plans.map((plan) => (plan.points.recordCount > 0 ? openSection(file, plan) : null));
+  // Every scan's section header is checked, also where the scan declares no records: a scan whose
+  // points point at no valid section is a damaged file, not an empty scan.
+  const xmlSection = { start: xmlLogical, end: xmlLogical + header.xmlLogicalLength };
+  const sections = plans.map((plan) => openSection(file, plan, xmlSection));
   for (const s of sections) if (s) progress.total += s.end - s.dataStart;
 
   const scans: E57Scan[] = plans.map((plan, i) => {
@@ -200,27 +203,73 @@ interface Section {
   end: number;
 }
 
-/** Reads and checks a CompressedVector section header; offsets returned are logical. */
-function openSection(file: E57PagedFile, plan: ScanPlan): Section {
+/**
+ * Reads and checks a scan's CompressedVector section header (ASTM E2807 §9.4: section id 1, seven
+ * reserved zero bytes, sectionLogicalLength a multiple of 4, dataPhysicalOffset and
+ * indexPhysicalOffset inside the file); offsets returned are logical. Every refusal names the
+ * scan, the section header's byte offset and the field.
+ */
+function openSection(file: E57PagedFile, plan: ScanPlan, xml: { start: number; end: number }): Section {
   const physical = plan.points.fileOffset;
-  const start = file.physicalToLogical(physical, `/data3D/${plan.index}/points fileOffset`);
-  const head = file.read(start, SECTION_HEADER_SIZE, 'CompressedVector section header');
+  const where = `/data3D/${plan.index}/points`;
+  const bad = (at: number, reason: string) => e57Error('BAD_HEADER', at, `${where}: CompressedVector section header at byte ${physical}: ${reason}`);
+  if (physical < E57_HEADER_SIZE) {
+    throw e57Error('BAD_HEADER', Math.min(physical, file.header.filePhysicalLength), `${where}: fileOffset ${physical} lies inside the ${E57_HEADER_SIZE}-byte file header, where no CompressedVector section can be`);
+  }
+  const start = file.physicalToLogical(physical, `${where} fileOffset`);
+  const head = file.read(start, SECTION_HEADER_SIZE, `${where} CompressedVector section header`);
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  if (head[0] !== COMPRESSED_VECTOR_SECTION) {
-    throw e57Error('BAD_VALUE', physical, `expected a CompressedVector section (id 1), found section id ${head[0]}`);
-  }
+  if (head[0] !== COMPRESSED_VECTOR_SECTION) throw bad(physical, `section id is ${head[0]}, not 1 (CompressedVector)`);
+  for (let i = 1; i < 8; i++) if (head[i] !== 0) throw bad(file.logicalToPhysical(start + i), `reserved byte ${i} is ${head[i]}, not 0`);
   const length = view.getBigUint64(8, true);
+  const lengthAt = file.logicalToPhysical(start + 8);
   if (length < BigInt(SECTION_HEADER_SIZE) || BigInt(start) + length > BigInt(file.logicalLength)) {
-    throw e57Error('TRUNCATED', physical, `section length ${length} does not fit in the file`);
+    throw e57Error('TRUNCATED', lengthAt, `${where}: CompressedVector section header at byte ${physical}: sectionLogicalLength ${length} does not fit in the file`);
   }
+  if (length % 4n !== 0n) throw bad(lengthAt, `sectionLogicalLength ${length} is not a multiple of 4`);
   const end = start + Number(length);
+  if (start < xml.end && end > xml.start) throw bad(physical, 'the section overlaps the XML section');
+  const dataAt = file.logicalToPhysical(start + 16);
   const dataPhysical = view.getBigUint64(16, true);
-  if (dataPhysical > BigInt(Number.MAX_SAFE_INTEGER)) throw e57Error('BAD_VALUE', physical + 16, `dataPhysicalOffset ${dataPhysical} is too large`);
-  const dataStart = file.physicalToLogical(Number(dataPhysical), 'dataPhysicalOffset');
-  if (dataStart < start + SECTION_HEADER_SIZE || dataStart >= end) {
-    throw e57Error('BAD_VALUE', physical + 16, `dataPhysicalOffset ${dataPhysical} is outside its section`);
+  const fileLength = BigInt(file.header.filePhysicalLength);
+  if (dataPhysical >= fileLength) throw bad(dataAt, `dataPhysicalOffset ${dataPhysical} is past the end of the file`);
+  const indexPhysical = view.getBigUint64(24, true);
+  if (indexPhysical >= fileLength) throw bad(file.logicalToPhysical(start + 24), `indexPhysicalOffset ${indexPhysical} is past the end of the file`);
+  // A scan of no records may have no packets at all (dataPhysicalOffset 0, or the section's end).
+  if (plan.points.recordCount === 0 && (dataPhysical === 0n || dataPhysical === BigInt(file.logicalToPhysical(end)))) {
+    return { physical, dataStart: end, end };
   }
+  const dataStart = file.physicalToLogical(Number(dataPhysical), `${where} dataPhysicalOffset`);
+  if (dataStart < start + SECTION_HEADER_SIZE || dataStart >= end) throw bad(dataAt, `dataPhysicalOffset ${dataPhysical} is outside its section`);
   return { physical, dataStart, end };
+}
+
+/**
+ * A scan that declares no records may hold packets, but none may carry bytes: point data in a
+ * section whose scan says it has no records would be lost without a word.
+ */
+function checkEmptySection(file: E57PagedFile, plan: ScanPlan, section: Section): void {
+  for (let offset = section.dataStart; offset < section.end; ) {
+    const physical = file.logicalToPhysical(offset);
+    if (offset + 4 > section.end) throw e57Error('BAD_VALUE', physical, `/data3D/${plan.index}/points: packet header runs past the end of its section`);
+    const head = file.read(offset, 4, 'packet header');
+    const type = head[0]!;
+    const length = (head[2]! | (head[3]! << 8)) + 1;
+    if (offset + length > section.end) throw e57Error('BAD_VALUE', physical, `/data3D/${plan.index}/points: packet of ${length} bytes runs past the end of its section`);
+    if (type === DATA_PACKET && length >= DATA_PACKET_HEADER_SIZE) {
+      const packet = file.read(offset, length, 'packet');
+      const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+      const streams = view.getUint16(4, true);
+      let bytes = 0;
+      for (let s = 0; s < streams && DATA_PACKET_HEADER_SIZE + 2 * s + 2 <= length; s++) bytes += view.getUint16(DATA_PACKET_HEADER_SIZE + 2 * s, true);
+      if (bytes > 0) {
+        throw e57Error('COUNT_MISMATCH', physical, `/data3D/${plan.index}/points: recordCount is 0 but the data packet at byte ${physical} holds ${bytes} bytes of point data`);
+      }
+    } else if (type !== DATA_PACKET && type !== INDEX_PACKET && type !== EMPTY_PACKET) {
+      throw e57Error('BAD_VALUE', physical, `/data3D/${plan.index}/points: unknown packet type ${type}`);
+    }
+    offset += length;
+  }
 }
 
 interface Field {
@@ -471,6 +520,7 @@ function decodeScan(file: E57PagedFile, plan: ScanPlan, section: Section | null,
       );
     }
   } else {
+    if (section) checkEmptySection(file, plan, section);
     assemble(); // constant-only prototypes and empty scans
   }
 

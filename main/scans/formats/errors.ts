@@ -29,6 +29,10 @@ export type ScanErrorFormat = 'ply' | 'las' | 'laz' | 'e57' | 'xyz' | 'pts' | 'o
 
 export class ScanFormatError extends Error {
   override readonly name = 'ScanFormatError';
+  /** Text formats: the 1-based line the offset lies on. */
+  readonly line: number | undefined;
+  /** NOT_A_SCAN: what the file is instead. */
+  readonly detected: DetectedKind | undefined;
   constructor(
     readonly code: ScanErrorCode,
     readonly format: ScanErrorFormat,
@@ -36,11 +40,26 @@ export class ScanFormatError extends Error {
     readonly offset: number,
     /** Why, in words; must not contain point values or paths. */
     readonly reason: string,
-    /** NOT_A_SCAN: what the file is instead. */
-    readonly detected?: DetectedKind,
+    /** Where the reader knows more: text formats the 1-based line the offset lies on; NOT_A_SCAN what the file is instead. */
+    details: { line?: number; detected?: DetectedKind } = {},
   ) {
-    super(`${format.toUpperCase()} at byte ${offset}: ${reason} [${code}]`);
+    super(`${format.toUpperCase()} at byte ${offset}${details.line === undefined ? '' : ` (line ${details.line})`}: ${reason} [${code}]`);
+    this.line = details.line;
+    this.detected = details.detected;
   }
+}
+
+/** The 1-based number of the line that byte `offset` of a text file lies on. */
+export function lineAt(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  const end = Math.min(offset, bytes.length);
+  for (let i = bytes.indexOf(0x0a); i >= 0 && i < end; i = bytes.indexOf(0x0a, i + 1)) line++;
+  return line;
+}
+
+/** A ScanFormatError for text at `offset`, naming its line. */
+export function textError(code: ScanErrorCode, format: ScanErrorFormat, bytes: Uint8Array, offset: number, reason: string): ScanFormatError {
+  return new ScanFormatError(code, format, offset, reason, { line: lineAt(bytes, offset) });
 }
 
 export function isScanFormatError(error: unknown): error is ScanFormatError {

@@ -1,16 +1,26 @@
 /**
  * Seeded fuzzing of the readers: mutated sample files (bit flips, truncation, header edits,
  * splices, garbage) must each end in a PointCloud or a ScanFormatError, and quickly.
+ * The seeds are small files of every format from the shared samples, and our own example of
+ * each kind of file issue 20 names (testdata/: invalid E57 structure, text that is not a point
+ * list, UTF-16 and BOM text, LAS records that break the specification). E57 seeds get their
+ * page checksums recomputed after half of their mutations, so that the mutations reach the
+ * structure behind the checksums.
  * FUZZ_CASES=<n> runs more cases; FUZZ_SEED=<n> another sequence.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { scanWarningsSchema } from '../../../common/scans';
+import { fixPageChecksums } from './e57-test-writer';
 import { ScanFormatError } from './errors';
 import { readPointCloud } from './read';
 
 const samples = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'), '..', 'shared', 'samples', 'scans');
+const testdata = join(dirname(fileURLToPath(import.meta.url)), 'testdata');
+/** Our own files of each kind issue 20 names (see testdata/README.md). */
+const OWN_SEEDS = readdirSync(testdata).filter((f) => !f.endsWith('.ts') && !f.endsWith('.md'));
 const CASES = Number(process.env.FUZZ_CASES ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const PER_CASE_MS = 2000;
@@ -163,9 +173,14 @@ describe('reader fuzzing', () => {
   const present = existsSync(join(samples, SEEDS[0]!));
 
   it.skipIf(!present)(`${CASES} mutated files each end in a cloud or a ScanFormatError within ${PER_CASE_MS} ms`, { timeout: Math.max(300_000, CASES * 60) }, async () => {
-    const seeds = SEEDS.map((file) => ({ file, bytes: new Uint8Array(readFileSync(join(samples, file))) }));
+    const seeds = [
+      ...SEEDS.map((file) => ({ file, bytes: new Uint8Array(readFileSync(join(samples, file))) })),
+      ...OWN_SEEDS.map((file) => ({ file, bytes: new Uint8Array(readFileSync(join(testdata, file))) })),
+    ];
+    expect(OWN_SEEDS.length).toBeGreaterThanOrEqual(20);
     const rng = prng(SEED);
     const outcomes = { ok: 0, error: 0 };
+    let warned = 0;
     const byCode = new Map<string, number>();
     const problems: string[] = [];
     let slowest = 0;
@@ -173,11 +188,17 @@ describe('reader fuzzing', () => {
       const seed = pick(rng, seeds);
       const mutator = pick(rng, Object.keys(MUTATORS) as MutatorName[]);
       const bytes = mutator === 'headerEdit' ? headerEdit(rng, seed.bytes, seed.file) : MUTATORS[mutator](rng, seed.bytes);
+      if (seed.file.endsWith('.e57') && rng() < 0.5) fixPageChecksums(bytes.subarray(0, bytes.length - (bytes.length % 1024)));
       const fileName = rng() < 0.8 ? seed.file.split('/').pop()! : pick(rng, ['scan.ply', 'scan.las', 'scan.pts', 'scan.obj', 'scan', 'scan.xyz']);
       const started = performance.now();
       try {
         const cloud = await readPointCloud(bytes, { fileName, maxPoints: 50_000_000 });
         if (cloud.positions.length !== cloud.count * 3) problems.push(`case ${n} (${mutator} of ${seed.file}): positions length ${cloud.positions.length} for ${cloud.count} points`);
+        if (cloud.warnings) {
+          if (!scanWarningsSchema.safeParse(cloud.warnings).success) problems.push(`case ${n} (${mutator} of ${seed.file}): malformed warnings`);
+          for (const w of cloud.warnings) if (w.count > cloud.count) problems.push(`case ${n} (${mutator} of ${seed.file}): ${w.code} counts ${w.count} of ${cloud.count} points`);
+          warned++;
+        }
         outcomes.ok++;
       } catch (error) {
         if (!(error instanceof ScanFormatError)) {
@@ -186,6 +207,7 @@ describe('reader fuzzing', () => {
           outcomes.error++;
           byCode.set(error.code, (byCode.get(error.code) ?? 0) + 1);
           if (!(error.offset >= 0 && error.offset <= bytes.length)) problems.push(`case ${n} (${mutator} of ${seed.file}): offset ${error.offset} outside the file`);
+          if (error.line !== undefined && !(Number.isInteger(error.line) && error.line >= 1)) problems.push(`case ${n} (${mutator} of ${seed.file}): line ${error.line}`);
         }
       }
       const elapsed = performance.now() - started;
@@ -196,7 +218,8 @@ describe('reader fuzzing', () => {
     // The mutations must reach both outcomes and several kinds of error, or they test nothing.
     expect(outcomes.ok).toBeGreaterThan(CASES / 20);
     expect(outcomes.error).toBeGreaterThan(CASES / 5);
-    for (const code of ['TRUNCATED', 'BAD_HEADER', 'BAD_VALUE', 'UNSUPPORTED', 'UNKNOWN_FORMAT']) expect(byCode.get(code) ?? 0, code).toBeGreaterThan(0);
+    for (const code of ['TRUNCATED', 'BAD_HEADER', 'BAD_VALUE', 'UNSUPPORTED', 'UNKNOWN_FORMAT', 'COUNT_MISMATCH', 'BAD_CHECKSUM']) expect(byCode.get(code) ?? 0, code).toBeGreaterThan(0);
+    expect(warned, 'mutated LAS files read with warnings').toBeGreaterThan(0);
     expect(slowest).toBeLessThan(PER_CASE_MS);
   });
 });

@@ -4,113 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ScanFormatError } from './errors';
 import { readLas, rgbTo8Bit } from './las';
+import { makeLas, type Point, type Vlr } from './las-test-writer';
 import { unitFromWkt } from './las-georef';
 import { limitsOf } from './options';
 
 const samples = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'), '..', 'shared', 'samples', 'scans');
-const CORE = [20, 28, 26, 34, 57, 63, 30, 36, 38, 59, 67];
-
-interface Point {
-  x: number;
-  y: number;
-  z: number;
-  intensity?: number;
-  cls?: number;
-  gps?: number;
-  rgb?: [number, number, number];
-  nir?: number;
-  extra?: number[];
-}
-interface Vlr {
-  user: string;
-  id: number;
-  data: Uint8Array;
-}
-interface LasSpec {
-  minor?: number;
-  pf: number;
-  points: Point[];
-  extraBytes?: number;
-  vlrs?: Vlr[];
-  evlrs?: Vlr[];
-  scale?: number;
-  offset?: [number, number, number];
-  legacyCount?: number;
-  software?: string;
-}
-
-/** Writes a LAS file the way the specification lays it out (records written field by field). */
-function makeLas(spec: LasSpec): Uint8Array {
-  const minor = spec.minor ?? (spec.pf > 5 ? 4 : 2);
-  const headerSize = minor >= 4 ? 375 : minor === 3 ? 235 : 227;
-  const vlrs = spec.vlrs ?? [];
-  const vlrBytes = vlrs.reduce((n, v) => n + 54 + v.data.length, 0);
-  const pointOffset = headerSize + vlrBytes;
-  const recordLength = CORE[spec.pf]! + (spec.extraBytes ?? 0);
-  const evlrs = spec.evlrs ?? [];
-  const evlrBytes = evlrs.reduce((n, v) => n + 60 + v.data.length, 0);
-  const total = pointOffset + recordLength * spec.points.length + evlrBytes;
-  const out = new Uint8Array(total);
-  const dv = new DataView(out.buffer);
-  out.set(new TextEncoder().encode('LASF'), 0);
-  out[24] = 1;
-  out[25] = minor;
-  out.set(new TextEncoder().encode('Test System'), 26);
-  out.set(new TextEncoder().encode(spec.software ?? 'Test Writer 1.0'), 58);
-  dv.setUint16(94, headerSize, true);
-  dv.setUint32(96, pointOffset, true);
-  dv.setUint32(100, vlrs.length, true);
-  out[104] = spec.pf;
-  dv.setUint16(105, recordLength, true);
-  dv.setUint32(107, spec.legacyCount ?? (spec.pf > 5 ? 0 : spec.points.length), true);
-  const scale = spec.scale ?? 0.01;
-  const offset = spec.offset ?? [1000, 2000, 0];
-  for (let k = 0; k < 3; k++) {
-    dv.setFloat64(131 + 8 * k, scale, true);
-    dv.setFloat64(155 + 8 * k, offset[k]!, true);
-  }
-  if (minor >= 4) {
-    dv.setBigUint64(247, BigInt(spec.points.length), true);
-    if (evlrs.length) {
-      dv.setBigUint64(235, BigInt(pointOffset + recordLength * spec.points.length), true);
-      dv.setUint32(243, evlrs.length, true);
-    }
-  }
-  let p = headerSize;
-  for (const v of vlrs) {
-    out.set(new TextEncoder().encode(v.user), p + 2);
-    dv.setUint16(p + 18, v.id, true);
-    dv.setUint16(p + 20, v.data.length, true);
-    out.set(new TextEncoder().encode('test record'), p + 22);
-    out.set(v.data, p + 54);
-    p += 54 + v.data.length;
-  }
-  const pf = spec.pf;
-  for (const pt of spec.points) {
-    dv.setInt32(p, Math.round((pt.x - offset[0]) / scale), true);
-    dv.setInt32(p + 4, Math.round((pt.y - offset[1]) / scale), true);
-    dv.setInt32(p + 8, Math.round((pt.z - offset[2]) / scale), true);
-    dv.setUint16(p + 12, pt.intensity ?? 0, true);
-    if (pf < 6) out[p + 15] = (pt.cls ?? 0) | 0x80; // synthetic/withheld flags live in the top bits
-    else out[p + 16] = pt.cls ?? 0;
-    const gps = pf === 1 || pf === 3 || pf === 4 || pf === 5 ? 20 : pf >= 6 ? 22 : -1;
-    if (gps >= 0) dv.setFloat64(p + gps, pt.gps ?? 0, true);
-    const rgb = pf === 2 ? 20 : pf === 3 || pf === 5 ? 28 : pf === 7 || pf === 8 || pf === 10 ? 30 : -1;
-    if (rgb >= 0) pt.rgb?.forEach((c, k) => dv.setUint16(p + rgb + 2 * k, c, true));
-    if (pf === 8 || pf === 10) dv.setUint16(p + 36, pt.nir ?? 0, true);
-    pt.extra?.forEach((b, k) => (out[p + CORE[pf]! + k] = b));
-    p += recordLength;
-  }
-  for (const v of evlrs) {
-    out.set(new TextEncoder().encode(v.user), p + 2);
-    dv.setUint16(p + 18, v.id, true);
-    dv.setBigUint64(p + 20, BigInt(v.data.length), true);
-    out.set(v.data, p + 60);
-    p += 60 + v.data.length;
-  }
-  return out;
-}
-
 const read = (bytes: Uint8Array, maxPoints?: number) => readLas(bytes, limitsOf(maxPoints ? { maxPoints } : {}));
 async function fail(bytes: Uint8Array): Promise<ScanFormatError> {
   const e = await read(bytes).then(
@@ -308,5 +206,65 @@ describe.skipIf(!existsSync(laz))('LAZ', () => {
     const again = await read(bytes);
     expect([...again.positions.subarray(0, 30)]).toEqual([...first.positions.subarray(0, 30)]);
     expect([process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]).toEqual(before);
+  });
+});
+
+/**
+ * Warnings on the shared third-party samples, each count checked against the records decoded
+ * apart from our reader: the uncompressed files' record bytes read here directly, and the LAZ
+ * file's classifications decoded by @loaders.gl/las (which reads LAS up to 1.3).
+ */
+describe.skipIf(!existsSync(join(samples, 'laz', 'lidR__MixedConifer.laz')))('LAS warnings on files from other tools', () => {
+  /** Return number above number of returns, and the class of each record, from the raw bytes. */
+  function rawRecords(bytes: Uint8Array): { above: number; classes: Map<number, number> } {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const pointOffset = dv.getUint32(96, true);
+    const pf = bytes[104]! & 0x3f;
+    const stride = dv.getUint16(105, true);
+    const count = dv.getUint32(107, true) || Number(dv.getBigUint64(247, true));
+    let above = 0;
+    const classes = new Map<number, number>();
+    for (let i = 0, p = pointOffset; i < count; i++, p += stride) {
+      const r = bytes[p + 14]!;
+      const [ret, of, cls] = pf < 6 ? [r & 7, (r >> 3) & 7, bytes[p + 15]! & 31] : [r & 15, r >> 4, bytes[p + 16]!];
+      if (ret > of) above++;
+      classes.set(cls, (classes.get(cls) ?? 0) + 1);
+    }
+    return { above, classes };
+  }
+
+  it.each([
+    ['las/liblas__1.0_1.las', 1, []],
+    ['las/pdal__1.1_1.las', 1, []],
+    ['las/pdal__1.2_2.las', 1, []],
+    ['las/potreeconv__5points_14.las', 0, [41, 42]],
+    ['las/pdal__autzen.las', 0, []],
+    ['las/laspy__simple1_4.las', 0, []],
+  ] as const)('%s: return-number warning for %i records, reserved classes %j', async (file, above, reservedCodes) => {
+    const bytes = new Uint8Array(readFileSync(join(samples, file)));
+    const raw = rawRecords(bytes);
+    expect(raw.above).toBe(above);
+    const cloud = await read(bytes);
+    const byCode = Object.fromEntries((cloud.warnings ?? []).map((w) => [w.code, w]));
+    expect(byCode.LAS_RETURN_NUMBER_ABOVE_NUMBER_OF_RETURNS?.count ?? 0).toBe(raw.above);
+    const reservedCount = reservedCodes.reduce((n, c) => n + (raw.classes.get(c) ?? 0), 0);
+    expect(byCode.LAS_RESERVED_CLASSIFICATION?.count ?? 0).toBe(reservedCount);
+    for (const c of reservedCodes) expect(byCode.LAS_RESERVED_CLASSIFICATION!.message).toContain(String(c));
+  });
+
+  it('a LAZ file decoded in batches: the reserved class 11 counted as @loaders.gl/las decodes it', async () => {
+    const bytes = readFileSync(join(samples, 'laz', 'lidR__MixedConifer.laz'));
+    const { parse } = await import('@loaders.gl/core');
+    const { LASLoader } = await import('@loaders.gl/las');
+    const theirs = await parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), LASLoader, { worker: false, las: { shape: 'mesh' } });
+    const classes = theirs.attributes.classification?.value;
+    expect(classes).toBeDefined();
+    const elevens = Array.from(classes!).filter((c) => c === 11).length;
+    expect(elevens).toBeGreaterThan(0);
+    const cloud = await read(new Uint8Array(bytes));
+    expect(cloud.count).toBeGreaterThan(10_000);
+    expect(cloud.warnings).toEqual([
+      { code: 'LAS_RESERVED_CLASSIFICATION', count: elevens, message: `classification code 11 is reserved in the ASPRS table for point format 1 (LAS 1.2): ${elevens} of ${cloud.count.toLocaleString('en-US')} points` },
+    ]);
   });
 });

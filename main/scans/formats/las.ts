@@ -3,7 +3,7 @@
  * straight from the file; LAZ is decompressed by laz-perf (LASzip in WASM) in batches into a
  * scratch buffer that the same column readers then walk.
  */
-import type { ExtraAttribute, PointCloud, VariableLengthRecord } from '../../../common/point-cloud';
+import type { ExtraAttribute, PointCloud, ScanWarning, VariableLengthRecord } from '../../../common/point-cloud';
 import { latin1 } from './ascii';
 import { ScanFormatError, type ScanErrorFormat } from './errors';
 import { lasUnits, parseGeoKeys, type GeoVlrs } from './las-georef';
@@ -257,6 +257,8 @@ interface Sinks {
   positions: Float64Array;
   intensity: Uint16Array;
   classification: Uint8Array;
+  /** Tallies of what breaks the specification but can still be read (see lasWarnings). */
+  checks: LasChecks;
   gpsTime: Float64Array | undefined;
   rgb16: Uint16Array | undefined;
   nir: Uint16Array | undefined;
@@ -289,13 +291,7 @@ function readRecords(dv: DataView, start: number, n: number, first: number, h: L
     for (let o = first * 3 + c; o < end; o += 3, p += stride) pos[o] = dv.getInt32(p, true) * sc + of;
   }
   readColumn(dv, start + 12, stride, n, 'uint16', true, s.intensity, 1, first);
-  if (pf < 6) {
-    const cls = s.classification;
-    let p = start + 15;
-    for (let i = first; i < first + n; i++, p += stride) cls[i] = dv.getUint8(p) & 0x1f;
-  } else {
-    readColumn(dv, start + 16, stride, n, 'uint8', true, s.classification, 1, first);
-  }
+  readReturnsAndClasses(dv, start, stride, n, first, pf, s.classification, s.checks);
   const gps = gpsOffset(pf);
   if (gps !== undefined && s.gpsTime) readColumn(dv, start + gps, stride, n, 'float64', true, s.gpsTime, 1, first);
   const rgb = rgbOffset(pf);
@@ -304,6 +300,100 @@ function readRecords(dv: DataView, start: number, n: number, first: number, h: L
   }
   if (s.nir) readColumn(dv, start + 36, stride, n, 'uint16', true, s.nir, 1, first);
   for (const f of s.extras) readExtra(dv, start, n, first, stride, f);
+}
+
+/**
+ * The return byte and the classification of each record, in one pass: the classification goes
+ * into the cloud, and both are checked against the specification (return number above the
+ * number of returns; codes the point format's table reserves, counted per code).
+ */
+function readReturnsAndClasses(dv: DataView, start: number, stride: number, n: number, first: number, pf: number, cls: Uint8Array, checks: LasChecks): void {
+  const bytes = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
+  const reserved = checks.reserved;
+  const classes = checks.classes;
+  let above = 0;
+  let p = start + 14;
+  const end = first + n;
+  if (pf < 6) {
+    // Byte 14: return number (bits 0–2), number of returns (3–5); byte 15: class (0–4) and flags.
+    for (let i = first; i < end; i++, p += stride) {
+      const returns = bytes[p]!;
+      const c = bytes[p + 1]! & 0x1f;
+      cls[i] = c;
+      if (reserved[c] !== 0) classes[c]!++;
+      if ((returns & 7) > ((returns >>> 3) & 7)) above++;
+    }
+  } else {
+    // Byte 14: return number (bits 0–3), number of returns (4–7); byte 16: the class byte.
+    for (let i = first; i < end; i++, p += stride) {
+      const returns = bytes[p]!;
+      const c = bytes[p + 2]!;
+      cls[i] = c;
+      if (reserved[c] !== 0) classes[c]!++;
+      if ((returns & 15) > returns >>> 4) above++;
+    }
+  }
+  checks.returnAboveReturns += above;
+}
+
+export interface LasChecks {
+  /** Records whose return number is greater than their number of returns. */
+  returnAboveReturns: number;
+  /** 1 for each classification code the point format's table reserves (see isReservedClass). */
+  reserved: Uint8Array;
+  /** How many records have each reserved classification code. */
+  classes: Uint32Array;
+}
+
+export function lasChecks(h: Pick<LasHeader, 'pointFormat' | 'versionMinor'>): LasChecks {
+  const reserved = new Uint8Array(256);
+  for (let code = 0; code < 256; code++) reserved[code] = isReservedClass(code, h.pointFormat, h.versionMinor) ? 1 : 0;
+  return { returnAboveReturns: 0, reserved, classes: new Uint32Array(256) };
+}
+
+/**
+ * Classification codes the ASPRS table of the point format reserves. Formats 0–5 (LAS 1.1–1.4):
+ * 0–9 and 12 are defined, 10, 11 and 13–31 reserved. Formats 6–10 (LAS 1.4 R15): 0–7, 9–11 and
+ * 13–22 defined, 8 and 12 (now flags) and 23–63 reserved, 64–255 user-definable. LAS 1.0 has no
+ * standard table: its codes are the data provider's.
+ */
+export function isReservedClass(code: number, pointFormat: number, versionMinor: number): boolean {
+  if (pointFormat < 6) return versionMinor >= 1 && (code === 10 || code === 11 || (code >= 13 && code <= 31));
+  return code === 8 || code === 12 || (code >= 23 && code <= 63);
+}
+
+const MAX_CODES_NAMED = 8;
+
+/** The checks' findings as warnings; none for a file that keeps to the specification. */
+export function lasWarnings(checks: LasChecks, h: Pick<LasHeader, 'pointFormat' | 'versionMinor' | 'count'>): ScanWarning[] {
+  const warnings: ScanWarning[] = [];
+  const of = `of ${h.count.toLocaleString('en-US')} points`;
+  if (checks.returnAboveReturns > 0) {
+    const n = checks.returnAboveReturns;
+    warnings.push({
+      code: 'LAS_RETURN_NUMBER_ABOVE_NUMBER_OF_RETURNS',
+      count: n,
+      message: `return number is greater than the number of returns in ${n.toLocaleString('en-US')} ${of}`,
+    });
+  }
+  const reserved: number[] = [];
+  let count = 0;
+  for (let code = 0; code < 256; code++) {
+    const k = checks.classes[code]!;
+    if (k > 0 && checks.reserved[code] !== 0) {
+      reserved.push(code);
+      count += k;
+    }
+  }
+  if (count > 0) {
+    const named = reserved.slice(0, MAX_CODES_NAMED).join(', ') + (reserved.length > MAX_CODES_NAMED ? ', …' : '');
+    warnings.push({
+      code: 'LAS_RESERVED_CLASSIFICATION',
+      count,
+      message: `classification ${reserved.length === 1 ? 'code' : 'codes'} ${named} ${reserved.length === 1 ? 'is' : 'are'} reserved in the ASPRS table for point format ${h.pointFormat} (LAS 1.${h.versionMinor}): ${count.toLocaleString('en-US')} ${of}`,
+    });
+  }
+  return warnings;
 }
 
 function readExtra(dv: DataView, start: number, n: number, first: number, stride: number, f: ExtraField): void {
@@ -361,6 +451,7 @@ export async function readLas(bytes: Uint8Array, limits: Limits): Promise<PointC
     positions: allocate(Float64Array, count * 3, format, h.pointOffset),
     intensity: allocate(Uint16Array, count, format, h.pointOffset),
     classification: allocate(Uint8Array, count, format, h.pointOffset),
+    checks: lasChecks(h),
     gpsTime: gpsOffset(pf) !== undefined ? allocate(Float64Array, count, format, h.pointOffset) : undefined,
     rgb16: rgbOffset(pf) !== undefined ? allocate(Uint16Array, count * 3, format, h.pointOffset) : undefined,
     nir: pf === 8 || pf === 10 ? allocate(Uint16Array, count, format, h.pointOffset) : undefined,
@@ -399,6 +490,8 @@ export async function readLas(bytes: Uint8Array, limits: Limits): Promise<PointC
     vlrs: vlrs.map(({ userId, recordId, description, length, extended }) => ({ userId, recordId, description, length, extended })),
   };
   if (sinks.rgb16) cloud.colors = rgbTo8Bit(sinks.rgb16);
+  const warnings = lasWarnings(sinks.checks, h);
+  if (warnings.length > 0) cloud.warnings = warnings;
   if (h.software) cloud.sourceApp = h.software;
   if (h.systemId) cloud.sourceDevice = h.systemId;
   limits.progress(1);

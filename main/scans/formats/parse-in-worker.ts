@@ -67,7 +67,7 @@ export function parseInWorker(bytes: Uint8Array | ArrayBuffer, options: ParseInW
         const e = reply.error;
         const code = e.code;
         if (code === 'INTERNAL') finish(() => reject(new Error(`scan parse worker: ${e.message}`)));
-        else finish(() => reject(new ScanFormatError(code, e.format, e.offset, e.reason ?? e.message, e.detected)));
+        else finish(() => reject(new ScanFormatError(code, e.format, e.offset, e.reason ?? e.message, { line: e.line, detected: e.detected })));
       }
     });
     worker.on('error', (error) => finish(() => reject(error)));

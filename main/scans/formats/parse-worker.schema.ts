@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { SCAN_FORMATS, type PointCloud } from '../../../common/point-cloud';
+import { scanWarningsSchema } from '../../../common/scans';
 import { DETECTED_KINDS, SCAN_ERROR_CODES, ScanFormatError } from './errors';
 
 export const parseRequestSchema = z.discriminatedUnion('type', [
@@ -46,6 +47,7 @@ export const pointCloudSchema = z
     vlrs: z
       .array(z.object({ userId: z.string(), recordId: z.number(), description: z.string(), length: z.number(), extended: z.boolean() }))
       .optional(),
+    warnings: scanWarningsSchema.optional(),
   })
   .refine((c) => c.positions.length === c.count * 3, 'positions must hold 3 values per point')
   .refine((c) => !c.colors || c.colors.length === c.count * 3, 'colors must hold 3 values per point') satisfies z.ZodType<PointCloud>;
@@ -58,6 +60,9 @@ export const parseErrorSchema = z.object({
   message: z.string(),
   /** The reason alone, so that the receiving side can rebuild the same ScanFormatError. */
   reason: z.string().optional(),
+  /** Text formats: the line of the offset. */
+  line: z.number().int().positive().optional(),
+  /** NOT_A_SCAN: what the file is instead. */
   detected: z.enum(DETECTED_KINDS).optional(),
 });
 export type ParseErrorPayload = z.infer<typeof parseErrorSchema>;
@@ -83,7 +88,10 @@ export function cloudBuffers(cloud: PointCloud): ArrayBuffer[] {
 
 export function errorPayload(error: unknown): ParseErrorPayload {
   if (error instanceof ScanFormatError) {
-    return { name: error.name, code: error.code, format: error.format, offset: error.offset, message: error.message, reason: error.reason, ...(error.detected ? { detected: error.detected } : {}) };
+    const payload: ParseErrorPayload = { name: error.name, code: error.code, format: error.format, offset: error.offset, message: error.message, reason: error.reason };
+    if (error.line !== undefined) payload.line = error.line;
+    if (error.detected !== undefined) payload.detected = error.detected;
+    return payload;
   }
   // Anything else is our bug, not the file's; its message may quote data, so it stays here.
   return { name: error instanceof Error ? error.name : 'Error', code: 'INTERNAL', format: 'unknown', offset: 0, message: 'internal error while parsing the scan' };

@@ -5,6 +5,7 @@
 import type { PointCloud, ScanFormat } from '../../../common/point-cloud';
 import { looksBinary } from './ascii';
 import { mergeE57Scans, readE57 } from './e57';
+import { decodeMarkedText, describeEncoding, errorInFile } from './encoding';
 import { ScanFormatError, type DetectedKind } from './errors';
 import { isLas, readLas } from './las';
 import { readObj } from './obj';
@@ -65,7 +66,7 @@ export function sniffFormat(bytes: Uint8Array, fileName?: string): ScanFormat {
     throw new ScanFormatError('UNSUPPORTED', 'pts', 0, 'binary Expe/PointSet file (not a Leica PTS text file); this format is not supported');
   }
   const other = OTHER_KINDS.find((k) => k.test(bytes));
-  if (other) throw new ScanFormatError('NOT_A_SCAN', 'unknown', 0, `${other.what}, not a 3D scan`, other.kind);
+  if (other) throw new ScanFormatError('NOT_A_SCAN', 'unknown', 0, `${other.what}, not a 3D scan`, { detected: other.kind });
   const ext = extensionOf(fileName);
   if (looksBinary(bytes)) {
     throw new ScanFormatError('UNKNOWN_FORMAT', ext === 'pts' ? 'pts' : 'unknown', 0, 'binary content that is not PLY, LAS/LAZ or E57');
@@ -95,7 +96,32 @@ export async function readPointCloud(input: Uint8Array | ArrayBuffer, options: R
   if (bytes.length > limits.maxBytes) {
     throw new ScanFormatError('TOO_LARGE', 'unknown', 0, `input of ${bytes.length} bytes is over the limit of ${limits.maxBytes}`);
   }
-  const format = sniffFormat(bytes, options.fileName);
+  // Text with a byte-order mark (UTF-8 BOM, UTF-16 LE/BE) is read as the UTF-8 it spells; errors
+  // then name offsets in the file as it is.
+  const text = decodeMarkedText(bytes);
+  if (!text) return readDecided(bytes, sniffFormat(bytes, options.fileName), limits, options);
+  let format: ScanFormat | undefined;
+  try {
+    format = sniffFormat(text.bytes, options.fileName);
+    if (text.encoding !== 'utf-8-bom' && !isTextFormat(format, text.bytes)) {
+      throw new ScanFormatError('UNSUPPORTED', format, 0, `${describeEncoding(text.encoding)} text holding a binary ${format.toUpperCase()} file`);
+    }
+    return await readDecided(text.bytes, format, limits, options);
+  } catch (error) {
+    if (error instanceof ScanFormatError) throw errorInFile(error, text, error.format === 'unknown' ? format : undefined);
+    throw error;
+  }
+}
+
+/** Formats that can be spelt in UTF-16: every text format, and PLY only when its body is ascii. */
+function isTextFormat(format: ScanFormat, bytes: Uint8Array): boolean {
+  if (format === 'xyz' || format === 'pts' || format === 'obj') return true;
+  if (format !== 'ply') return false;
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.length, 4096)));
+  return /^format[ \t]+ascii\b/m.test(head);
+}
+
+function readDecided(bytes: Uint8Array, format: ScanFormat, limits: Limits, options: ReadPointCloudOptions): Promise<PointCloud> | PointCloud {
   switch (format) {
     case 'ply':
       return readPly(bytes, limits);

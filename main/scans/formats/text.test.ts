@@ -76,8 +76,10 @@ describe('XYZ and PTS', () => {
     expect(cloud.extras.map((e) => [e.name, [...e.values]])).toEqual([['Time', [0.5, 1.5]]]);
   });
 
-  it('refuses a header row without X, Y and Z', () => {
+  it('refuses a header row without X, Y and Z, also when no rows follow it', () => {
     expect(fail(() => text('A,B,C\n1,2,3\n')).code).toBe('BAD_HEADER');
+    expect(fail(() => text('hello world\n', 'a.xyz'))).toMatchObject({ code: 'BAD_HEADER', line: 1 });
+    expect(text('X Y Z\n', 'a.xyz').count).toBe(0);
   });
 
   it('reads x y z intensity and x y z r g b layouts, colours as 0..255 or 0..1', () => {
@@ -127,6 +129,30 @@ describe('XYZ and PTS', () => {
     expect(fail(() => text('1 2 3\n4 5\n7 8 9\n')).code).toBe('BAD_VALUE');
     expect(fail(() => text('1 2 3\n4 x 6\n7 8 9\n')).code).toBe('BAD_VALUE');
     expect(fail(() => text('1 2\n')).code).toBe('BAD_VALUE');
+  });
+
+  it('refuses rows wider than the table, naming their line and byte', () => {
+    const wide = fail(() => text('1 2 3\n4 5 6\n7 8 9 10\n'));
+    expect(wide).toMatchObject({ code: 'BAD_VALUE', offset: 12, line: 3 });
+    expect(wide.message).toBe('XYZ at byte 12 (line 3): row has 4 columns where the first row has 3: the rows do not form one table [BAD_VALUE]');
+    expect(fail(() => text('X,Y,Z\n1,2,3\n4,5,6,7\n'))).toMatchObject({ line: 3, reason: expect.stringMatching(/where the header row names 3/) });
+    // A cut-off last row has fewer columns, never more.
+    expect(fail(() => text('1 2 3\n4 5 6 7'))).toMatchObject({ line: 2 });
+  });
+
+  it('refuses more than 256 columns instead of dropping the rest', () => {
+    const row = Array.from({ length: 300 }, (_, i) => i).join(' ');
+    expect(fail(() => text(`${row}\n${row}\n`))).toMatchObject({ code: 'UNSUPPORTED', line: 1, reason: expect.stringMatching(/more than 256 columns/) });
+    const names = Array.from({ length: 300 }, (_, i) => (i < 3 ? 'xyz'[i] : `f${i}`)).join(' ');
+    expect(fail(() => text(`${names}\n${row}\n`))).toMatchObject({ code: 'UNSUPPORTED', line: 1 });
+    expect(fail(() => text(`1 2 3\n${row}\n`))).toMatchObject({ code: 'BAD_VALUE', line: 2, reason: expect.stringMatching(/more than 256 columns where the first row has 3/) });
+  });
+
+  it('names the line of a header row without X, Y and Z, of a cell that is not a number, and of a grid header after comments', () => {
+    expect(fail(() => text('# export\nA,B,C\n1,2,3\n'))).toMatchObject({ code: 'BAD_HEADER', offset: 9, line: 2 });
+    expect(fail(() => text('1 2 3\n4 x 6\n'))).toMatchObject({ code: 'BAD_VALUE', offset: 8, line: 2, reason: 'column 2 of the row is not a number' });
+    expect(fail(() => text('# made by GIS\nNCOLS 3\nNROWS 3\n'))).toMatchObject({ code: 'UNSUPPORTED', line: 2 });
+    expect(fail(() => text('north: 10\nsouth: 0\n'))).toMatchObject({ code: 'UNSUPPORTED', reason: expect.stringMatching(/GRASS ASCII grid/) });
   });
 
   it('grows past its first size estimate', () => {

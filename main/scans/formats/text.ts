@@ -1,11 +1,16 @@
 /**
  * XYZ / CSV / Leica PTS text point files: one point per row, columns split by space, tab,
  * comma or semicolon; an optional header row of column names; an optional PTS count line.
+ *
+ * The rows must form one table: at least three numeric columns (x y z), every row with the
+ * same number of columns. Anything else (a single column of numbers, a raster grid that shares
+ * the .xyz/.asc extensions, rows of changing width) is not a point list and is refused with
+ * the line that shows it.
  */
 import type { PointCloud } from '../../../common/point-cloud';
 import { CH_COMMA, CH_CR, CH_DOT, CH_HASH, CH_LF, CH_SEMICOLON, CH_SLASH, CH_SPACE, CH_TAB, latin1, parseField } from './ascii';
 import { PointBuilder, type BuilderLayout } from './builder';
-import { ScanFormatError } from './errors';
+import { ScanFormatError, textError } from './errors';
 import type { Limits } from './options';
 
 type Delimiter = 'space' | 'comma' | 'semicolon';
@@ -43,6 +48,7 @@ class Fields {
   readonly ends = new Int32Array(MAX_COLUMNS);
   count = 0;
 
+  /** Splits a row; returns its number of fields, or MAX_COLUMNS + 1 when it has more than MAX_COLUMNS. */
   split(bytes: Uint8Array, start: number, end: number, delimiter: Delimiter): number {
     let n = 0;
     if (delimiter === 'space') {
@@ -52,7 +58,10 @@ class Fields {
         if (i >= end) break;
         const s = i;
         while (i < end && bytes[i] !== CH_SPACE && bytes[i] !== CH_TAB) i++;
-        if (n === MAX_COLUMNS) break;
+        if (n === MAX_COLUMNS) {
+          n++;
+          break;
+        }
         this.starts[n] = s;
         this.ends[n++] = i;
       }
@@ -65,7 +74,10 @@ class Fields {
         let e = i;
         while (s < e && (bytes[s] === CH_SPACE || bytes[s] === CH_TAB)) s++;
         while (e > s && (bytes[e - 1] === CH_SPACE || bytes[e - 1] === CH_TAB)) e--;
-        if (n === MAX_COLUMNS) break;
+        if (n === MAX_COLUMNS) {
+          n++;
+          break;
+        }
         this.starts[n] = s;
         this.ends[n++] = e;
         if (i >= end) break;
@@ -75,6 +87,21 @@ class Fields {
     this.count = n;
     return n;
   }
+}
+
+/**
+ * Header keywords of text raster grids that share the point-list extensions: ESRI ASCII grid
+ * (.asc, often saved as .xyz/.txt), GRASS ASCII grid, Surfer 6 text grid.
+ */
+const GRID_HEADERS: Array<[RegExp, string]> = [
+  [/^(?:ncols|nrows|xllcorner|yllcorner|xllcenter|yllcenter|cellsize|nodata_value)\b/i, 'an ESRI ASCII grid'],
+  [/^(?:north|south|east|west|rows|cols):/i, 'a GRASS ASCII grid'],
+  [/^DSAA\b/, 'a Surfer text grid (DSAA)'],
+];
+
+function gridKind(text: string): string | undefined {
+  for (const [pattern, kind] of GRID_HEADERS) if (pattern.test(text)) return kind;
+  return undefined;
 }
 
 function detectDelimiter(bytes: Uint8Array, line: Line): Delimiter {
@@ -123,7 +150,7 @@ const NAME_ROLES: Record<string, string> = {
   normal_z: 'nz',
 };
 
-function layoutFromNames(names: string[]): Layout {
+function layoutFromNames(names: string[], fail: (reason: string) => ScanFormatError): Layout {
   const roles = new Map<string, number>();
   const extras: Layout['extras'] = [];
   names.forEach((raw, column) => {
@@ -135,9 +162,7 @@ function layoutFromNames(names: string[]): Layout {
   const x = roles.get('x');
   const y = roles.get('y');
   const z = roles.get('z');
-  if (x === undefined || y === undefined || z === undefined) {
-    throw new ScanFormatError('BAD_HEADER', 'xyz', 0, 'header row does not name X, Y and Z columns');
-  }
+  if (x === undefined || y === undefined || z === undefined) throw fail('header row does not name X, Y and Z columns');
   const triple = (a: string, b: string, c: string): [number, number, number] | undefined => {
     const i = roles.get(a);
     const j = roles.get(b);
@@ -153,12 +178,12 @@ function layoutFromNames(names: string[]): Layout {
   return { x, y, z, rgb, normal, intensity: roles.get('i'), extras: extras.sort((a, b) => a.column - b.column), columns: names.length };
 }
 
-function layoutFromCount(columns: number, pts: boolean): Layout {
+function layoutFromCount(columns: number, pts: boolean, fail: (reason: string) => ScanFormatError): Layout {
   const base: Layout = { x: 0, y: 1, z: 2, rgb: undefined, normal: undefined, intensity: undefined, extras: [], columns };
   const extrasFrom = (first: number, names: string[] = []) => {
     for (let c = first; c < columns; c++) base.extras.push({ name: names[c - first] ?? `column_${c}`, column: c });
   };
-  if (columns < 3) throw new ScanFormatError('BAD_VALUE', pts ? 'pts' : 'xyz', 0, `rows have ${columns} columns, at least 3 (x y z) are needed`);
+  if (columns < 3) throw fail(`the first row has ${columns} column${columns === 1 ? '' : 's'}; a point list needs at least 3 (x y z)`);
   if (columns === 4) base.intensity = 3;
   else if (columns === 6) base.rgb = [3, 4, 5];
   else if (columns === 7 && pts) {
@@ -191,17 +216,21 @@ export function readText(bytes: Uint8Array, limits: Limits, options: { fileName?
     line = l;
     break;
   }
+  const fail = (code: Parameters<typeof textError>[0], at: number, reason: string) => textError(code, format, bytes, at, reason);
   if (line) {
     const text = latin1(bytes, line.start, Math.min(line.end, line.start + 4096));
+    const grid = gridKind(text);
+    if (grid) throw fail('UNSUPPORTED', line.start, `${grid} header: a raster of values, not a list of points`);
     if (/^\d+$/.test(text)) {
       declared = Number(text);
       format = 'pts';
-      if (!Number.isSafeInteger(declared)) throw new ScanFormatError('BAD_VALUE', format, line.start, 'PTS count line is not a usable integer');
-      if (declared > limits.maxPoints) throw new ScanFormatError('TOO_LARGE', format, line.start, `declares ${declared} points, more than the limit of ${limits.maxPoints}`);
+      if (!Number.isSafeInteger(declared)) throw fail('BAD_VALUE', line.start, 'PTS count line is not a usable integer');
+      if (declared > limits.maxPoints) throw fail('TOO_LARGE', line.start, `declares ${declared} points, more than the limit of ${limits.maxPoints}`);
       pos = line.next;
     } else {
       delimiter = detectDelimiter(bytes, line);
       const n = fields.split(bytes, line.start, line.end, delimiter);
+      if (n > MAX_COLUMNS) throw fail('UNSUPPORTED', line.start, `more than ${MAX_COLUMNS} columns: not a list of points`);
       let numeric = true;
       for (let k = 0; k < n && numeric; k++) {
         const s = fields.starts[k]!;
@@ -228,25 +257,38 @@ export function readText(bytes: Uint8Array, limits: Limits, options: { fileName?
   }
   if (!first) {
     if (declared) throw new ScanFormatError('TRUNCATED', format, bytes.length, `PTS count line declares ${declared} points, the file has none`);
+    // A header row alone is an empty table only when it names the columns of a point list.
+    if (names) layoutFromNames(names, (reason) => fail('BAD_HEADER', line?.start ?? 0, reason));
     return emptyCloud(format);
   }
   delimiter ??= detectDelimiter(bytes, first);
   const decimalComma = delimiter === 'semicolon' && !hasByte(bytes, first, CH_DOT) && hasByte(bytes, first, CH_COMMA);
-  const layout = names ? layoutFromNames(names) : layoutFromCount(fields.split(bytes, first.start, first.end, delimiter), format === 'pts');
+  const headerAt = line?.start ?? 0;
+  let layout: Layout;
+  if (names) layout = layoutFromNames(names, (reason) => fail('BAD_HEADER', headerAt, reason));
+  else {
+    const grid = gridKind(latin1(bytes, first.start, Math.min(first.end, first.start + 64)));
+    if (grid) throw fail('UNSUPPORTED', first.start, `${grid} header: a raster of values, not a list of points`);
+    const columns = fields.split(bytes, first.start, first.end, delimiter);
+    if (columns > MAX_COLUMNS) throw fail('UNSUPPORTED', first.start, `more than ${MAX_COLUMNS} columns: not a list of points`);
+    layout = layoutFromCount(columns, format === 'pts', (reason) => fail('BAD_VALUE', first.start, reason));
+  }
   const needed = 1 + Math.max(layout.x, layout.y, layout.z, ...(layout.rgb ?? []), ...(layout.normal ?? []), layout.intensity ?? 0, ...layout.extras.map((e) => e.column));
   const row = new Float64Array(Math.max(needed, layout.columns));
+  const tableFrom = names ? 'the header row names' : 'the first row has';
 
+  /** Parses a row of the table into `row`; strict: refuses a row of another width or a cell that is not a number, else returns -1. */
   const parseRow = (l: Line, strict: boolean): number => {
     const n = fields.split(bytes, l.start, l.end, delimiter);
-    if (n < needed) {
+    if (n !== layout.columns) {
       if (!strict) return -1;
-      throw new ScanFormatError('BAD_VALUE', format, l.start, `row has ${n} columns, ${needed} expected`);
+      throw fail('BAD_VALUE', l.start, `row has ${n > MAX_COLUMNS ? `more than ${MAX_COLUMNS}` : n} column${n === 1 ? '' : 's'} where ${tableFrom} ${layout.columns}: the rows do not form one table`);
     }
     for (let k = 0; k < needed; k++) {
       const value = decimalComma ? parseWithComma(bytes, fields.starts[k]!, fields.ends[k]!) : parseField(bytes, fields.starts[k]!, fields.ends[k]!);
       if (value === undefined) {
         if (!strict) return -1;
-        throw new ScanFormatError('BAD_VALUE', format, fields.starts[k]!, `column ${k + 1} of a row is not a number`);
+        throw fail('BAD_VALUE', fields.starts[k]!, `column ${k + 1} of the row is not a number`);
       }
       row[k] = value;
     }
@@ -301,8 +343,12 @@ export function readText(bytes: Uint8Array, limits: Limits, options: { fileName?
         const more = Number(text);
         remaining = more;
         declared += more;
-        if (declared > limits.maxPoints) throw new ScanFormatError('TOO_LARGE', format, l.start, `declares more than the limit of ${limits.maxPoints} points`);
+        if (declared > limits.maxPoints) throw fail('TOO_LARGE', l.start, `declares more than the limit of ${limits.maxPoints} points`);
         continue;
+      }
+      // More rows of the same table (or a cut-off one) are left out; anything else is not a point file.
+      if (declared !== undefined && l.terminated && parseRow(l, false) < 0) {
+        throw fail('BAD_VALUE', l.start, `after the ${declared} points its count line declares, a line that is neither a row of the table nor a count line`);
       }
       break;
     }
@@ -311,6 +357,8 @@ export function readText(bytes: Uint8Array, limits: Limits, options: { fileName?
     let n = parseRow(l, !last);
     if (n < 0 && last) {
       n = fields.count;
+      // Cut off: fewer columns than the table (or a number cut short). Wider is not a cut.
+      if (n > layout.columns) parseRow(l, true);
       if (n < 3 || layout.x > 2 || layout.y > 2 || layout.z > 2) break;
       let ok = true;
       for (let k = 0; k < needed; k++) {

@@ -3,10 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeLas } from '../formats/las-test-writer';
 import { createScanStore } from '../store/index';
 import { createImportService, type NewScanRecord, type ScanRecordPort } from './index';
 
 const SAMPLES = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'samples', 'scans');
+const TESTDATA = join(import.meta.dirname, '..', 'formats', 'testdata');
 let counter = 0;
 const actor = { id: 'nurse-1', roles: ['nurse'] };
 const newId = () => `id${Date.now().toString(36)}${(counter++).toString(36)}x`;
@@ -61,6 +63,38 @@ describe('import jobs', () => {
     expect((await store.readAll(row.id, 'original.ply')).equals(bytes)).toBe(true);
     const metadata = JSON.parse((await store.readAll(row.id, 'metadata.json')).toString('utf8')) as { points: number };
     expect(metadata.points).toBe(195_576);
+  });
+
+  it('a LAS file that breaks the specification is imported, its warnings on the job (from reading on) and on the row', async () => {
+    const { rows, service } = setup();
+    const bytes = readFileSync(join(TESTDATA, 'las14-pf6-both-warnings.las'));
+    const seen: Array<{ phase: string; warnings: number }> = [];
+    service.onDidChangeJob((j) => seen.push({ phase: j.phase, warnings: j.warnings.length }));
+    const final = await service.wait(service.start({ bytes, fileName: 'export.las', woundId: 'wound-1', capturedAt: 0, actor }).id);
+    expect(final.phase).toBe('done');
+    const expected = [
+      { code: 'LAS_RETURN_NUMBER_ABOVE_NUMBER_OF_RETURNS', count: 2, message: expect.stringMatching(/2 of 9 points/) },
+      { code: 'LAS_RESERVED_CLASSIFICATION', count: 4, message: expect.stringMatching(/codes 8, 12, 23, 63/) },
+    ];
+    expect(final.warnings).toEqual(expected);
+    expect(rows[0]!.warnings).toEqual(expected);
+    // Reading is done once the job stores the original: from then on every update carries them.
+    expect(seen.filter((s) => s.phase === 'parsing').every((s) => s.warnings === 0)).toBe(true);
+    expect(seen.filter((s) => ['storing', 'indexing', 'saving', 'done'].includes(s.phase)).every((s) => s.warnings === 2)).toBe(true);
+    // A clean file: none.
+    const clean = await service.wait(service.start({ bytes: readFileSync(join(TESTDATA, 'las-clean.las')), fileName: 'clean.las', woundId: 'wound-1', capturedAt: 0, actor }).id);
+    expect(clean.warnings).toEqual([]);
+    expect(rows[1]!.warnings).toEqual([]);
+  });
+
+  it('an invalid E57 that declares no records is refused with the section and byte offset, and stores nothing', async () => {
+    const { rootDir, rows, service } = setup();
+    const bytes = readFileSync(join(TESTDATA, 'e57-zero-records-bad-section-id.e57'));
+    const final = await service.wait(service.start({ bytes, fileName: 'scan.e57', woundId: 'wound-1', capturedAt: 0, actor }).id);
+    expect(final.phase).toBe('failed');
+    expect(final.error).toMatchObject({ code: 'BAD_HEADER', format: 'e57', offset: 48, message: expect.stringMatching(/\/data3D\/0\/points: CompressedVector section header at byte 48/) });
+    expect(rows).toHaveLength(0);
+    expect(readdirSync(rootDir)).toEqual([]);
   });
 
   it('a corrupt file ends in a typed error naming format and offset, and stores nothing', async () => {
@@ -136,6 +170,23 @@ describe('import jobs', () => {
     expect(final.phase).toBe('done');
     expect(rows).toHaveLength(1);
     expect(service.confirm(job.id)).toBe(false);
+  });
+
+  it('a LAS export that breaks the specification and is far too large for its wound shows its warnings beside the size question; confirmed, the row keeps them', async () => {
+    const { rows, service } = setup({ bodySite: 'Right heel', dateOfBirth: '1946-12-09' });
+    // Three points 3 m apart (a room, not a heel), the first with return 5 of 4.
+    const bytes = makeLas({ pf: 6, points: [{ x: 0, y: 0, z: 0, returnNumber: 5, returns: 4 }, { x: 3, y: 1, z: 0, returnNumber: 1, returns: 1 }, { x: 1, y: 2, z: 0.5, returnNumber: 1, returns: 1 }] });
+    const job = service.start({ bytes, fileName: 'room.las', woundId: 'wound-1', capturedAt: Date.now() - 60_000, actor, extentCheck: 'ask' });
+    const held = await untilPhase(service, job.id, 'confirming');
+    expect(held.warning?.code).toBe('EXTENT_TOO_LARGE');
+    const expected = [{ code: 'LAS_RETURN_NUMBER_ABOVE_NUMBER_OF_RETURNS', count: 1, message: expect.stringMatching(/1 of 3 points/) }];
+    expect(held.warnings).toEqual(expected);
+    expect(rows).toHaveLength(0);
+    expect(service.confirm(job.id)).toBe(true);
+    const final = await service.wait(job.id);
+    expect(final).toMatchObject({ phase: 'done', warning: { code: 'EXTENT_TOO_LARGE' } });
+    expect(final.warnings).toEqual(expected);
+    expect(rows[0]!.warnings).toEqual(expected);
   });
 
   it('a held import that is cancelled stores nothing; without "ask" an implausible scan fails with the reason', async () => {

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { PointCloud, ScanFormat } from '../../../common/point-cloud';
+import type { PointCloud, ScanFormat, ScanWarning } from '../../../common/point-cloud';
 import { captureTimeProblem, extentWarning, type ExtentWarning } from '../../../common/scan-checks';
 import { parseInWorker, type ParseInWorkerOptions } from '../formats/parse-in-worker';
 import { computeStats, toMillimetres } from '../formats/stats';
@@ -36,7 +36,9 @@ export interface ImportJobState {
   /** Overall progress 0–1. */
   progress: number;
   scanId: string | null;
-  error: { code: string; message: string; format?: string; offset?: number; detected?: string } | null;
+  error: { code: string; message: string; format?: string; offset?: number; line?: number; detected?: string } | null;
+  /** What the reader reported about the file (specification breaches it read past); [] until it has been read. */
+  warnings: ScanWarning[];
   /** Phase `confirming`: why the scan looks wrong for its wound (kept on the job afterwards). */
   warning: ExtentWarning | null;
   startedAt: number;
@@ -57,6 +59,7 @@ export interface NewScanRecord {
   sha256: string;
   rawFileId: string;
   octreeFileId: string;
+  warnings: ScanWarning[];
 }
 
 /** Who started the import; the record audits the scan under this actor. */
@@ -183,17 +186,19 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
       if (cloud.count === 0) {
         throw Object.assign(new Error('the file holds no points'), { code: 'EMPTY_SCAN' });
       }
+      // The reader's warnings go on the job as soon as the file is read, so a held import shows them beside its question.
+      const warnings = cloud.warnings ?? [];
       const mm = toMillimetres(cloud);
       const stats = computeStats(mm);
       const warning = stats.bbox && request.extentCheck !== 'accept' ? extentWarning(stats.bbox, wound.bodySite) : null;
       if (warning) {
         if (request.extentCheck !== 'ask') throw new ImportCheckError(warning.code, warning.message);
-        update(job, { phase: 'confirming', warning });
+        update(job, { phase: 'confirming', warning, warnings });
         await waitForConfirmation(job.id, signal);
         check();
       }
 
-      update(job, { phase: 'storing', progress: 0.4, scanId });
+      update(job, { phase: 'storing', progress: 0.4, scanId, warnings });
       const rawFileId = `original.${EXTENSIONS[cloud.format]}`;
       await deps.store.put(scanId, rawFileId, request.bytes);
       check();
@@ -221,6 +226,7 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
         sha256,
         rawFileId,
         octreeFileId: 'metadata.json',
+        warnings,
       }, request.actor);
       // The row is in: the folder is a scan now. A note left by a crash here is cleared at the next open.
       await clearPendingNote(deps.store, scanId).catch(() => undefined);
@@ -268,6 +274,7 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
         progress: 0,
         scanId: null,
         error: null,
+        warnings: [],
         warning: null,
         startedAt: Date.now(),
         finishedAt: null,
@@ -314,7 +321,10 @@ export function createImportService(deps: ImportServiceDeps): ImportService {
 /** A typed, patient-data-free description of why an import failed. */
 function describeError(error: unknown): ImportJobState['error'] {
   if (isScanFormatError(error)) {
-    return { code: error.code, format: error.format, offset: error.offset, message: error.message, ...(error.detected ? { detected: error.detected } : {}) };
+    const described: NonNullable<ImportJobState['error']> = { code: error.code, format: error.format, offset: error.offset, message: error.message };
+    if (error.line !== undefined) described.line = error.line;
+    if (error.detected !== undefined) described.detected = error.detected;
+    return described;
   }
   if (error && typeof error === 'object' && 'code' in error && typeof (error as { code: unknown }).code === 'string') {
     return { code: (error as { code: string }).code, message: error instanceof Error ? error.message : 'import failed' };

@@ -62,6 +62,7 @@ export async function recoverInterruptedImports(store: ScanStore, hasRow: (scanI
       progress: 0,
       scanId: null,
       error: { code: 'INTERRUPTED', message: 'The workstation stopped during this import; nothing of it was kept. Import the file again.' },
+      warnings: [],
       warning: null,
       startedAt: note.startedAt,
       finishedAt: now,

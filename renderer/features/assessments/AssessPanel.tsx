@@ -4,9 +4,13 @@
  * the tissue map (repaint what the colours got wrong), chart the clinical details, and save the
  * assessment once however often Save is pressed. The figures shown are always the server's; saving
  * re-measures there.
+ *
+ * With `amend`, a doctor corrects a signed-off assessment: the panel starts from its outline, head
+ * direction, tissue paint and details, and saves the correction as its next version with a reason
+ * (the signed version stays in the record, shown as replaced).
  */
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { Alert, Badge, Button, Grid, Group, Kbd, Loader, NumberInput, Paper, ScrollArea, Stack, Switch, Tabs, Text, Title } from '@mantine/core';
+import { Alert, Badge, Button, Grid, Group, Kbd, Loader, NumberInput, Paper, ScrollArea, Stack, Switch, Tabs, Text, Textarea, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { EMPTY_DETAILS, MAX_TISSUE_PAINT_STROKES, MEASURE_ERROR_WORDS, assessmentDetailsSchema, type Assessment, type AssessmentDetails, type TissueType } from '../../../common/assessments';
 import type { Scan } from '../../../common/scans';
@@ -34,6 +38,7 @@ import {
 } from './outline-edit';
 import { TissueLegend, TissueTools } from './TissueTools';
 import { useLiveMeasure } from './useLiveMeasure';
+import { useAnnotations } from '../annotations/useAnnotations';
 
 /** Height of the 3D view; with the toolbar it fits a 1400 × 900 window beside the panel. */
 export const VIEW_HEIGHT = 540;
@@ -64,20 +69,35 @@ export interface AssessPanelProps {
   onDirtyChange?(dirty: boolean): void;
   /** Esc with no drawing, marking or painting to leave: the window should close (it asks first when there is unsaved work). */
   onRequestClose?(): void;
+  /** A signed-off assessment to correct: saving stores an amendment (the next version) with a reason. */
+  amend?: Assessment;
 }
+
+/** The edit an amendment starts from: the signed version as it was saved. */
+function docOf(a: Assessment): EditDoc {
+  const c = centroid(a.outline);
+  const head: Vec3Tuple | null = a.bodyAxis && c ? [c[0] + a.bodyAxis[0], c[1] + a.bodyAxis[1], c[2] + a.bodyAxis[2]] : null;
+  return { outline: a.outline, method: a.method, modelVersion: a.modelVersion, head, tissuePaint: a.tissuePaint };
+}
+
+/** Shortest reason an amendment takes (the record's own rule, common/assessments.ts). */
+const MIN_REASON = 5;
 
 type Mode = 'none' | 'draw' | 'head' | 'paint';
 
 const sameDetails = (a: AssessmentDetails, b: AssessmentDetails) => JSON.stringify(a) === JSON.stringify(b);
 const isTyping = (e: KeyboardEvent) => e.target instanceof HTMLElement && (e.target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.target.tagName));
 
-export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose }: AssessPanelProps) {
+export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose, amend }: AssessPanelProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [history, dispatch] = useReducer(historyReducer, undefined, () => initialHistory());
+  const [startDoc] = useState<EditDoc>(() => (amend ? docOf(amend) : EMPTY_DOC));
+  const [startDetails] = useState<AssessmentDetails>(() => amend?.details ?? EMPTY_DETAILS);
+  const [history, dispatch] = useReducer(historyReducer, startDoc, (d) => initialHistory(d));
   const doc = history.present;
   /** What was last saved (or the empty start): the work is unsaved when the edit differs from it. */
-  const [baseline, setBaseline] = useState<{ doc: EditDoc; details: AssessmentDetails }>({ doc: EMPTY_DOC, details: EMPTY_DETAILS });
+  const [baseline, setBaseline] = useState<{ doc: EditDoc; details: AssessmentDetails }>({ doc: startDoc, details: startDetails });
+  const [reason, setReason] = useState('');
   const [mode, setMode] = useState<Mode>('none');
   const [selected, setSelected] = useState<number | null>(null);
   const [showLid, setShowLid] = useState(true);
@@ -86,7 +106,7 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
   const [showTissue, setShowTissue] = useState(false);
   const [paintTissue, setPaintTissue] = useState<TissueType>('granulation');
   const [brushMm, setBrushMm] = useState(3);
-  const [details, setDetails] = useState<AssessmentDetails>(EMPTY_DETAILS);
+  const [details, setDetails] = useState<AssessmentDetails>(startDetails);
   const [detailErrors, setDetailErrors] = useState<FieldErrors>({});
   const [tab, setTab] = useState<string | null>('outline');
   const [points, setPoints] = useState<number>(DEFAULT_OUTLINE_POINTS);
@@ -101,10 +121,11 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
   const centre = useMemo(() => centroid(doc.outline), [doc.outline]);
   const head = doc.head;
   const bodyAxis = useMemo<Vec3Tuple | undefined>(() => (head && centre ? [head[0] - centre[0], head[1] - centre[1], head[2] - centre[2]] : undefined), [head, centre]);
+  const annotations = useAnnotations(scan.id, scan.woundId, true);
   const { live, result } = useLiveMeasure(scan.id, { outline: doc.outline, bodyAxis, tissuePaint: doc.tissuePaint });
 
   const dirty = doc.outline !== baseline.doc.outline || doc.head !== baseline.doc.head || doc.tissuePaint !== baseline.doc.tissuePaint || !sameDetails(details, baseline.details);
-  const hasWork = dirty && (doc.outline.length > 0 || doc.tissuePaint.length > 0 || doc.head !== null || !sameDetails(details, EMPTY_DETAILS));
+  const hasWork = (dirty && (doc.outline.length > 0 || doc.tissuePaint.length > 0 || doc.head !== null || !sameDetails(details, EMPTY_DETAILS))) || (!!amend && reason.trim().length > 0 && !saved);
   useEffect(() => {
     onDirtyChange?.(hasWork);
   }, [hasWork, onDirtyChange]);
@@ -187,6 +208,46 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
   };
 
   const save = useMutation(trpc.assessments.save.mutationOptions());
+  const amendment = useMutation(trpc.assessments.amend.mutationOptions());
+  const amending = useRef(false);
+  const submitAmendment = () => {
+    // One amendment per click however fast the second comes (the record allows one per version).
+    if (!amend || amending.current || amendment.isPending || saved || live.kind !== 'ready' || reason.trim().length < MIN_REASON) return;
+    const parsed = assessmentDetailsSchema.safeParse(details);
+    if (!parsed.success) {
+      setDetailErrors(issuesToErrors(parsed.error.issues));
+      setTab('details');
+      return;
+    }
+    amending.current = true;
+    const savedDoc = doc;
+    const savedDetails = details;
+    amendment.mutate(
+      {
+        id: amend.id,
+        reason: reason.trim(),
+        outline: doc.outline,
+        method: doc.method,
+        ...(doc.modelVersion ? { modelVersion: doc.modelVersion } : {}),
+        ...(bodyAxis ? { bodyAxis } : {}),
+        tissuePaint: doc.tissuePaint,
+        details: parsed.data,
+      },
+      {
+        onSettled: () => {
+          amending.current = false;
+        },
+        onSuccess: (out) => {
+          setSaved({ ...out, doc: savedDoc, details: savedDetails });
+          setBaseline({ doc: savedDoc, details: savedDetails });
+          void queryClient.invalidateQueries(trpc.assessments.pathFilter());
+          void queryClient.invalidateQueries(trpc.review.pathFilter());
+          void queryClient.invalidateQueries(trpc.scans.fileUrl.queryFilter({ id: scan.id }));
+          onSaved?.(out.assessment);
+        },
+      },
+    );
+  };
   const submit = () => {
     // The mutation's pending state reaches the button a tick after the click: a second click of a
     // double-click is stopped here, and if one got through it would carry the same request id.
@@ -262,6 +323,7 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
       if (escapeHandledElsewhere(e)) return;
       if (e.key === 'Escape') {
         e.preventDefault();
+        if (annotations.escape()) return;
         if (mode !== 'none') setMode('none');
         else onRequestClose?.();
         return;
@@ -273,7 +335,8 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
         redo();
       } else if (mod && e.key === 'z') {
         e.preventDefault();
-        undo();
+        if (tab === 'annotate') annotations.undo();
+        else undo();
       } else if ((e.key === 'Delete' || e.key === 'Backspace') && selectedValid !== null) {
         e.preventDefault();
         deleteSelected();
@@ -309,12 +372,12 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
   return (
     <Grid gap="md">
       <Grid.Col span={8}>
-        <ScanViewer key={url} url={url} height={VIEW_HEIGHT} overlay={<AssessmentOverlay data={overlay} />} editor={editor} legend={legend} />
+        <ScanViewer key={url} url={url} height={VIEW_HEIGHT} overlay={<><AssessmentOverlay data={overlay} /><AssessmentOverlay data={annotations.overlay} /></>} editor={annotations.editor ?? editor} legend={legend} />
       </Grid.Col>
       <Grid.Col span={4}>
         <Stack gap="xs" h={PANEL_HEIGHT} data-testid="assess-panel">
           <Group justify="space-between">
-            <Title order={4}>Assess wound</Title>
+            <Title order={4}>{amend ? `Amend assessment (version ${amend.version})` : 'Assess wound'}</Title>
             <Group gap={4}>
               <Button size="compact-xs" variant="default" onClick={undo} disabled={history.past.length === 0 && !history.gestureStart} title="Undo (Ctrl+Z)">Undo</Button>
               <Button size="compact-xs" variant="default" onClick={redo} disabled={history.future.length === 0} title="Redo (Ctrl+Shift+Z)">Redo</Button>
@@ -322,11 +385,20 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
           </Group>
           <ScrollArea style={{ flex: 1 }} offsetScrollbars type="auto">
             <Stack gap="xs">
-              <Tabs value={tab} onChange={setTab} keepMounted={false}>
+              <Tabs
+                value={tab}
+                onChange={(t) => {
+                  // Leaving the tab leaves its tool: clicks on the scan go back to the outline.
+                  if (t !== 'annotate') annotations.escape();
+                  setTab(t);
+                }}
+                keepMounted={false}
+              >
                 <Tabs.List>
                   <Tabs.Tab value="outline">Outline</Tabs.Tab>
                   <Tabs.Tab value="tissue">Tissue</Tabs.Tab>
                   <Tabs.Tab value="details">Details</Tabs.Tab>
+                  <Tabs.Tab value="annotate">Annotate</Tabs.Tab>
                 </Tabs.List>
                 <Tabs.Panel value="outline" pt="xs">
                   <Stack gap="xs">
@@ -392,6 +464,9 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
                 <Tabs.Panel value="details" pt="xs">
                   <DetailsForm value={details} onChange={(d) => { setDetails(d); setDetailErrors({}); }} errors={detailErrors} disabled={save.isPending} />
                 </Tabs.Panel>
+                <Tabs.Panel value="annotate" pt="xs">
+                  {annotations.panel}
+                </Tabs.Panel>
               </Tabs>
 
               <Paper withBorder p="xs" data-testid="live-figures">
@@ -417,6 +492,33 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
             </Stack>
           </ScrollArea>
 
+          {amend ? (
+            <Stack gap={6} data-testid="amend-footer">
+              <Textarea
+                size="xs"
+                label="Reason for the amendment"
+                required
+                autosize
+                minRows={1}
+                maxRows={3}
+                maxLength={500}
+                value={reason}
+                disabled={amendment.isPending || !!saved}
+                onChange={(e) => setReason(e.currentTarget.value)}
+                error={reason.length > 0 && reason.trim().length < MIN_REASON ? `Say why (at least ${MIN_REASON} characters)` : undefined}
+              />
+              <Button onClick={submitAmendment} disabled={live.kind !== 'ready' || amendment.isPending || !!saved || reason.trim().length < MIN_REASON} loading={amendment.isPending}>
+                {saved ? 'Amendment saved' : 'Save amendment'}
+              </Button>
+              <Text size="xs" c="dimmed">The signed version stays in the record, shown as replaced by this one.</Text>
+              {amendment.isError && <Alert color="red" title="Not amended" p="xs">{messageOf(amendment.error)}</Alert>}
+              {saved && (
+                <Alert color="teal" title={`Saved as version ${saved.assessment.version}`} data-testid="amendment-saved" p="xs">
+                  Area {saved.assessment.figures.area_cm2.toFixed(2)} cm² · volume {saved.assessment.figures.volume_cm3.toFixed(2)} cm³. It waits for a doctor’s sign-off.
+                </Alert>
+              )}
+            </Stack>
+          ) : (
           <Stack gap={6} data-testid="save-footer">
             <Button onClick={submit} disabled={live.kind !== 'ready' || save.isPending || isSaved} loading={save.isPending}>
               {isSaved ? 'Saved' : 'Save assessment'}
@@ -436,6 +538,7 @@ export function AssessPanel({ scan, url, onSaved, onDirtyChange, onRequestClose 
               </Alert>
             )}
           </Stack>
+          )}
         </Stack>
       </Grid.Col>
       <ConfirmDialog

@@ -1,7 +1,9 @@
-import { Alert, Button, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Button, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { describeAnnotation } from '../../../common/annotations';
 import type { Assessment } from '../../../common/assessments';
-import { formatDateTime } from '../../lib/format';
+import { WoundExports } from '../reports/WoundExports';
+import { formatDate, formatDateTime } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { METHOD_LABELS } from './Figures';
@@ -12,13 +14,17 @@ import { AssessmentStatus } from './SavedAssessment';
  * the scan each measured and when it was saved. Voided ones stay listed, marked. Each opens
  * read-only; a doctor reviews one there before signing it off.
  */
-export function AssessmentHistory({ woundId, canSignOff, onShow }: { woundId: string; canSignOff: boolean; onShow?(a: Assessment): void }) {
+export function AssessmentHistory({ woundId, canSignOff, canExport = false, onShow }: { woundId: string; canSignOff: boolean; canExport?: boolean; onShow?(a: Assessment): void }) {
   const trpc = useTRPC();
   const list = useQuery(trpc.assessments.listByWound.queryOptions({ woundId }));
+  const annotations = useQuery(trpc.annotations.listByWound.queryOptions({ woundId }));
 
   return (
     <Stack gap="xs" data-testid="assessment-history">
-      <Title order={4}>Assessments</Title>
+      <Group justify="space-between">
+        <Title order={4}>Assessments</Title>
+        {canExport && (list.data?.some((a) => !a.voided) ?? false) && <WoundExports woundId={woundId} />}
+      </Group>
       {list.isPending ? (
         <Loader size="sm" aria-label="Loading assessments" />
       ) : list.isError ? (
@@ -57,6 +63,17 @@ export function AssessmentHistory({ woundId, canSignOff, onShow }: { woundId: st
             ))}
           </Table.Tbody>
         </Table>
+      )}
+      {annotations.data && annotations.data.length > 0 && (
+        <Stack gap={2} data-testid="wound-annotations">
+          <Text size="sm" fw={600}>Annotations</Text>
+          {annotations.data.map((n) => (
+            <Text size="xs" key={n.id} data-testid="timeline-annotation">
+              {formatDate(n.scanCapturedAt)} · {describeAnnotation(n)}{' '}
+              <Text span size="xs" c="dimmed">({n.author?.displayName ?? '—'}, {formatDateTime(n.createdAt)})</Text>
+            </Text>
+          ))}
+        </Stack>
       )}
     </Stack>
   );

@@ -5,7 +5,7 @@
  * from here (after reading it, with a confirmation and an optional comment); a nurse or doctor voids
  * a wrong one before sign-off, with a reason.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Badge, Button, Grid, Group, Loader, Paper, ScrollArea, Stack, Switch, Text, Textarea, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Assessment } from '../../../common/assessments';
@@ -22,6 +22,8 @@ import { FiguresTable, METHOD_LABELS } from './Figures';
 import { centroid } from './outline-edit';
 import { TissueLegend } from './TissueTools';
 import { useLiveMeasure } from './useLiveMeasure';
+import { useAnnotations } from '../annotations/useAnnotations';
+import { VisitReport } from '../reports/VisitReport';
 
 
 /** Signed, void or waiting, in words (the history's column and the view's header). */
@@ -52,11 +54,13 @@ export interface SavedAssessmentProps {
   assessmentId: string;
   canSignOff: boolean;
   canVoid: boolean;
+  /** Doctors: the visit's signed PDF report. */
+  canExport?: boolean;
   onDirtyChange?(dirty: boolean): void;
   onRequestClose?(): void;
 }
 
-export function SavedAssessment({ scan, url, assessmentId, canSignOff, canVoid, onDirtyChange, onRequestClose }: SavedAssessmentProps) {
+export function SavedAssessment({ scan, url, assessmentId, canSignOff, canVoid, canExport = false, onDirtyChange, onRequestClose }: SavedAssessmentProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const query = useQuery(trpc.assessments.get.queryOptions({ id: assessmentId }));
@@ -67,6 +71,8 @@ export function SavedAssessment({ scan, url, assessmentId, canSignOff, canVoid, 
   const [reason, setReason] = useState('');
   const [showTissue, setShowTissue] = useState(true);
   const [showDepth, setShowDepth] = useState(false);
+  const annotations = useAnnotations(scan.id, scan.woundId, canVoid);
+  const viewer = useRef<HTMLDivElement | null>(null);
   const refresh = (next: Assessment) => {
     queryClient.setQueryData(trpc.assessments.get.queryKey({ id: next.id }), next);
     void queryClient.invalidateQueries(trpc.assessments.listByWound.queryFilter({ woundId: next.woundId }));
@@ -90,11 +96,12 @@ export function SavedAssessment({ scan, url, assessmentId, canSignOff, canVoid, 
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'Escape' || escapeHandledElsewhere(e)) return;
       e.preventDefault();
+      if (annotations.escape()) return;
       onRequestClose?.();
     };
     window.addEventListener('keydown', onKey, { capture: true });
     return () => window.removeEventListener('keydown', onKey, { capture: true });
-  }, [onRequestClose]);
+  });
 
   const overlay: OverlayData = useMemo(
     () => ({
@@ -116,7 +123,9 @@ export function SavedAssessment({ scan, url, assessmentId, canSignOff, canVoid, 
   return (
     <Grid gap="md">
       <Grid.Col span={8}>
-        <ScanViewer key={url} url={url} height={VIEW_HEIGHT} overlay={<AssessmentOverlay data={overlay} />} legend={legend} />
+        <div ref={viewer}>
+          <ScanViewer key={url} url={url} height={VIEW_HEIGHT} overlay={<><AssessmentOverlay data={overlay} /><AssessmentOverlay data={annotations.overlay} /></>} legend={legend} {...(annotations.editor ? { editor: annotations.editor } : {})} />
+        </div>
       </Grid.Col>
       <Grid.Col span={4}>
         <Stack gap="xs" h={VIEW_HEIGHT + 52} data-testid="saved-assessment">
@@ -149,6 +158,17 @@ export function SavedAssessment({ scan, url, assessmentId, canSignOff, canVoid, 
                 <Text fw={600} size="sm" mb={4}>Details</Text>
                 <DetailsView details={a.details} />
               </Paper>
+              <Paper withBorder p="xs">
+                <Text fw={600} size="sm" mb={4}>Annotations</Text>
+                {annotations.panel}
+              </Paper>
+              {canExport && !a.voided && (
+                <VisitReport
+                  assessmentId={a.id}
+                  canvas={() => viewer.current?.querySelector('canvas') ?? null}
+                  caption={() => `3D view of the scan of ${formatDateTime(a.measuredAt)}: outline${showDepth ? ', depth colours' : ''}${showTissue ? ', tissue map' : ''}`}
+                />
+              )}
             </Stack>
           </ScrollArea>
           <Stack gap={6} data-testid="signoff-footer">

@@ -8,17 +8,19 @@ import { ClaimsScreen } from '../billing/ClaimsScreen';
 import { CalendarScreen } from '../bookings/CalendarScreen';
 import { MyDayScreen } from '../bookings/MyDayScreen';
 import { SetupScreen } from '../bookings/SetupScreen';
+import { PatientOrdersScreen } from '../orders/PatientOrdersScreen';
 import { PurchaseOrdersScreen } from '../purchasing/PurchaseOrdersScreen';
 import { StockScreen, type StockTab } from '../stock/StockScreen';
 import { DashboardScreen, type DashboardLink } from './DashboardScreen';
 import { useOpsSettings } from './lib';
 
-type Tab = 'dashboard' | 'my-day' | 'calendar' | 'stock' | 'orders' | 'billing' | 'claims' | 'setup';
+type Tab = 'dashboard' | 'my-day' | 'calendar' | 'stock' | 'patient-orders' | 'orders' | 'billing' | 'claims' | 'setup';
 const TABS: Array<{ id: Tab; label: string; needs: Permission; clinician?: boolean }> = [
   { id: 'dashboard', label: 'Dashboard', needs: 'operations.manage' },
   { id: 'my-day', label: 'My day', needs: 'stock.use', clinician: true },
   { id: 'calendar', label: 'Calendar', needs: 'bookings.read' },
   { id: 'stock', label: 'Stock', needs: 'stock.read' },
+  { id: 'patient-orders', label: 'Patient orders', needs: 'orders.read' },
   { id: 'orders', label: 'Purchase orders', needs: 'purchasing.read' },
   { id: 'billing', label: 'Billing', needs: 'billing.read' },
   { id: 'claims', label: 'Claims', needs: 'billing.read' },
@@ -51,6 +53,7 @@ export function OperationsScreen({ permissions }: { permissions: Permission[] })
         <Tabs.Panel value="my-day"><MyDayScreen permissions={permissions} today={today} /></Tabs.Panel>
         <Tabs.Panel value="calendar"><CalendarScreen permissions={permissions} today={today} /></Tabs.Panel>
         <Tabs.Panel value="stock"><StockScreen key={`stock-${generation}`} permissions={permissions} tab={stockTab} onDraftOrder={() => setTab('orders')} /></Tabs.Panel>
+        <Tabs.Panel value="patient-orders"><PatientOrdersScreen permissions={permissions} /></Tabs.Panel>
         <Tabs.Panel value="orders"><PurchaseOrdersScreen permissions={permissions} /></Tabs.Panel>
         <Tabs.Panel value="billing"><BillingScreen key={`billing-${generation}`} permissions={permissions} aging={aging} /></Tabs.Panel>
         <Tabs.Panel value="claims"><ClaimsScreen permissions={permissions} /></Tabs.Panel>

@@ -13,8 +13,21 @@ export interface WoundPanelRenderer {
   (wound: Wound, patient: Patient): ReactNode;
 }
 
-/** Demographics (everyone with access), and the wounds (clinical roles only). */
-export function PatientDetail({ id, permissions, onBack, woundPanel, initialWoundId }: { id: string; permissions: Permission[]; onBack(): void; woundPanel?: WoundPanelRenderer; initialWoundId?: string | undefined }) {
+export interface PatientDetailProps {
+  id: string;
+  permissions: Permission[];
+  onBack(): void;
+  woundPanel?: WoundPanelRenderer;
+  /** The wound whose scans are open at first (a link from Home). */
+  initialWoundId?: string | undefined;
+  /** A wound's review screen, shown instead of the patient (with its own way back). */
+  reviewScreen?(woundId: string, onBack: () => void): ReactNode;
+  /** The patient overview's body map: a marker per wound, opening its review. */
+  bodyMap?(patientId: string, onOpen: (woundId: string) => void): ReactNode;
+}
+
+/** Demographics (everyone with access), and the wounds (clinical roles only): a body map, the list, a wound's scans or review. */
+export function PatientDetail({ id, permissions, onBack, woundPanel, initialWoundId, reviewScreen, bodyMap }: PatientDetailProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const patient = useQuery(trpc.patients.get.queryOptions({ id }));
@@ -23,6 +36,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel, initialWoun
   const [editing, setEditing] = useState(false);
   const [woundForm, setWoundForm] = useState<{ mode: 'create' } | { mode: 'edit'; wound: Wound } | null>(null);
   const [openWound, setOpenWound] = useState<string | null>(initialWoundId ?? null);
+  const [reviewing, setReviewing] = useState<string | null>(null);
   const update = useMutation(trpc.patients.update.mutationOptions({ onSuccess: () => { setEditing(false); void queryClient.invalidateQueries(trpc.patients.pathFilter()); } }));
   const invalidateWounds = () => void queryClient.invalidateQueries(trpc.wounds.pathFilter());
   const createWound = useMutation(trpc.wounds.create.mutationOptions({ onSuccess: () => { setWoundForm(null); invalidateWounds(); } }));
@@ -33,6 +47,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel, initialWoun
   const p = patient.data;
   // Nothing clinical stays on screen once the roles no longer allow it (a demotion reaches a live session at once).
   const current = clinical ? wounds.data?.find((w) => w.id === openWound) : undefined;
+  if (clinical && reviewing && reviewScreen) return <>{reviewScreen(reviewing, () => setReviewing(null))}</>;
   return (
     <Stack>
       <Group>
@@ -59,6 +74,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel, initialWoun
             <Title order={3}>Wounds</Title>
             {permissions.includes('clinical.write') && <Button onClick={() => setWoundForm({ mode: 'create' })}>Add wound</Button>}
           </Group>
+          {bodyMap && wounds.data && wounds.data.length > 0 && bodyMap(p.id, setReviewing)}
           {wounds.isPending ? (
             <Loader size="sm" />
           ) : wounds.isError ? (
@@ -79,6 +95,7 @@ export function PatientDetail({ id, permissions, onBack, woundPanel, initialWoun
                     <Table.Td><Badge variant="light" color={w.status === 'open' ? 'orange' : 'teal'}>{w.status}</Badge></Table.Td>
                     <Table.Td>
                       <Group gap="xs" justify="flex-end">
+                        {reviewScreen && <Button size="xs" onClick={() => setReviewing(w.id)} aria-label={`Review ${w.bodySite}`}>Review</Button>}
                         {woundPanel && <Button size="xs" variant="light" aria-expanded={w.id === openWound} onClick={() => setOpenWound(w.id === openWound ? null : w.id)}>{w.id === openWound ? 'Hide scans' : 'Scans'}</Button>}
                         {permissions.includes('clinical.write') && <Button size="xs" variant="default" onClick={() => setWoundForm({ mode: 'edit', wound: w })}>Edit</Button>}
                       </Group>

@@ -8,6 +8,8 @@ import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
 import { PatientDetail } from './PatientDetail';
 import { PatientForm } from './PatientForm';
+import { BodyMap } from '../review/BodyMap';
+import { ReviewScreen } from '../review/ReviewScreen';
 import { WoundScans } from '../scans/WoundScans';
 
 /** Search by name or MRN, create a patient, open one. */
@@ -32,7 +34,17 @@ export function PatientsScreen({ permissions, initial = {} }: { permissions: Per
   const formApi = useRef<{ showServerError(e: unknown): boolean } | null>(null);
 
   if (openId) {
-    return <PatientDetail id={openId} permissions={permissions} initialWoundId={openId === initial.patientId ? initial.woundId : undefined} onBack={() => setOpenId(null)} woundPanel={(w, patient) => <WoundScans key={w.id} wound={w} patient={patient} canWrite={permissions.includes('clinical.write')} canSignOff={permissions.includes('assessments.signoff')} />} />;
+    return (
+      <PatientDetail
+        id={openId}
+        permissions={permissions}
+        initialWoundId={openId === initial.patientId ? initial.woundId : undefined}
+        onBack={() => setOpenId(null)}
+        woundPanel={(w, patient) => <WoundScans key={w.id} wound={w} patient={patient} canWrite={permissions.includes('clinical.write')} canSignOff={permissions.includes('assessments.signoff')} canExport={permissions.includes('reports.export')} />}
+        reviewScreen={(woundId, back) => <ReviewScreen key={woundId} woundId={woundId} permissions={permissions} onBack={back} />}
+        bodyMap={(patientId, open) => <BodyMap patientId={patientId} onOpen={open} />}
+      />
+    );
   }
   return (
     <Stack>

@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Alert, Button, Card, Group, Loader, Modal, Progress, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, List, Loader, Modal, Progress, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import type { Assessment } from '../../../common/assessments';
 import type { Patient, Wound } from '../../../common/records';
+import type { ScanWarning } from '../../../common/point-cloud';
 import { captureTimeProblem } from '../../../common/scan-checks';
 import { IMPORT_PHASES, type ImportJob, type Scan } from '../../../common/scans';
 import { formatDateTime, fromDateTimeInput, toDateTimeInput } from '../../lib/format';
@@ -42,6 +43,24 @@ function extentCm(scan: Scan): string {
   return `${((x1 - x0) / 10).toFixed(1)} × ${((y1 - y0) / 10).toFixed(1)} × ${((z1 - z0) / 10).toFixed(1)} cm`;
 }
 
+/**
+ * What the reader found in the file that breaks its format's specification (it was read all
+ * the same): a damaged or non-conforming export, which IT may want to look at.
+ */
+function FileChecks({ warnings }: { warnings: readonly ScanWarning[] }) {
+  if (warnings.length === 0) return <Text size="sm" c="dimmed">No problems found</Text>;
+  return (
+    <Stack gap={2} data-testid="scan-warnings">
+      <Badge color="orange" variant="light">{warnings.length === 1 ? '1 warning' : `${warnings.length} warnings`}</Badge>
+      {warnings.map((w) => (
+        <Text key={w.code} size="xs" c="orange.8">{capitalised(w.message)}</Text>
+      ))}
+    </Stack>
+  );
+}
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 /** The scan window's title: whose scan, which wound, when it was captured. */
 export function scanWindowTitle(scan: Scan, wound: Wound, patient: Pick<Patient, 'familyName' | 'givenName' | 'mrn'> | undefined): string {
   const who = patient ? `${patient.familyName}, ${patient.givenName} · MRN ${patient.mrn} · ` : '';
@@ -49,7 +68,7 @@ export function scanWindowTitle(scan: Scan, wound: Wound, patient: Pick<Patient,
 }
 
 /** The scans of one wound: import (upload or drop a file), progress, list, open in 3D, delete. */
-export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { wound: Wound; patient?: Pick<Patient, 'familyName' | 'givenName' | 'mrn'>; canWrite: boolean; canSignOff?: boolean }) {
+export function WoundScans({ wound, patient, canWrite, canSignOff = false, canExport = false }: { wound: Wound; patient?: Pick<Patient, 'familyName' | 'givenName' | 'mrn'>; canWrite: boolean; canSignOff?: boolean; canExport?: boolean }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
@@ -264,6 +283,15 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
                 </Stack>
               </Alert>
             )}
+            {shownJob.warnings.length > 0 && shownJob.phase !== 'failed' && shownJob.phase !== 'cancelled' && (
+              <Alert color="orange" title="The file breaks its format's specification in places; its points were read all the same" data-testid="import-warnings">
+                <List size="sm">
+                  {shownJob.warnings.map((w) => (
+                    <List.Item key={w.code}>{capitalised(w.message)}</List.Item>
+                  ))}
+                </List>
+              </Alert>
+            )}
             {shownJob.error && shownJob.phase === 'failed' && <ImportErrorAlert error={shownJob.error} />}
             {cancel.isError && shownJob.phase !== 'confirming' && <Alert color="red" title="The import was not cancelled">{messageOf(cancel.error)}</Alert>}
           </Stack>
@@ -283,7 +311,7 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
         ) : (
           <Table data-testid="scan-list" highlightOnHover>
             <Table.Thead>
-              <Table.Tr><Table.Th>Captured</Table.Th><Table.Th>Format</Table.Th><Table.Th>Points</Table.Th><Table.Th>Extent</Table.Th><Table.Th>Attributes</Table.Th><Table.Th>Source</Table.Th><Table.Th /></Table.Tr>
+              <Table.Tr><Table.Th>Captured</Table.Th><Table.Th>Format</Table.Th><Table.Th>Points</Table.Th><Table.Th>Extent</Table.Th><Table.Th>Attributes</Table.Th><Table.Th>Source</Table.Th><Table.Th>File checks</Table.Th><Table.Th /></Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {scans.data.map((s) => (
@@ -294,6 +322,7 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
                   <Table.Td>{extentCm(s)}</Table.Td>
                   <Table.Td>{s.attributes.filter((a) => a !== 'position').join(', ') || '—'}</Table.Td>
                   <Table.Td>{s.sourceApp ?? '—'}</Table.Td>
+                  <Table.Td><FileChecks warnings={s.warnings} /></Table.Td>
                   <Table.Td>
                     <Group gap="xs" justify="flex-end" wrap="nowrap">
                       <Button size="xs" onClick={() => { setShown(null); dirty.current = false; setOpenScan(s); }}>Open</Button>
@@ -308,6 +337,7 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
         <AssessmentHistory
           woundId={wound.id}
           canSignOff={canSignOff}
+          canExport={canExport}
           onShow={(a) => {
             const scan = scans.data?.find((s) => s.id === a.scanId);
             if (!scan) return;
@@ -340,7 +370,7 @@ export function WoundScans({ wound, patient, canWrite, canSignOff = false }: { w
         padding="sm"
       >
         {openScan && (
-          <ScanView key={`${openScan.id}:${shown?.id ?? ''}`} scan={openScan} canWrite={canWrite} canSignOff={canSignOff} shown={shown} onDirtyChange={setDirty} onRequestClose={requestClose} />
+          <ScanView key={`${openScan.id}:${shown?.id ?? ''}`} scan={openScan} canWrite={canWrite} canSignOff={canSignOff} canExport={canExport} shown={shown} onDirtyChange={setDirty} onRequestClose={requestClose} />
         )}
       </Modal>
       <ConfirmDialog opened={askClose} title="Close without saving?" confirmLabel="Close and discard" cancelLabel="Keep working" color="red" onCancel={() => setAskClose(false)} onConfirm={close}>
@@ -354,17 +384,18 @@ interface ScanViewProps {
   scan: Scan;
   canWrite: boolean;
   canSignOff: boolean;
+  canExport: boolean;
   shown: Assessment | null;
   onDirtyChange(dirty: boolean): void;
   onRequestClose(): void;
 }
 
-function ScanView({ scan, canWrite, canSignOff, shown, onDirtyChange, onRequestClose }: ScanViewProps) {
+function ScanView({ scan, canWrite, canSignOff, canExport, shown, onDirtyChange, onRequestClose }: ScanViewProps) {
   const trpc = useTRPC();
   const url = useQuery({ ...trpc.scans.fileUrl.queryOptions({ id: scan.id }), staleTime: 10 * 60_000 });
   if (url.isPending) return <Loader aria-label="Opening scan" />;
   if (url.isError) return <Alert color="red">{messageOf(url.error)}</Alert>;
-  if (shown) return <SavedAssessment scan={scan} url={url.data.url} assessmentId={shown.id} canSignOff={canSignOff} canVoid={canWrite} onDirtyChange={onDirtyChange} onRequestClose={onRequestClose} />;
+  if (shown) return <SavedAssessment scan={scan} url={url.data.url} assessmentId={shown.id} canSignOff={canSignOff} canVoid={canWrite} canExport={canExport} onDirtyChange={onDirtyChange} onRequestClose={onRequestClose} />;
   if (!canWrite) return <SavedScan url={url.data.url} onRequestClose={onRequestClose} />;
   return <AssessPanel scan={scan} url={url.data.url} onDirtyChange={onDirtyChange} onRequestClose={onRequestClose} />;
 }

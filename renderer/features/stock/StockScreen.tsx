@@ -44,14 +44,15 @@ export function StockScreen({ permissions, tab: initialTab = 'items', onDraftOrd
         <Tabs.Panel value="items" pt="sm">
           {items.isPending ? <Loader /> : items.isError ? <Alert color="red">{messageOf(items.error)}</Alert> : (
             <Table highlightOnHover data-testid="stock-items">
-              <Table.Thead><Table.Tr><Table.Th>SKU</Table.Th><Table.Th>Item</Table.Th><Table.Th>On hand</Table.Th><Table.Th>Available</Table.Th><Table.Th>Reorder at</Table.Th><Table.Th>Price</Table.Th><Table.Th /></Table.Tr></Table.Thead>
+              <Table.Thead><Table.Tr><Table.Th>SKU</Table.Th><Table.Th>Item</Table.Th><Table.Th>On hand</Table.Th><Table.Th>Reserved</Table.Th><Table.Th>Available</Table.Th><Table.Th>Reorder at</Table.Th><Table.Th>Price</Table.Th><Table.Th /></Table.Tr></Table.Thead>
               <Table.Tbody>
                 {items.data.map((i) => (
                   <Table.Tr key={i.id}>
                     <Table.Td>{i.sku}</Table.Td>
                     <Table.Td>{i.name} {i.prescriptionOnly && <Badge size="xs" color="grape">Rx</Badge>}</Table.Td>
                     <Table.Td data-testid={`onhand-${i.sku}`}>{i.onHand}</Table.Td>
-                    <Table.Td>{i.available}{i.available < i.reorderLevel && <Badge size="xs" color="orange" ml={4}>low</Badge>}</Table.Td>
+                    <Table.Td data-testid={`reserved-${i.sku}`}>{i.reserved}</Table.Td>
+                    <Table.Td data-testid={`available-${i.sku}`}>{i.available}{i.available < i.reorderLevel && <Badge size="xs" color="orange" ml={4}>low</Badge>}</Table.Td>
                     <Table.Td>{i.reorderLevel}</Table.Td>
                     <Table.Td>{formatMoney(i.priceCents, currency)}</Table.Td>
                     <Table.Td><Button size="xs" variant="light" onClick={() => setOpenItem(i)} aria-label={`Open ${i.sku}`}>Lots</Button></Table.Td>
@@ -119,8 +120,8 @@ function ItemModal({ item, onClose, canWrite, timeZone, onChanged }: { item: Ite
     <Modal opened onClose={onClose} title={`${item.sku} · ${item.name}`} size="lg">
       <Stack>
         <Table data-testid="lots">
-          <Table.Thead><Table.Tr><Table.Th>Lot</Table.Th><Table.Th>Expires</Table.Th><Table.Th>On hand</Table.Th></Table.Tr></Table.Thead>
-          <Table.Tbody>{(lots.data ?? []).map((l) => <Table.Tr key={l.id}><Table.Td>{l.lotNumber}</Table.Td><Table.Td>{l.expiryDate ?? 'does not expire'} {l.expired && <Badge color="red" size="xs">expired</Badge>}</Table.Td><Table.Td>{l.onHand}</Table.Td></Table.Tr>)}</Table.Tbody>
+          <Table.Thead><Table.Tr><Table.Th>Lot</Table.Th><Table.Th>Expires</Table.Th><Table.Th>On hand</Table.Th><Table.Th>Reserved for patient orders</Table.Th></Table.Tr></Table.Thead>
+          <Table.Tbody>{(lots.data ?? []).map((l) => <Table.Tr key={l.id}><Table.Td>{l.lotNumber}</Table.Td><Table.Td>{l.expiryDate ?? 'does not expire'} {l.expired && <Badge color="red" size="xs">expired</Badge>}</Table.Td><Table.Td>{l.onHand}</Table.Td><Table.Td>{l.reserved}</Table.Td></Table.Tr>)}</Table.Tbody>
         </Table>
         {canWrite && (
           <>
@@ -198,6 +199,7 @@ function NewItemModal({ onClose, onSaved, currency }: { onClose(): void; onSaved
             <NumberInput label="Reorder target" value={v.reorderTarget} onChange={(n) => form.set('reorderTarget', Number(n))} min={0} error={form.errors['reorderTarget']} />
           </Group>
           <Checkbox label="Prescription-only (issued only against a doctor's order)" checked={!!v.prescriptionOnly} onChange={(e) => form.set('prescriptionOnly', e.currentTarget.checked)} />
+          <Checkbox label="May be supplied to patients (in the patient-order catalogue)" checked={v.patientSupply !== false} onChange={(e) => form.set('patientSupply', e.currentTarget.checked)} />
           {save.error && !form.errors['sku'] ? <Alert color="red">{messageOf(save.error)}</Alert> : null}
           <Group justify="flex-end"><Button variant="default" onClick={onClose}>Cancel</Button><Button type="submit" loading={save.isPending}>Save item</Button></Group>
         </Stack>

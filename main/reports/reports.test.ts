@@ -1,0 +1,188 @@
+/**
+ * Reports on a real encrypted record with the signing key in a real Secret Service
+ * (scripts/with-keyring.sh): poppler's pdftotext reads the text, pdfsig checks the PAdES signature
+ * by the clinic's certificate — valid, then broken after one byte is changed; the FHIR bundle
+ * validates against the R4 definitions and planted errors do not.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bundle, Observation } from '@medplum/fhirtypes';
+import type { AssessmentFigures } from '../../common/assessments';
+import { createAnnotationsService } from '../annotations/index';
+import { createDb, type TestDb } from '../records/test-helpers';
+import { createAssessmentsRepository, createPatientsRepository, createScansRepository, createStaffRepository, createWoundsRepository, listAudit, SYSTEM_ACTOR, type Actor } from '../records/index';
+import { silentLogger } from '../shared/logger';
+import { createKeytarKeyStore } from '../vault/index';
+import { assertKeyringWhenRequired, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
+import { bundleProblems, createReportsService, SIGNING_SETTINGS_KEY, signingAccount, summariseBundle, type ReportsService } from './index';
+
+const figures = (area: number): AssessmentFigures => ({
+  area_cm2: area,
+  projected_area_cm2: area - 0.1,
+  perimeter_cm: 7.5,
+  length_cm: 2.75,
+  width_cm: 1.9,
+  max_depth_mm: 6.2,
+  mean_depth_mm: 3.1,
+  volume_cm3: 1.32,
+  raised_volume_cm3: 0.04,
+  tissue_pct: { granulation: 60, slough: 30, eschar: 5, epithelium: 5 },
+  tissue_confirmed_pct: { granulation: 70, slough: 20, eschar: 5, epithelium: 5 },
+  tissue_unavailable_reason: null,
+  head_to_toe_length_cm: null,
+  width_across_cm: null,
+});
+
+function pngDataUrl(): string {
+  const png = new PNG({ width: 800, height: 500 });
+  for (let i = 0; i < png.data.length; i += 4) png.data.set([200, (i / 4) % 255, 80, 255], i);
+  return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
+}
+
+describe.skipIf(skipKeyring)('reports (real record, real keychain, poppler)', () => {
+  assertKeyringWhenRequired();
+  const keyStore = createKeytarKeyStore({ service: TEST_SERVICE });
+  const dir = mkdtempSync(join(tmpdir(), 'cw-reports-'));
+  let db: TestDb;
+  let reports: ReportsService;
+  let nurse: Actor;
+  let doctor: Actor;
+  let woundId: string;
+  let assessmentIds: string[];
+
+  beforeAll(async () => {
+    db = createDb({ name: 'Harbour Wound Clinic' });
+    const staff = createStaffRepository(db.record);
+    nurse = { id: staff.create({ username: 'nora', displayName: 'Nora Nurse', passwordHash: 'scrypt$x', roles: ['nurse'] }, SYSTEM_ACTOR).id, roles: ['nurse'] };
+    doctor = { id: staff.create({ username: 'dan', displayName: 'Dr Dana Okafor', passwordHash: 'scrypt$y', roles: ['doctor'] }, SYSTEM_ACTOR).id, roles: ['doctor'] };
+    const patient = createPatientsRepository(db.record).create({ mrn: 'MRN-40721', givenName: 'Ada', familyName: 'Lovelace', dateOfBirth: '1960-05-04', sex: 'female' }, nurse);
+    woundId = createWoundsRepository(db.record).create({ patientId: patient.id, bodySite: 'left heel', etiology: 'diabetic_foot_ulcer', onsetDate: '2025-10-01' }, nurse).id;
+    const scans = createScansRepository(db.record);
+    const assessments = createAssessmentsRepository(db.record);
+    const annotations = createAnnotationsService({ record: db.record, points: async () => ({ count: 0, positions: [] }), logger: silentLogger });
+    assessmentIds = [];
+    for (const [i, area] of [4.25, 3.5].entries()) {
+      const scanId = `0190aaaa-0000-7000-8000-00000000c0d${i}`;
+      scans.insert({ id: scanId, woundId, capturedAt: Date.UTC(2025, 10, 8 + 7 * i, 9, 30), format: 'ply', pointCount: 10, bbox: { min: [0, 0, 0], max: [1, 1, 1] }, attributes: ['position'], sourceApp: null, sourceDeviceId: null, sha256: 'a'.repeat(64), rawFileId: 'original.ply', octreeFileId: 'metadata.json' }, nurse);
+      assessmentIds.push(assessments.create({ scanId, method: 'manual', modelVersion: null, figures: figures(area), outline: [[0, 0, 0], [20, 0, 0], [20, 15, 1]] }, nurse).id);
+      await annotations.create({ requestId: randomUUID(), scanId, draft: { kind: 'undermining', at: [20, 0, 0], clock: 3, depthMm: 12 } }, nurse);
+      await annotations.create({ requestId: randomUUID(), scanId, draft: { kind: 'marker', point: [1, 2, 3], note: 'Sinus opening at the rim' } }, nurse);
+    }
+    assessments.signOff(assessmentIds[0]!, doctor, 'Healing as expected');
+    reports = createReportsService({
+      clinic: { id: db.clinicId, name: 'Harbour Wound Clinic' },
+      record: db.record,
+      keyStore,
+      patients: createPatientsRepository(db.record),
+      wounds: createWoundsRepository(db.record),
+      assessments,
+      annotations,
+      logger: silentLogger,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    db.dispose();
+    await keyStore.delete(signingAccount(db.clinicId)).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const save = (name: string, bytes: Uint8Array) => {
+    const file = join(dir, name);
+    writeFileSync(file, bytes);
+    return file;
+  };
+  const pdftotext = (file: string, page?: number) => execFileSync('pdftotext', [...(page ? ['-f', String(page), '-l', String(page)] : []), '-layout', file, '-'], { encoding: 'utf8' });
+  const pages = (file: string) => Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))![1]);
+  const pdfsig = (file: string) => spawnSync('pdfsig', [file], { encoding: 'utf8' }).stdout;
+
+  it('the PDF of an unsigned visit is real text with the figures, the MRN, the annotations, and "not signed off" on every page', async () => {
+    const snapshots = [1, 2, 3].map((k) => ({ caption: `View ${k}: outline and depth colours`, dataUrl: pngDataUrl() }));
+    const { bytes, fileName } = await reports.visitPdf({ assessmentId: assessmentIds[1]!, snapshots }, doctor);
+    expect(fileName).toMatch(/^wound-assessment-2025-11-15\.pdf$/);
+    const file = save('visit.pdf', bytes);
+    const all = pdftotext(file);
+    for (const s of ['MRN-40721', 'Lovelace, Ada', 'left heel', 'Diabetic foot ulcer', '3.50 cm²', '2.75 × 1.90 cm', '6.2 / 3.1 mm', '1.32 cm³', 'granulation 70%', "Undermining 12 mm at 3 o'clock", 'Marker: Sinus opening at the rim', 'Sign-off: not signed off', 'Harbour Wound Clinic', 'View 3: outline and depth colours']) expect(all).toContain(s);
+    const n = pages(file);
+    expect(n).toBeGreaterThanOrEqual(2); // three snapshots do not fit on one page
+    for (let p = 1; p <= n; p++) expect(pdftotext(file, p)).toContain('NOT SIGNED OFF');
+  }, 60_000);
+
+  it('a signed-off visit says who signed it off, and no page says "not signed off"', async () => {
+    const file = save('signed.pdf', (await reports.visitPdf({ assessmentId: assessmentIds[0]!, snapshots: [] }, doctor)).bytes);
+    const text = pdftotext(file);
+    expect(text).toContain('Signed off by Dr Dana Okafor');
+    expect(text).toContain('Healing as expected');
+    expect(text).not.toMatch(/not signed off/i);
+  }, 60_000);
+
+  it('pdfsig: a valid PAdES signature by the clinic certificate naming the doctor; one changed byte breaks it', async () => {
+    const { bytes } = await reports.coursePdf({ woundId, snapshots: [] }, doctor);
+    const out = pdfsig(save('course.pdf', bytes));
+    expect(out).toContain('Signature Validation: Signature is Valid.');
+    expect(out).toContain('Signer Certificate Common Name: Harbour Wound Clinic report signing');
+    expect(out).toContain('Signature Type: ETSI.CAdES.detached');
+    expect(out).toContain('Total document signed');
+    // The signature dictionary names the signing doctor and the clinic (poppler 22 does not print them).
+    const latin = Buffer.from(bytes).toString('latin1');
+    expect(latin).toMatch(/\/Name \(Dr Dana Okafor\)/);
+    expect(latin).toMatch(/\/Reason \(Wound course report issued by Dr Dana Okafor\)/);
+    expect(latin).toMatch(/\/Location \(Harbour Wound Clinic\)/);
+    // The key is in the keychain; the record holds only the certificate, the same for the next report.
+    expect(await keyStore.get(signingAccount(db.clinicId))).not.toBeNull();
+    const certificate = () => db.raw.prepare(`SELECT value FROM settings WHERE key = ?`).pluck().get(SIGNING_SETTINGS_KEY) as string;
+    const first = certificate();
+    expect(first).toContain('BEGIN CERTIFICATE');
+    expect(first).not.toContain('PRIVATE KEY');
+    expect(pdfsig(save('course2.pdf', (await reports.coursePdf({ woundId, snapshots: [] }, doctor)).bytes))).toContain('Signature is Valid.');
+    expect(certificate()).toBe(first);
+
+    const text = Buffer.from(bytes).toString('latin1');
+    const at = text.indexOf('Wound course report');
+    expect(at).toBeGreaterThan(0);
+    const tampered = Buffer.from(bytes);
+    tampered[at] = tampered[at]! ^ 0x01; // 'W' → 'V' in the document title
+    const broken = pdfsig(save('tampered.pdf', tampered));
+    expect(broken).not.toContain('Signature is Valid.');
+    expect(broken).toMatch(/Signature Validation: (Digest Mismatch|Signature is Invalid)/);
+  }, 60_000);
+
+  it('the FHIR bundle validates, holds the signed PDF and the LOINC/UCUM measures; planted errors fail', async () => {
+    const { bundle } = await reports.fhirBundle({ woundId, includeNameAndBirthDate: false }, doctor);
+    expect(bundleProblems(bundle)).toEqual([]);
+    const summary = summariseBundle(bundle);
+    expect(summary.resources).toMatchObject({ Patient: 1, Condition: 1, DocumentReference: 1 });
+    expect(summary.assessments).toBe(2);
+    expect(summary.measures).toMatchObject({ 'Length of Wound (39126-8)': 2, 'Width of Wound (39125-0)': 2, 'Depth of Wound (39127-6)': 2, 'Area of wound (89260-4)': 2, 'Volume of wound (94083-3)': 2, 'Undermining depth of Wound (72293-4)': 2, 'Tissue appearance of Wound (72371-8)': 8 });
+    const patient = bundle.entry!.find((e) => e.resource?.resourceType === 'Patient')!.resource!;
+    expect(JSON.stringify(patient)).not.toContain('Lovelace'); // the clinic chose to share the MRN only
+    const doc = bundle.entry!.find((e) => e.resource?.resourceType === 'DocumentReference')!.resource as { content: { attachment: { data: string } }[] };
+    const pdfFile = save('from-bundle.pdf', Buffer.from(doc.content[0]!.attachment.data, 'base64'));
+    expect(pdfsig(pdfFile)).toContain('Signature is Valid.');
+    const obs = (b: Bundle, code: string) => b.entry!.find((e) => e.resource?.resourceType === 'Observation' && (e.resource as Observation).code.coding?.[0]?.code === code)!.resource as Observation;
+    expect(obs(bundle, '89260-4').valueQuantity).toMatchObject({ system: 'http://unitsofmeasure.org', code: 'cm2' });
+    expect(obs(bundle, '72293-4')).toMatchObject({ valueQuantity: { value: 12, code: 'mm' }, component: [{ code: { coding: [{ code: '72294-2' }] }, valueInteger: 3 }] });
+
+    const planted = (change: (b: Bundle) => void) => {
+      const copy = structuredClone(bundle);
+      change(copy);
+      return bundleProblems(copy);
+    };
+    expect(planted((b) => delete (obs(b, '39126-8') as Partial<Observation>).status).join('\n')).toMatch(/status/);
+    expect(planted((b) => void (obs(b, '89260-4').valueQuantity!.code = 'kg')).join('\n')).toMatch(/valueQuantity\.code must be one of cm2, mm2 for LOINC 89260-4/);
+    expect(planted((b) => void (obs(b, '39125-0').code.coding![0]!.system = 'http://example.org/made-up')).join('\n')).toMatch(/system is not a code system this export knows/);
+    expect(planted((b) => void ((obs(b, '39127-6') as unknown as Record<string, unknown>).effectiveDateTime = 'last Tuesday')).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('nonsense snapshots are refused in words; every report is audited', async () => {
+    await expect(reports.visitPdf({ assessmentId: assessmentIds[0]!, snapshots: [{ caption: 'x', dataUrl: 'data:image/png;base64,aGVsbG8=' }] }, doctor)).rejects.toMatchObject({ code: 'SNAPSHOT_INVALID' });
+    await expect(reports.visitPdf({ assessmentId: assessmentIds[0]!, snapshots: [{ caption: 'x', dataUrl: 'javascript:alert(1)' }] }, doctor)).rejects.toMatchObject({ code: 'SNAPSHOT_INVALID' });
+    const actions = listAudit(db.record, {}).map((r) => r.action);
+    expect(actions).toEqual(expect.arrayContaining(['report.visit_pdf', 'report.course_pdf', 'report.fhir_export', 'report_signing.create_key']));
+  });
+});
