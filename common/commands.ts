@@ -12,6 +12,7 @@ import {
 } from './bookings';
 import { addLineArgs, createClaimArgs, createInvoiceArgs, creditNoteArgs, defineServiceCodeArgs, issueArgs, markClaimArgs, recordPaymentArgs, removeLineArgs, setCoverageArgs, voidArgs } from './billing';
 import { operationsSettingsUpdateSchema } from './operations';
+import { cancelPatientOrderArgs, confirmOrderArgs, createOrderArgs, orderIdArgs as patientOrderIdArgs, repeatOrderArgs, returnOrderArgs, updateOrderDraftArgs } from './orders';
 import type { Permission } from './permissions';
 import {
   adjustArgs, cancelOrderArgs, cancelPrescriptionArgs, createDraftArgs, defineItemArgs, orderIdArgs, prescribeArgs, receiveArgs, receiveOrderArgs, recordUsageArgs, returnArgs, updateDraftArgs,
@@ -65,6 +66,17 @@ export const COMMANDS = {
   'billing.void': entry('billing.write', voidArgs),
   'billing.createClaim': entry('billing.write', createClaimArgs),
   'billing.markClaim': entry('billing.write', markClaimArgs),
+  'orders.create': entry('orders.write', createOrderArgs),
+  'orders.updateDraft': entry('orders.write', updateOrderDraftArgs),
+  'orders.confirm': entry('orders.write', confirmOrderArgs),
+  'orders.cancel': entry('orders.write', cancelPatientOrderArgs),
+  'orders.repeat': entry('orders.write', repeatOrderArgs),
+  'orders.pick': entry('orders.fulfil', patientOrderIdArgs),
+  'orders.dispatch': entry('orders.fulfil', patientOrderIdArgs),
+  'orders.markReady': entry('orders.fulfil', patientOrderIdArgs),
+  'orders.markDelivered': entry('orders.fulfil', patientOrderIdArgs),
+  'orders.markCollected': entry('orders.fulfil', patientOrderIdArgs),
+  'orders.return': entry('orders.fulfil', returnOrderArgs),
   'operations.updateSettings': entry('operations.manage', operationsSettingsUpdateSchema),
 } as const satisfies Record<string, CommandEntry>;
 

@@ -129,17 +129,6 @@ export const SYNCED_TABLES: readonly SyncedTable[] = [
     counters: { received_quantity: { max: 'quantity' } },
     refs: { order_id: 'purchase_orders', item_id: 'stock_items' },
   },
-  {
-    name: 'stock_movements',
-    key: 'id',
-    columns: [
-      'id', 'item_id', 'lot_id', 'delta', 'reason', 'note', 'purchase_order_id', 'purchase_order_line_id', 'appointment_id', 'patient_id', 'prescription_order_id', 'at', 'staff_id', ...ts,
-    ],
-    // Patient supply orders (issue 22) do not sync yet: their movements sync without the order line.
-    localOnly: ['patient_order_line_id'],
-    appendOnly: true,
-    refs: { item_id: 'stock_items', lot_id: 'stock_lots', purchase_order_id: 'purchase_orders', patient_id: 'patients', staff_id: 'staff' },
-  },
   { name: 'coverages', key: 'id', columns: ['id', 'patient_id', 'payer_name', 'payer_identifier', 'member_id', 'active', ...ts], refs: { patient_id: 'patients' } },
   {
     name: 'invoices',
@@ -161,6 +150,60 @@ export const SYNCED_TABLES: readonly SyncedTable[] = [
     key: 'id',
     columns: ['id', 'invoice_id', 'kind', 'service_code_id', 'item_id', 'movement_id', 'description', 'quantity', 'unit_price_cents', 'amount_cents', 'tax_rate_bp', 'tax_cents', 'total_cents', 'removed_at', ...ts],
     refs: { invoice_id: 'invoices', service_code_id: 'service_codes' },
+  },
+  {
+    // Patient supply orders (issue 22). Numbers are `SO-<device prefix>-<n>` (never shared by two
+    // workstations); the service gives each order its final `SO-<clinic sequence>` when it leaves draft.
+    // Two workstations acting on one order: the first status change the service sees wins, the other
+    // is refused (INVALID_TRANSITION) and listed, and its stock movements and reservations go with it.
+    name: 'patient_orders',
+    key: 'id',
+    columns: [
+      'id', 'number', 'final_number', 'patient_id', 'status', 'fulfilment', 'delivery_address', 'caregiver_id', 'due_date', 'notes', 'repeat_of_id', 'invoice_id', 'created_by',
+      'confirmed_at', 'picked_at', 'dispatched_at', 'ready_at', 'completed_at', 'cancelled_at', 'cancel_reason', ...ts,
+    ],
+    status: {
+      column: 'status',
+      transitions: {
+        draft: ['confirmed', 'cancelled'],
+        confirmed: ['picked', 'cancelled'],
+        picked: ['dispatched', 'ready', 'cancelled'],
+        dispatched: ['delivered', 'cancelled'],
+        ready: ['collected', 'cancelled'],
+        delivered: [],
+        collected: [],
+        cancelled: [],
+      },
+    },
+    unique: [['number']],
+    serverOwned: ['final_number'],
+    finalNumber: { kind: 'SO' },
+    refs: { patient_id: 'patients', caregiver_id: 'staff', created_by: 'staff', repeat_of_id: 'patient_orders', invoice_id: 'invoices' },
+  },
+  {
+    name: 'patient_order_lines',
+    key: 'id',
+    columns: ['id', 'order_id', 'item_id', 'quantity', 'unit_price_cents', 'tax_rate_bp', 'prescription_order_id', 'invoice_line_id', 'returned_quantity', 'removed_at', ...ts],
+    // Returns recorded on two workstations both count, never past what was ordered.
+    counters: { returned_quantity: { max: 'quantity' } },
+    refs: { order_id: 'patient_orders', item_id: 'stock_items', prescription_order_id: 'prescription_orders', invoice_line_id: 'invoice_lines' },
+  },
+  {
+    name: 'stock_movements',
+    key: 'id',
+    columns: [
+      'id', 'item_id', 'lot_id', 'delta', 'reason', 'note', 'purchase_order_id', 'purchase_order_line_id', 'appointment_id', 'patient_id', 'prescription_order_id', 'patient_order_line_id', 'at', 'staff_id', ...ts,
+    ],
+    appendOnly: true,
+    refs: { item_id: 'stock_items', lot_id: 'stock_lots', purchase_order_id: 'purchase_orders', patient_id: 'patients', staff_id: 'staff', patient_order_line_id: 'patient_order_lines' },
+  },
+  {
+    // Units held for an order line: held until picked (issued, naming its movement) or given back (released).
+    name: 'stock_reservations',
+    key: 'id',
+    columns: ['id', 'item_id', 'lot_id', 'order_line_id', 'quantity', 'status', 'override', 'movement_id', ...ts],
+    status: { column: 'status', transitions: { held: ['issued', 'released'], issued: [], released: [] } },
+    refs: { item_id: 'stock_items', lot_id: 'stock_lots', order_line_id: 'patient_order_lines', movement_id: 'stock_movements' },
   },
   { name: 'credit_notes', key: 'id', columns: ['id', 'number', 'invoice_id', 'reason', 'total_cents', 'created_by', ...ts], appendOnly: true, unique: [['number']], refs: { invoice_id: 'invoices', created_by: 'staff' } },
   {
@@ -184,6 +227,13 @@ export const SYNCED_TABLES: readonly SyncedTable[] = [
     status: { column: 'status', transitions: { ready: ['submitted'], submitted: ['paid', 'denied'], denied: ['submitted'], paid: [] } },
     unique: [['invoice_id']],
     refs: { invoice_id: 'invoices', coverage_id: 'coverages' },
+  },
+  {
+    name: 'patient_order_returns',
+    key: 'id',
+    columns: ['id', 'order_id', 'line_id', 'quantity', 'restock', 'reason', 'billing', 'credit_note_id', ...ts],
+    appendOnly: true,
+    refs: { order_id: 'patient_orders', line_id: 'patient_order_lines', credit_note_id: 'credit_notes' },
   },
 ];
 

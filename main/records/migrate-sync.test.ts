@@ -16,6 +16,7 @@ const versionOf = (name: string): number => {
 };
 const CAPTURE = versionOf('sync-capture-and-connection');
 const GUARDS = versionOf('sync-apply-guards');
+const ORDER_GUARDS = versionOf('patient-orders-sync-apply');
 
 let db: TestDb | undefined;
 afterEach(() => {
@@ -68,5 +69,29 @@ describe('sync migrations', () => {
     expect(tableRows(db, 'stock_lot_balances')).toEqual([expect.objectContaining({ lot_id: 'lot1-000000', on_hand: 10 })]);
     // Once the flag is gone the guard is back.
     expect(() => db!.raw.prepare("DELETE FROM stock_movements WHERE id = 'm1-00000000'").run()).toThrow(/append-only/);
+  });
+
+  it('patient-orders-sync-apply: an order kept before it is still never deleted by hand, but a refused one can be removed while a pulled page is applied', () => {
+    db = createDb({ version: ORDER_GUARDS - 1 });
+    operationsRows(db);
+    insertRows(db, 'patient_orders', [{ id: 'o1-00000000', number: 'SO-ABCD-00001', patient_id: 'p1-00000000', status: 'confirmed', fulfilment: 'collection', due_date: '2026-12-06', ...ts }]);
+    insertRows(db, 'patient_order_lines', [{ id: 'ol1-0000000', order_id: 'o1-00000000', item_id: 'i1-00000000', quantity: 2, unit_price_cents: 500, ...ts }]);
+    insertRows(db, 'stock_reservations', [{ id: 'r1-00000000', item_id: 'i1-00000000', lot_id: 'lot1-000000', order_line_id: 'ol1-0000000', quantity: 2, ...ts }]);
+    insertRows(db, 'patient_order_returns', [{ id: 'rt1-0000000', order_id: 'o1-00000000', line_id: 'ol1-0000000', quantity: 1, restock: 1, reason: 'Not needed', billing: 'not_billed', ...ts }]);
+    expect(() => db!.raw.prepare("DELETE FROM patient_orders WHERE id = 'o1-00000000'").run()).toThrow(/never deleted/);
+
+    expect(migrateTo(db, ORDER_GUARDS)).toEqual([ORDER_GUARDS]);
+    expect(tableRows(db, 'patient_orders')).toEqual([expect.objectContaining({ id: 'o1-00000000', number: 'SO-ABCD-00001', status: 'confirmed' })]);
+    const tables = ['patient_order_returns', 'stock_reservations', 'patient_order_lines', 'patient_orders'];
+    for (const t of tables) expect(() => db!.raw.prepare(`DELETE FROM ${t}`).run(), t).toThrow(/never deleted/);
+    db.raw.transaction(() => {
+      db!.raw.prepare('INSERT INTO sync_apply (singleton) VALUES (1)').run();
+      for (const t of tables) db!.raw.prepare(`DELETE FROM ${t}`).run();
+      db!.raw.prepare('DELETE FROM sync_apply').run();
+    })();
+    for (const t of tables) expect(tableRows(db, t), t).toEqual([]);
+    // Once the flag is gone the guard is back.
+    insertRows(db, 'patient_orders', [{ id: 'o2-00000000', number: 'SO-ABCD-00002', patient_id: 'p1-00000000', status: 'draft', fulfilment: 'collection', due_date: '2026-12-06', ...ts }]);
+    expect(() => db!.raw.prepare("DELETE FROM patient_orders WHERE id = 'o2-00000000'").run()).toThrow(/never deleted/);
   });
 });
