@@ -245,4 +245,55 @@ describe('sync with the hosted service (service process on PGlite)', () => {
     ws.f.record.db.run(sql`UPDATE sync_connection SET service_url = ${service.url}`);
     expect(await ws.sync.syncNow()).toMatchObject({ state: 'connected', queued: 0, lastError: null });
   }, 60_000);
+
+  it('syncs patient supply orders: created and confirmed on one workstation, on the other with lines, reservations and the final number; a cancel there comes back; a pick made meanwhile is refused and undone', async () => {
+    // A clinic of its own: the other cases' rows stay out of it.
+    const ownClinic = (await service.admin<{ clinicId: string }>('createClinic', { name: 'Riverside Wound Clinic' })).clinicId;
+    const ownCode = async () => (await service.admin<{ code: string }>('issueEnrolmentCode', { clinicId: ownClinic, ttlMinutes: 60 })).code;
+    const ws1 = workstation(createOpsFixture());
+    open.push(ws1);
+    const ids = seedOperations(ws1.f);
+    ws1.f.run('stock.receive', { itemId: ids.foam, lotNumber: 'F-1', expiryDate: '2027-01-01', quantity: 10 });
+    await ws1.sync.enrol({ serviceUrl: service.url, code: await ownCode(), caPem: null }, ws1.f.manager);
+    const ws2 = workstation(createOpsFixture());
+    open.push(ws2);
+    ws2.f.record.db.run(sql`UPDATE patients SET mrn = 'WS2-' || mrn`);
+    await ws2.sync.enrol({ serviceUrl: service.url, code: await ownCode(), caPem: null }, ws2.f.manager);
+
+    // Workstation 1: a nurse orders 3 foam dressings for collection and confirms (3 held on F-1).
+    const orderId = newId();
+    const lineId = newId();
+    ws1.f.run('orders.create', { orderId, patientId: ws1.f.patients.ada, fulfilment: 'collection', dueDate: '2025-03-04', notes: null, lines: [{ lineId, itemId: ids.foam, quantity: 3 }] }, ws1.f.nurse);
+    ws1.f.run('orders.confirm', { orderId }, ws1.f.nurse);
+    expect(await ws1.sync.syncNow()).toMatchObject({ state: 'connected', queued: 0, rejected: 0, lastError: null });
+    await ws2.sync.syncNow();
+
+    // Workstation 2 sees the order, its line and what is held, under the service's final number.
+    const seen = ws2.f.ops.orders.get(orderId, ws2.f.manager);
+    expect(seen).toMatchObject({ status: 'confirmed', patientId: ws1.f.patients.ada, number: 'SO-000001' });
+    expect(seen.lines.map((l) => [l.id, l.sku, l.quantity, l.reservations.map((r) => [r.lotNumber, r.quantity])])).toEqual([[lineId, 'FOAM-10', 3, [['F-1', 3]]]]);
+    expect(ws2.f.ops.stock.item(ids.foam)).toMatchObject({ onHand: 10, reserved: 3, available: 7 });
+    expect(ws1.f.ops.orders.get(orderId, ws1.f.manager).number).toBe('SO-000001');
+
+    // Offline from each other: workstation 2 cancels, workstation 1 picks. Workstation 2 syncs first.
+    ws2.f.run('orders.cancel', { orderId, reason: 'Patient has enough at home' }, ws2.f.manager);
+    ws1.f.run('orders.pick', { orderId }, ws1.f.manager);
+    expect(ws1.f.ops.stock.item(ids.foam)).toMatchObject({ onHand: 7, reserved: 0 });
+    expect(await ws2.sync.syncNow()).toMatchObject({ queued: 0, rejected: 0, lastError: null });
+    const after = await ws1.sync.syncNow();
+    expect(after).toMatchObject({ state: 'connected', queued: 0, rejected: 1, lastError: null });
+    const [refused] = ws1.sync.rejected();
+    expect(refused).toMatchObject({ name: 'orders.pick', code: 'INVALID_TRANSITION' });
+    // The first of its changes the service refuses names itself: the units were given back there.
+    expect(refused!.reason).toMatch(/is released on the service \(changed on another workstation\) and cannot become issued/);
+    expect(refused!.reason).not.toMatch(/Ada|Lovelace|MRN|enough at home/);
+    // The cancel reached workstation 1: the order is cancelled there with its reason, nothing is
+    // held, and the refused pick's movements are gone (on hand back to 10).
+    expect(ws1.f.ops.orders.get(orderId, ws1.f.manager)).toMatchObject({ status: 'cancelled', cancelReason: 'Patient has enough at home' });
+    expect(rows(ws1.f, sql`SELECT status FROM stock_reservations WHERE order_line_id = ${lineId}`)).toEqual([{ status: 'released' }]);
+    expect(rows(ws1.f, sql`SELECT count(*) AS n FROM stock_movements WHERE patient_order_line_id = ${lineId}`)).toEqual([{ n: 0 }]);
+    expect(ws1.f.ops.stock.item(ids.foam)).toMatchObject({ onHand: 10, reserved: 0, available: 10 });
+    // And workstation 2 refuses what the service would: a cancelled order is not delivered.
+    expect(() => ws2.f.run('orders.markCollected', { orderId }, ws2.f.manager)).toThrow(expect.objectContaining({ code: 'INVALID_TRANSITION' }));
+  }, 120_000);
 });

@@ -11,6 +11,7 @@
  * - Counters apply as deltas; stock per lot and an invoice's money are sums that must stay ≥ 0.
  * - Unique keys, references to rows of other tables, append-only tables.
  * - Final numbers are the service's.
+ * - A patient order confirmed past what is available needs `orders.override`, as on the workstation.
  */
 import { commandEntry, DIRECTORY_CHANGE, SNAPSHOT } from '../../common/commands';
 import { can, STAFF_ROLES, type StaffRole } from '../../common/permissions';
@@ -254,7 +255,10 @@ export function applyMutation(base: StateView, m: Mutation, ctx: ApplyContext): 
       if (!parsed.success) reject('INVALID', `The command's arguments are not valid: ${parsed.error!.issues.map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ').slice(0, 500)}`);
       if (m.actorId !== 'system') {
         const roles = ctx.rolesOf(m.actorId);
-        if (!roles || !can(roles.filter((r): r is StaffRole => (STAFF_ROLES as readonly string[]).includes(r)), entry!.permission)) reject('FORBIDDEN', `The person who made this change does not (or no longer) have a role that may (${entry!.permission}).`);
+        const held = roles?.filter((r): r is StaffRole => (STAFF_ROLES as readonly string[]).includes(r)) ?? null;
+        if (!held || !can(held, entry!.permission)) reject('FORBIDDEN', `The person who made this change does not (or no longer) have a role that may (${entry!.permission}).`);
+        // Reserving past what is available is a manager's decision (main/orders confirm), here as there.
+        if (m.name === 'orders.confirm' && (parsed.data as { override?: boolean }).override && !can(held!, 'orders.override')) reject('FORBIDDEN', 'The person who confirmed this order may not reserve more than is available (orders.override).');
       }
     }
     const movementLots = new Set<string>();

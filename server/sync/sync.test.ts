@@ -213,6 +213,66 @@ describe.each(testDatabaseKinds())('push and pull on %s', (kind) => {
     expect(numbers).toEqual(['INV-000001', 'INV-000002', 'INV-000003']);
   });
 
+  it('patient orders: the service numbers them, follows their status machine (a cancelled order is not delivered), counts returns from two workstations, keeps returns append-only and overrides for managers', async () => {
+    const c = await setup();
+    const item = id();
+    const lot = id();
+    const sku = `SKU-${id()}`;
+    await c.a.sync.push({ mutations: [mutation(2, 'stock.defineItem', itemArgsFor(item, sku), c.manager, [insert('stock_items', itemRow(item, sku)), insert('stock_lots', lotRow(lot, item, 'L1'))])] });
+    const orderId = id();
+    const lineId = id();
+    const draft = row('patient_orders', { id: orderId, number: 'SO-AAAA-00001', final_number: 'SO-FAKE', patient_id: c.patient, status: 'draft', fulfilment: 'collection', due_date: '2099-01-01', created_by: c.nurse, created_at: 1, updated_at: 1 });
+    const line = row('patient_order_lines', { id: lineId, order_id: orderId, item_id: item, quantity: 3, unit_price_cents: 200, tax_rate_bp: 0, returned_quantity: 0, created_at: 1, updated_at: 1 });
+    const held = row('stock_reservations', { id: id(), item_id: item, lot_id: lot, order_line_id: lineId, quantity: 3, status: 'held', override: 0, created_at: 2, updated_at: 2 });
+    const createArgs = { orderId, patientId: c.patient, fulfilment: 'collection', dueDate: '2099-01-01', lines: [{ lineId, itemId: item, quantity: 3 }] };
+    const confirmed = { ...draft, status: 'confirmed', confirmed_at: 2 };
+    const made = await c.a.sync.push({
+      mutations: [
+        mutation(3, 'orders.create', createArgs, c.nurse, [insert('patient_orders', draft), insert('patient_order_lines', line)]),
+        mutation(4, 'orders.confirm', { orderId }, c.nurse, [update('patient_orders', draft, { status: 'confirmed', confirmed_at: 2 }), insert('stock_reservations', held)]),
+      ],
+    });
+    expect(made.results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    // The final number is the service's, whatever the workstation sent.
+    expect((await c.a.sync.row({ table: 'patient_orders', key: orderId }))!.row).toMatchObject({ status: 'confirmed', number: 'SO-AAAA-00001', final_number: 'SO-000001' });
+
+    // A nurse may order, but only a manager reserves past what is available.
+    await c.b.sync.push({ mutations: [mutation(1, DIRECTORY_CHANGE, {}, 'system', [])] });
+    const override = await c.b.sync.push({ mutations: [mutation(2, 'orders.confirm', { orderId: id(), override: true }, c.nurse, [])] });
+    expect(override.results[0]).toMatchObject({ status: 'rejected', code: 'FORBIDDEN' });
+    expect(override.results[0]!.reason).toMatch(/orders\.override/);
+
+    // B cancels (legal from confirmed); A, still holding "confirmed", marks it collected: refused.
+    const cancel = await c.b.sync.push({
+      mutations: [mutation(3, 'orders.cancel', { orderId, reason: 'Not needed' }, c.manager, [update('patient_orders', confirmed, { status: 'cancelled', cancelled_at: 3, cancel_reason: 'Not needed' }), update('stock_reservations', held, { status: 'released' })])],
+    });
+    expect(cancel.results[0]).toMatchObject({ status: 'applied' });
+    const collect = await c.a.sync.push({ mutations: [mutation(5, 'orders.markCollected', { orderId }, c.manager, [update('patient_orders', confirmed, { status: 'collected', completed_at: 4 })])] });
+    expect(collect.results[0]).toMatchObject({ status: 'rejected', code: 'INVALID_TRANSITION' });
+    expect(collect.results[0]!.reason).toMatch(/patient order is cancelled on the service .* cannot become collected/);
+    // Even sent as a cancelled order's own change, delivery after a cancel is not a transition.
+    const cancelled = (await c.a.sync.row({ table: 'patient_orders', key: orderId }))!.row!;
+    const deliver = await c.a.sync.push({ mutations: [mutation(6, 'orders.markDelivered', { orderId }, c.manager, [update('patient_orders', cancelled, { status: 'delivered' })])] });
+    expect(deliver.results[0]).toMatchObject({ status: 'rejected', code: 'INVALID_TRANSITION' });
+    expect((await c.a.sync.row({ table: 'patient_orders', key: orderId }))!.row).toMatchObject({ status: 'cancelled' });
+
+    // Returned quantities are counters: 2 from A and 1 from B both count; one more passes what was ordered.
+    const ret = (mid: number, q: number, rid = id()) =>
+      mutation(mid, 'orders.return', { orderId, reason: 'Too many', lines: [{ lineId, quantity: q, restock: true }] }, c.manager, [
+        insert('patient_order_returns', row('patient_order_returns', { id: rid, order_id: orderId, line_id: lineId, quantity: q, restock: 1, reason: 'Too many', billing: 'not_billed', created_at: 5, updated_at: 5 })),
+        update('patient_order_lines', line, { returned_quantity: q }),
+      ]);
+    const rid = id();
+    expect((await c.a.sync.push({ mutations: [ret(7, 2, rid)] })).results[0]!.status).toBe('applied');
+    expect((await c.b.sync.push({ mutations: [ret(4, 1)] })).results[0]!.status).toBe('applied');
+    expect((await c.a.sync.row({ table: 'patient_order_lines', key: lineId }))!.row).toMatchObject({ returned_quantity: 3 });
+    expect((await c.b.sync.push({ mutations: [ret(5, 1)] })).results[0]).toMatchObject({ status: 'rejected', code: 'OVER_LIMIT' });
+    // A return, once made, never changes.
+    const made2 = (await c.a.sync.row({ table: 'patient_order_returns', key: rid }))!.row!;
+    const edit = await c.a.sync.push({ mutations: [mutation(8, 'orders.return', { orderId, reason: 'Too many', lines: [{ lineId, quantity: 1, restock: true }] }, c.manager, [update('patient_order_returns', made2, { quantity: 1 })])] });
+    expect(edit.results[0]).toMatchObject({ status: 'rejected', code: 'APPEND_ONLY' });
+  });
+
   it('an invoice cannot be paid twice over from two workstations, and its status follows its money', async () => {
     const c = await setup();
     const inv = id();
