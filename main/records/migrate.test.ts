@@ -44,6 +44,8 @@ describe('migrations', () => {
         'sync_apply', 'sync_capture', 'sync_connection', 'sync_overwrites',
         // patient supply orders
         'patient_order_lines', 'patient_order_returns', 'patient_orders', 'stock_reservations',
+        // two-step sign-in
+        'staff_recovery_codes', 'staff_totp',
       ].sort(),
     );
     expect(db.raw.pragma('foreign_key_check')).toEqual([]);
