@@ -1,6 +1,7 @@
 /**
  * Issue 18, end to end through the UI: a nurse annotates a scan (a marker with a note, a ruler,
- * undermining at 3 o'clock 12 mm), undoes one, and after a reload they are all there; a doctor
+ * undermining at 3 o'clock 12 mm), undoes one, edits the marker's note (Esc cancels, Undo gives the
+ * old one back), and after a reload they are all there with the edited note; a doctor
  * downloads the visit's signed PDF (with a view of the 3D canvas) and the wound's FHIR bundle.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -97,6 +98,34 @@ test('a nurse annotates a scan (marker, ruler, undermining at 3 o’clock 12 mm)
   await page.keyboard.press('Escape');
   await expect(annotations.getByTestId('annotation-form')).toHaveCount(0);
   await expect(page.getByRole('dialog')).toHaveCount(1);
+
+  // Editing the marker's note: Esc mid-edit cancels (the window stays), an empty note is refused in
+  // words, a double-clicked save stores once, and Undo once gives back the old note.
+  const marker = rows.filter({ hasText: 'Marker:' });
+  const edit = annotations.getByTestId('annotation-edit');
+  await marker.getByRole('button', { name: 'Edit marker' }).click();
+  await edit.getByLabel('Note').fill('half-typed');
+  await page.keyboard.press('Escape');
+  await expect(edit).toHaveCount(0);
+  await expect(page.getByRole('dialog')).toHaveCount(1);
+  await expect(marker).toContainText('Marker: Sinus opening at the rim');
+  await marker.getByRole('button', { name: 'Edit marker' }).click();
+  await edit.getByLabel('Note').fill('   ');
+  await edit.getByRole('button', { name: 'Save note' }).click();
+  await expect(edit.getByText('Write the marker’s note')).toBeVisible();
+  await edit.getByLabel('Note').fill('Sinus tract toward the heel');
+  await page.screenshot({ path: testInfo.outputPath('editing-note.png') });
+  await edit.getByRole('button', { name: 'Save note' }).dblclick();
+  await expect(edit).toHaveCount(0);
+  await expect(rows.filter({ hasText: 'Marker: Sinus tract toward the heel' })).toHaveCount(1);
+  await annotations.getByRole('button', { name: 'Undo annotation' }).click();
+  await expect(rows.filter({ hasText: 'Marker: Sinus opening at the rim' })).toHaveCount(1);
+  await expect(rows).toHaveCount(3);
+  // …and edited again (Enter saves), to be seen after the reload.
+  await rows.filter({ hasText: 'Marker:' }).getByRole('button', { name: 'Edit marker' }).click();
+  await edit.getByLabel('Note').fill('Sinus tract toward the heel');
+  await edit.getByLabel('Note').press('Enter');
+  await expect(rows.filter({ hasText: 'Marker: Sinus tract toward the heel' })).toHaveCount(1);
   await page.screenshot({ path: testInfo.outputPath('annotated.png') });
 
   // Reload: the three come back from the record, beside the viewer and on the wound's timeline.
@@ -109,6 +138,7 @@ test('a nurse annotates a scan (marker, ruler, undermining at 3 o’clock 12 mm)
   const again = await openScan(page);
   await again.getByRole('tab', { name: 'Annotate' }).click();
   await expect(again.getByTestId('annotation-row')).toHaveCount(3);
+  await expect(again.getByTestId('annotation-row').filter({ hasText: 'Marker: Sinus tract toward the heel' })).toHaveCount(1); // the edited note, from the record
   await page.keyboard.press('Escape');
   await expect(page.getByRole('dialog')).toHaveCount(0);
 
@@ -128,7 +158,7 @@ test('a nurse annotates a scan (marker, ruler, undermining at 3 o’clock 12 mm)
   const pdf = testInfo.outputPath('visit.pdf');
   await pdfDownload.saveAs(pdf);
   const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
-  for (const s of ['MRN-7', 'Hopper, Grace', 'Right heel', 'NOT SIGNED OFF', "Undermining 12 mm at 3 o'clock", 'Marker: Sinus opening at the rim', 'Sign-off: not signed off']) expect(text).toContain(s);
+  for (const s of ['MRN-7', 'Hopper, Grace', 'Right heel', 'NOT SIGNED OFF', "Undermining 12 mm at 3 o'clock", 'Marker: Sinus tract toward the heel', 'Sign-off: not signed off']) expect(text).toContain(s);
   expect(text).toMatch(/Area\s+\d+\.\d\d cm²/);
   expect(execFileSync('pdfimages', ['-list', pdf], { encoding: 'utf8' })).toMatch(/\n\s+1\s+\d+\s+image/); // the snapshot
   expect(spawnSync('pdfsig', [pdf], { encoding: 'utf8' }).stdout).toContain('Signature is Valid.');

@@ -3,9 +3,10 @@
  *   npx tsx bench/report/run.ts [rounds=7]
  * A wound with 4 assessments (figures, tissue, details, annotations; 3 signed off) in a real
  * encrypted record, and 3 snapshots of the 3D view as the renderer sends them (JPEG, 1280 × 560,
- * quality 0.85). Timed: the full report — gather (audited reads), draw, embed the snapshots, add
+ * quality 0.85). Timed: the full report — gather (audited reads), the review's healing figures,
+ * draw (with the trend chart and the 4-week check), embed the snapshots, add
  * the PAdES signature and sign with the clinic key. Peer, in the same run, alternated: the same
- * text-only PDF drawn and saved without snapshots or signature. Prints each median and the ratio.
+ * text-and-chart PDF drawn and saved without snapshots or signature. Prints each median and the ratio.
  * The clinic's signing key is made before timing (once per clinic) and held in memory here: the
  * keychain is read once per clinic open, not per report.
  */
@@ -15,8 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { createAnnotationsService } from '../../main/annotations/index';
-import { createAssessmentsRepository, createClinicRecord, createPatientsRepository, createScansRepository, createStaffRepository, createWoundsRepository, SYSTEM_ACTOR } from '../../main/records/index';
+import { createAssessmentsRepository, createClinicRecord, createPatientsRepository, createScansRepository, createStaffRepository, createWoundBaselinesRepository, createWoundsRepository, SYSTEM_ACTOR } from '../../main/records/index';
 import { createReportsService, renderReport } from '../../main/reports/index';
+import { createCompareRunner, createReviewService } from '../../main/review/index';
 import { silentLogger } from '../../main/shared/logger';
 import type { KeyStore } from '../../main/vault/index';
 
@@ -75,7 +77,10 @@ async function main() {
     }
     const keys = new Map<string, Buffer>();
     const keyStore: KeyStore = { get: async (a) => keys.get(a) ?? null, set: async (a, k) => void keys.set(a, Buffer.from(k)), delete: async (a) => keys.delete(a) };
-    const reports = createReportsService({ clinic: { id: 'bench', name: 'Bench Clinic' }, record, keyStore, patients, wounds, assessments, annotations, logger: silentLogger });
+    // The review's healing figures for the trend chart (its compare worker is never started here).
+    const compare = createCompareRunner();
+    const review = createReviewService({ wounds, scans, assessments, baselines: createWoundBaselinesRepository(record), loadCloud: () => Promise.reject(new Error('the report reads no points')), compare, audit: () => undefined, logger: silentLogger });
+    const reports = createReportsService({ clinic: { id: 'bench', name: 'Bench Clinic' }, record, keyStore, patients, wounds, assessments, annotations, review, logger: silentLogger });
     const snapshots = [1, 2, 3].map((k) => ({ caption: `View ${k}`, dataUrl: snapshot(k) }));
     console.log(`snapshots: 3 × ${Math.round((snapshots[0]!.dataUrl.length * 3) / 4 / 1024)} KiB JPEG`);
     await reports.coursePdf({ woundId, snapshots }, doctor); // warm-up: the clinic's key and certificate are made here
@@ -89,15 +94,18 @@ async function main() {
       full.push(performance.now() - t);
       t = performance.now();
       const list = assessments.listByWound(woundId, doctor).sort((a, b) => a.measuredAt - b.measuredAt);
-      const doc = await renderReport({ clinic: { id: 'bench', name: 'Bench Clinic' }, patient, wound: wounds.get(woundId, doctor)!, scope: 'course', assessments: list, annotations: [], snapshots: [], generatedAt: Date.now() });
+      const wound = wounds.get(woundId, doctor)!;
+      const doc = await renderReport({ clinic: { id: 'bench', name: 'Bench Clinic' }, patient, wound, scope: 'course', assessments: list, annotations: [], snapshots: [], trends: review.trendsOf(wound, list), generatedAt: Date.now() });
       await doc.save();
       peer.push(performance.now() - t);
     }
     const m = median(full);
     const p = median(peer);
     console.log(`course report, 4 assessments, 3 snapshots, signed: median ${m.toFixed(0)} ms (${(bytes / 1024).toFixed(0)} KiB) over ${ROUNDS} rounds`);
-    console.log(`peer, the same text-only PDF unsigned, no snapshots: median ${p.toFixed(0)} ms`);
+    console.log(`peer, the same text-and-chart PDF unsigned, no snapshots: median ${p.toFixed(0)} ms`);
     console.log(`ratio full / peer: ${(m / p).toFixed(2)}×; goal < 2000 ms: ${m < 2000 ? 'met' : 'NOT met'} (${(m / 2000).toFixed(2)} of the budget)`);
+    review.dispose();
+    await compare.dispose();
     record.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -176,7 +176,7 @@ export function createWorkstation(opts: WorkstationOptions): Workstation {
       operations,
       sync,
       annotations,
-      reports: createReportsService({ clinic: { id: clinicId, name: entry.name }, record, keyStore: opts.keyStore, patients, wounds, assessments, annotations, logger: opts.logger }),
+      reports: createReportsService({ clinic: { id: clinicId, name: entry.name }, record, keyStore: opts.keyStore, patients, wounds, assessments, annotations, review, logger: opts.logger }),
       async dispose() {
         stopWatching();
         await sync.dispose();

@@ -2,6 +2,7 @@
 import type { Annotation } from '../../common/annotations';
 import type { Assessment } from '../../common/assessments';
 import type { Patient, Wound } from '../../common/records';
+import type { WoundTrends } from '../review/index';
 
 export interface Snapshot {
   caption: string;
@@ -20,6 +21,8 @@ export interface ReportData {
   /** Annotations on the scans of those assessments. */
   annotations: Annotation[];
   snapshots: Snapshot[];
+  /** A course report's healing figures, as the review computes them (null in a visit report). */
+  trends: WoundTrends | null;
   generatedAt: number;
 }
 

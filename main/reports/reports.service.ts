@@ -10,6 +10,7 @@ import type { Annotation } from '../../common/annotations';
 import type { AnnotationsService } from '../annotations/index';
 import { actorRole, appendAudit, tables, type Actor, type AssessmentsRepository, type ClinicRecord, type PatientsRepository, type WoundsRepository } from '../records/index';
 import type { Logger } from '../shared/logger';
+import type { ReviewService } from '../review/index';
 import type { KeyStore } from '../vault/index';
 import { ReportError } from './errors';
 import { buildWoundBundle, bundleProblems, type ShareOptions } from './fhir-bundle';
@@ -49,6 +50,8 @@ export interface ReportsDeps {
   wounds: WoundsRepository;
   assessments: AssessmentsRepository;
   annotations: Pick<AnnotationsService, 'listByScan'>;
+  /** The course report's trend chart and 4-week check: the review's own figures. */
+  review: Pick<ReviewService, 'trendsOf'>;
   logger: Logger;
   now?: () => number;
 }
@@ -82,14 +85,14 @@ export function createReportsService(deps: ReportsDeps): ReportsService {
     if (!wound) throw new ReportError('NOT_FOUND', 'No such wound in this clinic.');
     const patient = deps.patients.get(wound.patientId, actor);
     if (!patient) throw new ReportError('NOT_FOUND', 'No such patient in this clinic.');
-    const assessments = deps.assessments
-      .listByWound(woundId, actor)
+    const all = deps.assessments.listByWound(woundId, actor);
+    const assessments = all
       .filter((a) => a.voided === null && (only === null || a.id === only))
       .sort((a, b) => a.measuredAt - b.measuredAt);
     if (assessments.length === 0) throw new ReportError('NOTHING_TO_REPORT', only ? 'A voided assessment is not reported.' : 'This wound has no assessments to report.');
     const annotations: Annotation[] = [];
     for (const scanId of new Set(assessments.map((a) => a.scanId).filter((x): x is string => x !== null))) annotations.push(...deps.annotations.listByScan(scanId, actor));
-    return { clinic: deps.clinic, patient, wound, scope: only ? 'visit' : 'course', assessments, annotations, snapshots, generatedAt: now() };
+    return { clinic: deps.clinic, patient, wound, scope: only ? 'visit' : 'course', assessments, annotations, snapshots, trends: only ? null : deps.review.trendsOf(wound, all), generatedAt: now() };
   }
 
   async function signed(data: ReportData, actor: Actor): Promise<Uint8Array> {

@@ -15,7 +15,8 @@ import type { Bundle, Observation } from '@medplum/fhirtypes';
 import type { AssessmentFigures } from '../../common/assessments';
 import { createAnnotationsService } from '../annotations/index';
 import { createDb, type TestDb } from '../records/test-helpers';
-import { createAssessmentsRepository, createPatientsRepository, createScansRepository, createStaffRepository, createWoundsRepository, listAudit, SYSTEM_ACTOR, type Actor } from '../records/index';
+import { createAssessmentsRepository, createPatientsRepository, createScansRepository, createStaffRepository, createWoundBaselinesRepository, createWoundsRepository, listAudit, SYSTEM_ACTOR, type Actor } from '../records/index';
+import { createCompareRunner, createReviewService, type CompareRunner, type ReviewService } from '../review/index';
 import { silentLogger } from '../shared/logger';
 import { createKeytarKeyStore } from '../vault/index';
 import { assertKeyringWhenRequired, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
@@ -54,6 +55,10 @@ describe.skipIf(skipKeyring)('reports (real record, real keychain, poppler)', ()
   let doctor: Actor;
   let woundId: string;
   let assessmentIds: string[];
+  /** A diabetic foot ulcer seen four times, two weeks apart: 8 → 6 → 3.6 → 2 cm² (55 % smaller at day 28). */
+  let fourVisitWoundId: string;
+  let review: ReviewService;
+  let compare: CompareRunner;
 
   beforeAll(async () => {
     db = createDb({ name: 'Harbour Wound Clinic' });
@@ -74,6 +79,24 @@ describe.skipIf(skipKeyring)('reports (real record, real keychain, poppler)', ()
       await annotations.create({ requestId: randomUUID(), scanId, draft: { kind: 'marker', point: [1, 2, 3], note: 'Sinus opening at the rim' } }, nurse);
     }
     assessments.signOff(assessmentIds[0]!, doctor, 'Healing as expected');
+    fourVisitWoundId = createWoundsRepository(db.record).create({ patientId: patient.id, bodySite: 'right hallux', etiology: 'diabetic_foot_ulcer', onsetDate: '2025-09-20' }, nurse).id;
+    for (const [i, area] of [8, 6, 3.6, 2].entries()) {
+      const scanId = `0190aaaa-0000-7000-8000-00000000d0d${i}`;
+      scans.insert({ id: scanId, woundId: fourVisitWoundId, capturedAt: Date.UTC(2025, 9, 1 + 14 * i, 9, 0), format: 'ply', pointCount: 10, bbox: { min: [0, 0, 0], max: [1, 1, 1] }, attributes: ['position'], sourceApp: null, sourceDeviceId: null, sha256: 'b'.repeat(64), rawFileId: 'original.ply', octreeFileId: 'metadata.json' }, nurse);
+      assessments.create({ scanId, method: 'manual', modelVersion: null, figures: figures(area), outline: [[0, 0, 0], [20, 0, 0], [20, 15, 1]] }, nurse);
+    }
+    // The review (the course report's healing figures come from it; its compare worker never starts here).
+    compare = createCompareRunner();
+    review = createReviewService({
+      wounds: createWoundsRepository(db.record),
+      scans,
+      assessments,
+      baselines: createWoundBaselinesRepository(db.record),
+      loadCloud: () => Promise.reject(new Error('a report reads no points')),
+      compare,
+      audit: () => undefined,
+      logger: silentLogger,
+    });
     reports = createReportsService({
       clinic: { id: db.clinicId, name: 'Harbour Wound Clinic' },
       record: db.record,
@@ -82,11 +105,14 @@ describe.skipIf(skipKeyring)('reports (real record, real keychain, poppler)', ()
       wounds: createWoundsRepository(db.record),
       assessments,
       annotations,
+      review,
       logger: silentLogger,
     });
   }, 60_000);
 
   afterAll(async () => {
+    review.dispose();
+    await compare.dispose();
     db.dispose();
     await keyStore.delete(signingAccount(db.clinicId)).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
@@ -111,6 +137,37 @@ describe.skipIf(skipKeyring)('reports (real record, real keychain, poppler)', ()
     const n = pages(file);
     expect(n).toBeGreaterThanOrEqual(2); // three snapshots do not fit on one page
     for (let p = 1; p <= n; p++) expect(pdftotext(file, p)).toContain('NOT SIGNED OFF');
+  }, 60_000);
+
+  it("a 4-assessment course report has the trend chart drawn as vectors, the 4-week check in words with its citation, and the review's predicted closure", async () => {
+    const file = save('course-4.pdf', (await reports.coursePdf({ woundId: fourVisitWoundId, snapshots: [] }, doctor)).bytes);
+    const text = pdftotext(file).replace(/[ \t]+/g, ' ');
+    // The chart: axis titles and ticks are text; the chart itself is no image.
+    for (const s of ['Healing trend', 'Area (cm²)', 'Days since baseline', '4 weeks', '50 % target', 'Line: fitted exponential course']) expect(text).toContain(s);
+    expect(execFileSync('pdfimages', ['-list', file], { encoding: 'utf8' }).trim().split('\n').length).toBe(2); // the header lines only
+    // The 4-week check: PAR 55.0 % (8 → 3.6 cm² at the day-28 visit) against the 50 % threshold: met.
+    expect(text).toContain('Area reduction at 4 weeks: 55.0 % (3.60 cm², measured at the visit on day 28)');
+    expect(text).toContain('Diabetic foot ulcer: at least 50 % smaller by 4 weeks: met (55.0 % reduction, threshold 50 %)');
+    expect(text).toContain('Decision support, not a diagnosis');
+    expect(text).toContain('Sheehan P, Jones P, Caselli A');
+    // The 8-week check has no visit after day 56 yet.
+    expect(text).toContain('Diabetic foot ulcer: at least 90 % smaller by 8 weeks: pending: no visit after day 56 yet');
+    // The predicted closure is the review's, to the day.
+    const course = review.woundReview(fourVisitWoundId, doctor).course;
+    expect(course.status === 'fitted' && course.closing && course.closureAt !== null).toBe(true);
+    if (course.status !== 'fitted' || course.closureAt === null) return;
+    expect(text).toContain(`Predicted closure (area below 0.1 cm²): ${new Date(course.closureAt).toISOString().slice(0, 10)}`);
+    // A visit report has no trend.
+    const visitId = review.woundReview(fourVisitWoundId, doctor).visits[2]!.assessmentId;
+    const visit = save('visit-of-4.pdf', (await reports.visitPdf({ assessmentId: visitId, snapshots: [] }, doctor)).bytes);
+    expect(pdftotext(visit)).not.toContain('Healing trend');
+  }, 60_000);
+
+  it('a course of two visits says why it has no prediction, and the check is pending', async () => {
+    const text = pdftotext(save('course-2.pdf', (await reports.coursePdf({ woundId, snapshots: [] }, doctor)).bytes)).replace(/[ \t]+/g, ' ');
+    expect(text).toContain('Area reduction at 4 weeks: not yet known (the latest visit is on day 7)');
+    expect(text).toContain('pending: no visit after day 28 yet (threshold 50 %)');
+    expect(text).toContain('No prediction: 2 visits with an area; the fitted course needs at least 3.');
   }, 60_000);
 
   it('a signed-off visit says who signed it off, and no page says "not signed off"', async () => {

@@ -50,6 +50,8 @@ export interface ReviewDeps {
 
 export interface ReviewService {
   woundReview(woundId: string, actor: Actor): WoundReview;
+  /** The healing figures of `all` (every version of the wound's assessments, already read) from the picked baseline on, as the review shows them (the course report's chart and check). */
+  trendsOf(wound: Pick<Wound, 'id' | 'etiology'>, all: Assessment[]): WoundTrends;
   /** Picks the baseline (an assessment of the wound), or back to the first with null. */
   setBaseline(woundId: string, assessmentId: string | null, actor: Actor): WoundReview;
   bodyMap(patientId: string, actor: Actor): BodyMapMarker[];
@@ -184,6 +186,18 @@ function newestVersion(all: Assessment[], id: string): Assessment | undefined {
   return a;
 }
 
+/**
+ * The healing figures as the review shows them, from every version of a wound's assessments and the
+ * doctor's picked baseline: the current versions from the baseline (its newest version) on. The
+ * course report draws the same figures (one definition of which visits count).
+ */
+export type WoundTrends = ReturnType<typeof buildTrends> & { pickedCurrentId: string | null };
+
+export function woundTrends(all: Assessment[], pickedAssessmentId: string | null, etiology: Etiology): WoundTrends {
+  const pickedCurrent = pickedAssessmentId ? newestVersion(all, pickedAssessmentId) : undefined;
+  return { ...buildTrends(all.filter(counts), pickedCurrent?.id ?? null, etiology), pickedCurrentId: pickedCurrent?.id ?? null };
+}
+
 export function createReviewService(deps: ReviewDeps): ReviewService {
   const jobs = new Map<string, { job: CompareJob; result: Comparison | null; abort: AbortController }>();
   const thumbnails = new Map<string, Promise<Buffer>>();
@@ -217,10 +231,8 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
       const wound = woundOf(woundId, actor);
       const scans = deps.scans.listByWound(woundId, actor);
       const all = deps.assessments.listByWound(woundId, actor);
-      const current = all.filter(counts);
       const picked = deps.baselines.get(woundId);
-      const pickedCurrent = picked ? newestVersion(all, picked.assessmentId) : undefined;
-      const trends = buildTrends(current, pickedCurrent?.id ?? null, wound.etiology);
+      const trends = woundTrends(all, picked?.assessmentId ?? null, wound.etiology);
       const byScan = new Map<string, Assessment[]>();
       const loose: Assessment[] = [];
       for (const a of all) {
@@ -236,7 +248,7 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
       return {
         wound,
         baseline: baselineVisit
-          ? { assessmentId: baselineVisit.assessmentId, at: baselineVisit.at, picked: picked && pickedCurrent?.id === baselineVisit.assessmentId ? { by: picked.pickedBy, at: picked.pickedAt } : null }
+          ? { assessmentId: baselineVisit.assessmentId, at: baselineVisit.at, picked: picked && trends.pickedCurrentId === baselineVisit.assessmentId ? { by: picked.pickedBy, at: picked.pickedAt } : null }
           : null,
         timeline,
         visits: trends.visits,
@@ -246,6 +258,10 @@ export function createReviewService(deps: ReviewDeps): ReviewService {
         course: trends.course,
         closureAreaCm2: CLOSURE_AREA_CM2,
       };
+    },
+
+    trendsOf(wound, all) {
+      return woundTrends(all, deps.baselines.get(wound.id)?.assessmentId ?? null, wound.etiology);
     },
 
     setBaseline(woundId, assessmentId, actor) {

@@ -2,8 +2,9 @@
  * Annotating a scan beside the viewer (issue 18): pick a tool, click on the scan (a marker's point,
  * a ruler's two ends, the outline's edge where undermining or tunnelling starts, a region's corners),
  * fill in the note / clock position / depth / name, save. Saved annotations are listed with who and
- * when; delete and Undo (Ctrl+Z on this tab) go back step by step (an add is taken back, a delete
- * restored). Esc leaves the tool. Measures come back from the workstation.
+ * when; a saved annotation's note (and a region's name) can be edited in place. Delete, edit and
+ * Undo (Ctrl+Z on this tab) go back step by step (an add is taken back, a delete restored, an edit
+ * given its previous text). Esc leaves the tool or the edit. Measures come back from the workstation.
  */
 import { useMemo, useRef, useState } from 'react';
 import { ActionIcon, Alert, Button, Group, NumberInput, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
@@ -16,7 +17,20 @@ import { useTRPC } from '../../lib/trpc';
 import { MARK_RGB, type OverlayData } from '../../viewer/AssessmentOverlay';
 import type { OutlineEditor } from '../../viewer/ScanViewer';
 
-type Step = { type: 'created'; id: string } | { type: 'removed'; id: string };
+type Step = { type: 'created'; id: string } | { type: 'removed'; id: string } | { type: 'edited'; id: string; before: AnnotationDraft };
+
+/** The text an edit changes: a region's name and note, any other kind's note (a marker's is required). */
+function withText(d: AnnotationDraft, text: { note: string; label: string }): AnnotationDraft {
+  const note = text.note.trim();
+  switch (d.kind) {
+    case 'marker':
+      return { ...d, note: text.note };
+    case 'region':
+      return { ...d, label: text.label, note: note ? text.note : undefined };
+    default:
+      return { ...d, note: note ? text.note : undefined };
+  }
+}
 
 const POINTS_NEEDED: Record<AnnotationKind, number> = { marker: 1, ruler: 2, undermining: 1, tunnelling: 1, region: 3 };
 const HINTS: Record<AnnotationKind, string> = {
@@ -73,7 +87,13 @@ export function useAnnotations(scanId: string, woundId: string, canWrite: boolea
   const create = useMutation(trpc.annotations.create.mutationOptions({ onSuccess: refresh }));
   const remove = useMutation(trpc.annotations.remove.mutationOptions({ onSuccess: refresh }));
   const restore = useMutation(trpc.annotations.restore.mutationOptions({ onSuccess: refresh }));
-  const busy = create.isPending || remove.isPending || restore.isPending;
+  const update = useMutation(trpc.annotations.update.mutationOptions({ onSuccess: refresh }));
+  const busy = create.isPending || remove.isPending || restore.isPending || update.isPending;
+  /** The annotation whose text is being edited, and the edit's fields. */
+  const [editing, setEditing] = useState<{ id: string; note: string; label: string } | null>(null);
+  const [editErrors, setEditErrors] = useState<FieldErrors>({});
+  /** A double-click on Save sends one update (the mutation's pending state lags a render behind). */
+  const saving = useRef(false);
 
   const reset = () => {
     setTool(null);
@@ -138,7 +158,45 @@ export function useAnnotations(scanId: string, woundId: string, canWrite: boolea
     if (!last || busy) return;
     const done = () => setSteps((s) => s.slice(0, -1));
     if (last.type === 'created') remove.mutate({ id: last.id }, { onSuccess: done });
-    else restore.mutate({ id: last.id }, { onSuccess: done });
+    else if (last.type === 'removed') restore.mutate({ id: last.id }, { onSuccess: done });
+    else update.mutate({ id: last.id, draft: last.before }, { onSuccess: done });
+  };
+  const startEdit = (a: Annotation) => {
+    if (busy) return;
+    update.reset();
+    setEditErrors({});
+    setEditing({ id: a.id, note: a.draft.note ?? '', label: a.draft.kind === 'region' ? a.draft.label : '' });
+  };
+  const cancelEdit = () => {
+    setEditing(null);
+    setEditErrors({});
+    update.reset();
+  };
+  const saveEdit = () => {
+    if (!editing || saving.current || busy) return;
+    const a = list.data?.find((x) => x.id === editing.id);
+    if (!a) return cancelEdit();
+    const parsed = annotationDraftSchema.safeParse(withText(a.draft, editing));
+    if (!parsed.success) {
+      setEditErrors(issuesToErrors(parsed.error.issues));
+      return;
+    }
+    if (JSON.stringify(parsed.data) === JSON.stringify(annotationDraftSchema.parse(a.draft))) return cancelEdit(); // nothing changed: no step to undo
+    saving.current = true;
+    const before = a.draft;
+    update.mutate(
+      { id: a.id, draft: parsed.data },
+      {
+        onSuccess: () => {
+          setSteps((s) => [...s, { type: 'edited', id: a.id, before }]);
+          setEditing(null);
+          setEditErrors({});
+        },
+        onSettled: () => {
+          saving.current = false;
+        },
+      },
+    );
   };
   const del = (a: Annotation) => remove.mutate({ id: a.id }, { onSuccess: () => setSteps((s) => [...s, { type: 'removed', id: a.id }]) });
 
@@ -212,11 +270,39 @@ export function useAnnotations(scanId: string, woundId: string, canWrite: boolea
           )}
         </>
       )}
-      {(remove.isError || restore.isError) && <Alert color="red" p="xs">{messageOf(remove.error ?? restore.error)}</Alert>}
+      {(remove.isError || restore.isError || (update.isError && !editing)) && <Alert color="red" p="xs">{messageOf(remove.error ?? restore.error ?? update.error)}</Alert>}
       {list.isError && <Alert color="red" p="xs">{messageOf(list.error)}</Alert>}
       <Stack gap={4} data-testid="annotation-list">
         {list.data?.length === 0 && <Text size="xs" c="dimmed">No annotations on this scan yet.</Text>}
-        {list.data?.map((a) => (
+        {list.data?.map((a) =>
+          editing?.id === a.id ? (
+            <Stack key={a.id} gap={6} data-testid="annotation-edit">
+              <Text size="xs" c="dimmed">
+                Editing: {describeAnnotation(a)} — Enter saves, Esc cancels.
+              </Text>
+              {a.kind === 'region' && (
+                <TextInput size="xs" label="Region name" value={editing.label} onChange={(e) => (setEditing({ ...editing, label: e.currentTarget.value }), setEditErrors({}))} onKeyDown={(e) => e.key === 'Enter' && saveEdit()} error={editErrors['label']} autoFocus />
+              )}
+              <TextInput
+                size="xs"
+                label={a.kind === 'marker' ? 'Note' : 'Note (optional)'}
+                value={editing.note}
+                onChange={(e) => (setEditing({ ...editing, note: e.currentTarget.value }), setEditErrors({}))}
+                onKeyDown={(e) => e.key === 'Enter' && saveEdit()}
+                error={editErrors['note']}
+                autoFocus={a.kind !== 'region'}
+              />
+              {update.isError && <Alert color="red" p="xs">{messageOf(update.error)}</Alert>}
+              <Group gap="xs">
+                <Button size="xs" onClick={saveEdit} loading={update.isPending} disabled={update.isPending}>
+                  Save {a.kind === 'region' ? 'region' : 'note'}
+                </Button>
+                <Button size="xs" variant="default" onClick={cancelEdit} disabled={update.isPending}>
+                  Cancel
+                </Button>
+              </Group>
+            </Stack>
+          ) : (
           <Group key={a.id} gap="xs" wrap="nowrap" justify="space-between" data-testid="annotation-row">
             <Text size="xs">
               {describeAnnotation(a)}
@@ -226,12 +312,18 @@ export function useAnnotations(scanId: string, woundId: string, canWrite: boolea
               </Text>
             </Text>
             {canWrite && (
-              <ActionIcon size="sm" variant="subtle" color="red" aria-label={`Delete ${ANNOTATION_KIND_LABELS[a.kind].toLowerCase()}`} onClick={() => del(a)} disabled={busy}>
-                ×
-              </ActionIcon>
+              <Group gap={2} wrap="nowrap">
+                <ActionIcon size="sm" variant="subtle" aria-label={`Edit ${ANNOTATION_KIND_LABELS[a.kind].toLowerCase()}`} title={a.kind === 'region' ? 'Edit the name and note' : 'Edit the note'} onClick={() => startEdit(a)} disabled={busy || editing !== null}>
+                  ✎
+                </ActionIcon>
+                <ActionIcon size="sm" variant="subtle" color="red" aria-label={`Delete ${ANNOTATION_KIND_LABELS[a.kind].toLowerCase()}`} onClick={() => del(a)} disabled={busy}>
+                  ×
+                </ActionIcon>
+              </Group>
             )}
           </Group>
-        ))}
+          ),
+        )}
       </Stack>
     </Stack>
   );
@@ -240,6 +332,10 @@ export function useAnnotations(scanId: string, woundId: string, canWrite: boolea
     editor,
     overlay,
     escape: () => {
+      if (editing) {
+        if (!update.isPending) cancelEdit();
+        return true;
+      }
       if (!tool) return false;
       choose(null);
       return true;
