@@ -126,7 +126,7 @@ function Shell({ transport }: { transport: string }) {
   const session = me.data ?? null;
   // Signed out (by the button, the idle timeout or elsewhere): the next sign-in starts at home.
   if (!session && nav !== null) setNav(null);
-  if (!session && accountOpen) setAccountOpen(false);
+  if ((!session || session.locked) && accountOpen) setAccountOpen(false);
   if (!session || session.locked) {
     // Signed out or locked: only the sign-in / lock screen, and the System screen (no patient data).
     return (

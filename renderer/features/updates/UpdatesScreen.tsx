@@ -5,7 +5,7 @@ import { UPDATE_CHANNELS, type UpdateChannelName, type UpdateStatus } from '../.
 import { formatDateTime } from '../../lib/format';
 import { messageOf } from '../../lib/forms';
 import { useTRPC } from '../../lib/trpc';
-import { describeUpdateState } from './updateWords';
+import { describeUpdateState, isMoving } from './updateWords';
 
 const CHANNEL_LABELS: Record<UpdateChannelName, string> = {
   stable: 'Stable (every workstation)',
@@ -20,7 +20,7 @@ export function UpdatesScreen() {
   // Polled while a check or download runs: the service moves on by itself.
   const status = useQuery({
     ...trpc.updates.status.queryOptions(),
-    refetchInterval: (q) => (q.state.data && ['checking', 'downloading', 'available'].includes(q.state.data.state) ? 1000 : false),
+    refetchInterval: (q) => (q.state.data && isMoving(q.state.data) ? 1000 : false),
   });
   const put = (s: UpdateStatus) => queryClient.setQueryData(trpc.updates.status.queryKey(), s);
   /** The channel as chosen (null: as saved). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { UpdateStatus } from '../../../common/updates';
-import { describeUpdateState } from './updateWords';
+import { describeUpdateState, isMoving } from './updateWords';
 
 const base: UpdateStatus = {
   installs: false,
@@ -43,5 +43,12 @@ describe('the update state in words (issue 19)', () => {
     );
     expect(describeUpdateState({ ...base, installs: true, state: 'downloading', offered: '1.3.0', progress: 41.6 }).text).toBe('Downloading 1.3.0: 42 %.');
     expect(describeUpdateState({ ...base, state: 'up-to-date' })).toEqual({ text: 'Up to date: 1.2.0 is the newest version on the stable channel.', tone: 'ok' });
+  });
+
+  it('polls while a check or a download runs, not on an offer the browser host will never download', () => {
+    expect(isMoving({ ...base, state: 'checking' })).toBe(true);
+    expect(isMoving({ ...base, installs: true, state: 'available' })).toBe(true);
+    expect(isMoving({ ...base, installs: false, state: 'available' })).toBe(false);
+    expect(isMoving({ ...base, state: 'refused' })).toBe(false);
   });
 });

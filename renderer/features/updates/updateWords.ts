@@ -33,3 +33,8 @@ export function describeUpdateState(s: UpdateStatus): { text: string; tone: 'ok'
       return { text: s.checkedAt === null ? 'Not checked since the app started.' : 'Not checked on this channel yet.', tone: 'info' };
   }
 }
+
+/** Whether the screen polls: a check or download under way (the desktop app downloads what is available; the browser host stops there). */
+export function isMoving(s: Pick<UpdateStatus, 'state' | 'installs'>): boolean {
+  return s.state === 'checking' || s.state === 'downloading' || (s.installs && s.state === 'available');
+}
