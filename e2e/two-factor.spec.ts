@@ -5,10 +5,10 @@ import { expect, test } from './fixtures';
 const shot = (name: string) => `test-results/screens/${name}.png`;
 const CLINIC = 'Two-Step Clinic';
 
-async function signIn(page: Page, username: string) {
+async function signIn(page: Page, username: string, clinic = CLINIC) {
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
   await page.getByRole('combobox', { name: 'Clinic' }).click();
-  await page.getByRole('option', { name: CLINIC }).click();
+  await page.getByRole('option', { name: clinic }).click();
   await page.getByLabel('User name').fill(username);
   await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -120,4 +120,77 @@ test('a doctor sets up two-step sign-in by QR code, then signs in with a code; a
   await signIn(page, 'dee');
   await setUpAuthenticator(page);
   await expect(page.getByTestId('signed-in-as')).toContainText('Dee Doctor');
+});
+
+test('My account: a nurse adds an authenticator, makes new recovery codes and replaces the authenticator, each proved with a current code; codes are shown once', async ({ loggedInPage: page }) => {
+  test.setTimeout(120_000);
+  const ACCOUNT_CLINIC = 'Account Clinic';
+  const clinic = await enrolClinic(page, { name: ACCOUNT_CLINIC, admin: { username: 'aadmin', displayName: 'Ada Admin', password: PASSWORD } });
+  await mutate(page, 'auth.login', { clinicId: clinic.id, username: 'aadmin', password: PASSWORD });
+  await mutate(page, 'staff.create', { username: 'nell', displayName: 'Nell Nurse', password: PASSWORD, roles: ['nurse'] });
+  await mutate(page, 'auth.login', { clinicId: clinic.id, username: 'nell', password: PASSWORD });
+  await page.reload();
+
+  // The header's name opens My account: password only so far.
+  await page.getByTestId('signed-in-as').click();
+  const account = page.getByRole('dialog', { name: 'My account · Nell Nurse' });
+  await expect(account.getByTestId('my-two-factor')).toHaveText('not set up');
+  await account.getByRole('button', { name: 'Set up an authenticator' }).dblclick();
+  const firstUri = await scanQr(page);
+  await account.getByLabel('Code from the app').fill('000000');
+  await account.getByRole('button', { name: 'Confirm new authenticator' }).click();
+  await expect(account.getByRole('alert')).toContainText('Wrong code');
+  await account.getByLabel('Code from the app').fill(authenticatorCode(firstUri));
+  await account.getByRole('button', { name: 'Confirm new authenticator' }).dblclick();
+  const firstCodes = (await account.getByTestId('recovery-codes').textContent())!.split('\n').filter(Boolean);
+  expect(firstCodes).toHaveLength(10);
+  await page.keyboard.press('Escape'); // shown once: Esc does not dismiss them
+  await expect(account.getByTestId('recovery-codes')).toBeVisible();
+  await account.getByRole('button', { name: 'I have saved these codes' }).click();
+  await expect(account.getByTestId('my-two-factor')).toHaveText('set up');
+  await expect(account.getByTestId('my-two-factor-words')).toContainText('10 unused recovery codes left');
+
+  // New recovery codes: a wrong code is refused in words; a recovery code proves it (and is used up).
+  await account.getByRole('button', { name: 'Make new recovery codes' }).click();
+  await account.getByLabel('Current authenticator or recovery code').fill('999999');
+  await account.getByRole('button', { name: 'Make new recovery codes' }).click();
+  await expect(account.getByRole('alert')).toContainText('Wrong code');
+  await account.getByLabel('Current authenticator or recovery code').fill(firstCodes[0]!);
+  await account.getByRole('button', { name: 'Make new recovery codes' }).dblclick();
+  const renewed = (await account.getByTestId('recovery-codes').textContent())!.split('\n').filter(Boolean);
+  expect(renewed).toHaveLength(10);
+  expect(renewed.filter((c) => firstCodes.includes(c))).toHaveLength(0);
+  await page.screenshot({ path: shot('my-account-recovery-codes') });
+  await account.getByRole('button', { name: 'I have saved these codes' }).click();
+  await expect(account.getByTestId('my-two-factor-words')).toContainText('10 unused recovery codes left');
+  // The old codes stopped working (through the API the dialog uses).
+  await expect(mutate(page, 'auth.renewRecoveryCodes', { code: firstCodes[1] })).rejects.toThrow(/Wrong code/);
+
+  // Replace the authenticator: Esc on the proving step goes back, nothing changed.
+  await account.getByRole('button', { name: 'Replace authenticator' }).click();
+  await account.getByLabel('Current authenticator or recovery code').press('Escape');
+  await expect(account.getByRole('button', { name: 'Replace authenticator' })).toBeVisible();
+  await account.getByRole('button', { name: 'Replace authenticator' }).click();
+  await account.getByLabel('Current authenticator or recovery code').fill(renewed[0]!);
+  await account.getByRole('button', { name: 'Continue' }).click();
+  const secondUri = await scanQr(page);
+  expect(new URL(secondUri).searchParams.get('secret')).not.toBe(new URL(firstUri).searchParams.get('secret'));
+  await page.screenshot({ path: shot('my-account-replace') });
+  await account.getByLabel('Code from the app').fill(authenticatorCode(secondUri));
+  await account.getByRole('button', { name: 'Confirm new authenticator' }).click();
+  await expect(account.getByTestId('recovery-codes')).toBeVisible();
+  const third = (await account.getByTestId('recovery-codes').textContent())!.split('\n').filter(Boolean);
+  await account.getByRole('button', { name: 'I have saved these codes' }).click();
+  await page.keyboard.press('Escape');
+  await expect(account).toHaveCount(0);
+
+  // Next sign-in: the old authenticator's code is refused; the new set's recovery code works.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, 'nell', ACCOUNT_CLINIC);
+  await page.getByLabel('Authenticator or recovery code').fill(authenticatorCode(firstUri));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByRole('alert')).toContainText('Wrong code');
+  await page.getByLabel('Authenticator or recovery code').fill(third[0]!);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await expect(page.getByTestId('signed-in-as')).toContainText('Nell Nurse');
 });

@@ -35,6 +35,8 @@ import { TabletsScreen } from './features/lan/TabletsScreen';
 import { OperationsScreen } from './features/operations/OperationsScreen';
 import { SyncScreen } from './features/sync/SyncScreen';
 import { HomeScreen } from './features/home/HomeScreen';
+import { UpdatesScreen } from './features/updates/UpdatesScreen';
+import { MyAccount } from './features/auth/MyAccount';
 import type { Go } from './features/home/nav';
 
 const theme = createTheme({ primaryColor: 'teal', defaultRadius: 'md' });
@@ -70,6 +72,7 @@ const AREAS: Area[] = [
   { id: 'backups', label: 'Backups & keys', group: 'Administration', needs: 'backup.manage', render: () => <BackupsScreen /> },
   { id: 'model', label: 'Wound model', group: 'Administration', needs: 'settings.manage', render: () => <ModelScreen /> },
   { id: 'clinics', label: 'Clinics', group: 'Administration', needs: 'clinics.enrol', render: ({ clinicId }) => <ClinicsScreen currentClinicId={clinicId} /> },
+  { id: 'updates', label: 'Updates', group: 'Administration', needs: 'settings.manage', render: () => <UpdatesScreen /> },
   { id: 'system', label: 'System', group: 'Administration', render: () => <SystemScreen /> },
 ];
 
@@ -114,6 +117,8 @@ function Shell({ transport }: { transport: string }) {
    */
   const [nav, setNav] = useState<{ staffId: string; areaId: string; params: AreaContext['params']; visit: number } | null>(null);
   const [showSystem, setShowSystem] = useState(false);
+  /** My account (the header's name): the member's own two-step sign-in. */
+  const [accountOpen, setAccountOpen] = useState(false);
   /** Recovery codes of an authenticator just set up at sign-in: shown once, over the app, until confirmed. */
   const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
 
@@ -121,6 +126,7 @@ function Shell({ transport }: { transport: string }) {
   const session = me.data ?? null;
   // Signed out (by the button, the idle timeout or elsewhere): the next sign-in starts at home.
   if (!session && nav !== null) setNav(null);
+  if ((!session || session.locked) && accountOpen) setAccountOpen(false);
   if (!session || session.locked) {
     // Signed out or locked: only the sign-in / lock screen, and the System screen (no patient data).
     return (
@@ -146,7 +152,9 @@ function Shell({ transport }: { transport: string }) {
     <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: 'sm' }} padding="md">
       <AppShell.Header>
         <Header transport={transport}>
-          <Text size="sm" data-testid="signed-in-as">{session.staff.displayName} · {session.clinic.name}</Text>
+          <Button size="xs" variant="subtle" data-testid="signed-in-as" aria-label={`My account: ${session.staff.displayName} · ${session.clinic.name}`} onClick={() => setAccountOpen(true)}>
+            {session.staff.displayName} · {session.clinic.name}
+          </Button>
           {(lock.isError || logout.isError) && <Text size="sm" c="red" role="alert">{lock.isError ? 'Not locked' : 'Not signed out'}: {messageOf(lock.error ?? logout.error)}</Text>}
           <Button size="xs" variant="default" onClick={() => lock.mutate()}>Lock</Button>
           <Button size="xs" variant="default" onClick={() => logout.mutate()}>Sign out</Button>
@@ -165,6 +173,7 @@ function Shell({ transport }: { transport: string }) {
       <AppShell.Main key={`${session.staff.id}:${here?.visit ?? 0}`}>
         {area.render({ permissions, name: session.staff.displayName, staffId: session.staff.id, clinicId: session.clinic.id, go, params: here?.params ?? {} })}
       </AppShell.Main>
+      {accountOpen && <MyAccount key={session.staff.id} name={session.staff.displayName} onClose={() => setAccountOpen(false)} />}
       <Modal opened={recoveryCodes !== null} onClose={() => undefined} withCloseButton={false} closeOnEscape={false} closeOnClickOutside={false} title="Your recovery codes">
         {recoveryCodes && <RecoveryCodesNotice codes={recoveryCodes} onDone={() => setRecoveryCodes(null)} />}
       </Modal>
