@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { setUpAuthenticator } from './clinic';
 import { expect, startHost, test as base, type HostProcess } from './fixtures';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -58,6 +59,8 @@ test('an IT admin pairs a tablet by QR code; its scan for an unknown patient wai
     await page.getByLabel('Password (at least 12 characters)').fill(PASSWORD);
     await page.getByRole('button', { name: 'Create clinic' }).click();
     await signIn(page, 'itadmin');
+    // A new clinic asks IT admins for a second factor (issue 19): the admin sets up an authenticator.
+    await setUpAuthenticator(page);
     const nav = page.getByRole('navigation', { name: 'Main' });
 
     // IT admin: start the receiver, show the pairing code.
