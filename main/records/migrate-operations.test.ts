@@ -4,15 +4,8 @@
  * shape, migrated, keeps every row in the new shape.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDb, insertRows, migrateTo, tableRows, type TestDb } from './test-helpers';
-import { loadMigrations } from './migrate';
+import { createDb, insertRows, migrateTo, tableRows, type TestDb, versionOf } from './test-helpers';
 
-const migrations = loadMigrations();
-const versionOf = (name: string): number => {
-  const m = migrations.find((x) => x.tag.endsWith(`_${name}`));
-  if (!m) throw new Error(`no migration named ${name}`);
-  return m.version;
-};
 const OPS = versionOf('clinic-operations');
 const TRIGGERS = versionOf('operation-statuses-stock-balances');
 

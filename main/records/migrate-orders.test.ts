@@ -5,15 +5,8 @@
  * order, and orders, lines, returns and reservations can never be deleted.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadMigrations } from './migrate';
-import { createDb, explain, insertRows, migrateTo, tableRows, type TestDb } from './test-helpers';
+import { createDb, explain, insertRows, migrateTo, tableRows, type TestDb, versionOf } from './test-helpers';
 
-const migrations = loadMigrations();
-const versionOf = (name: string): number => {
-  const m = migrations.find((x) => x.tag.endsWith(`_${name}`));
-  if (!m) throw new Error(`no migration named ${name}`);
-  return m.version;
-};
 const ORDERS = versionOf('patient-supply-orders');
 const KEPT = versionOf('patient-orders-kept');
 

@@ -5,15 +5,8 @@
  * keeps the lot's balance Σ movements.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadMigrations } from './migrate';
-import { createDb, insertRows, migrateTo, tableRows, type TestDb } from './test-helpers';
+import { createDb, insertRows, migrateTo, tableRows, type TestDb, versionOf } from './test-helpers';
 
-const migrations = loadMigrations();
-const versionOf = (name: string): number => {
-  const m = migrations.find((x) => x.tag.endsWith(`_${name}`));
-  if (!m) throw new Error(`no migration named ${name}`);
-  return m.version;
-};
 const CAPTURE = versionOf('sync-capture-and-connection');
 const GUARDS = versionOf('sync-apply-guards');
 const ORDER_GUARDS = versionOf('patient-orders-sync-apply');

@@ -64,6 +64,13 @@ export function createDb(options: { version?: number; name?: string } = {}): Tes
 }
 
 /** Signal's `updateToVersion`: apply migrations up to `version`. */
+/** The version of the migration named `name` (its tag without the number): migrations are renumbered at merges, so tests find theirs by name. */
+export function versionOf(name: string): number {
+  const m = loadMigrations().find((x) => x.tag.endsWith(`_${name}`));
+  if (!m) throw new Error(`no migration named ${name}`);
+  return m.version;
+}
+
 export function migrateTo(db: TestDb, version: number): number[] {
   return migrate(db.raw, { file: db.file, logger, migrations: loadMigrations(), to: version });
 }
