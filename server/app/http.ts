@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { serviceRouter } from '../api/index';
 import { createContextInner } from '../api/trpc';
+import { answerHot, hotRoute } from './hot-path';
 import type { Config } from './config';
 import type { ServerServices } from './services';
 
@@ -21,15 +22,18 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function listen(services: ServerServices, config: Pick<Config, 'PORT' | 'HOST' | 'TLS_CERT_FILE' | 'TLS_KEY_FILE' | 'PLAIN_HTTP'>): Promise<RunningServer> {
+/** `hotPath: false` sends every call through tRPC's standard handler (http.test.ts compares the two). */
+export async function listen(services: ServerServices, config: Pick<Config, 'PORT' | 'HOST' | 'TLS_CERT_FILE' | 'TLS_KEY_FILE' | 'PLAIN_HTTP'>, options: { hotPath?: boolean } = {}): Promise<RunningServer> {
+  const hotPath = options.hotPath ?? true;
+  const contextOf = (req: http.IncomingMessage) => {
+    const auth = req.headers.authorization;
+    return createContextInner(services, auth?.startsWith('Bearer ') ? auth.slice(7).trim() : null, req.socket.remoteAddress ?? 'unknown');
+  };
   const trpc = createHTTPHandler({
     router: serviceRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
-    createContext: ({ req }) => {
-      const auth = req.headers.authorization;
-      return createContextInner(services, auth?.startsWith('Bearer ') ? auth.slice(7).trim() : null, req.socket.remoteAddress ?? 'unknown');
-    },
+    createContext: ({ req }) => contextOf(req),
   });
   const handler: http.RequestListener = (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -41,6 +45,8 @@ export async function listen(services: ServerServices, config: Pick<Config, 'POR
       return;
     }
     if (path === '/metrics' && req.method === 'GET') return send(res, 200, 'text/plain; version=0.0.4', services.metrics.render());
+    const hot = hotPath ? hotRoute(req) : null;
+    if (hot) return void answerHot(hot, req, res, contextOf(req), MAX_BODY_BYTES);
     if (path?.startsWith('/trpc/')) return void trpc(req, res);
     send(res, 404, 'application/json', JSON.stringify({ error: 'not found' }));
   };

@@ -5,10 +5,13 @@
  * Every query about a clinic runs in `tenant(clinicId, …)`: one transaction that first sets
  * `app.clinic_id`, which the row-level security policies of every tenant table compare with. The
  * role the service runs as cannot bypass them (server/db/migrations/0000, 0002), so a query that
- * forgets its `where clinic_id = …` still sees only the clinic of its transaction.
+ * forgets its `where clinic_id = …` still sees only the clinic of its transaction. The two reads
+ * of every connected workstation (its credential, a pull page) are single statements instead:
+ * functions that set the clinic of their own statement (migration 0003), through `query` on the
+ * primary or `queryReplica` on a streaming replica.
  */
 import { PGlite } from '@electric-sql/pglite';
-import { sql, type SQL } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { withReplicas, type PgDatabase, type PgQueryResultHKT, type PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
@@ -44,15 +47,12 @@ export interface Database {
   readonly db: RoutedDb;
   /** One transaction scoped to a clinic (RLS). */
   tenant<T>(clinicId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
-  /**
-   * A read-only transaction scoped to a clinic on a replica, when there is one and it has caught up
-   * with `minVersion` (the clinic's version the caller wrote); otherwise on the primary.
-   */
-  tenantRead<T>(clinicId: string, minVersion: number, fn: (tx: Tx) => Promise<T>): Promise<T & { fromReplica: boolean }>;
   /** A transaction with no clinic set: only the routing tables (tenants, enrolment codes) answer. */
   unscoped<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
-  /** Raw SQL on the primary as the run-time role (health checks, tests of RLS). */
+  /** One statement on the primary as the run-time role (the hot-path functions, health checks, tests of RLS). */
   query(text: string, params?: unknown[]): Promise<unknown[]>;
+  /** One statement on a replica (round robin) as the run-time role; null when there is no replica. */
+  queryReplica(text: string, params?: unknown[]): Promise<unknown[]> | null;
   close(): Promise<void>;
 }
 
@@ -66,11 +66,6 @@ export async function execute<T>(tx: Tx | Db, query: SQL): Promise<T[]> {
 
 const setClinic = setClinicSql;
 
-async function clinicVersion(tx: Tx): Promise<number> {
-  const [row] = await execute<{ version: string | number }>(tx, sql`SELECT version FROM clinics`);
-  return row ? Number(row.version) : 0;
-}
-
 export class DatabaseNotMigratedError extends Error {
   readonly code = 'DATABASE_NOT_MIGRATED';
   constructor(found: number, wanted: number) {
@@ -83,30 +78,25 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return openPglite(options);
 }
 
-function build(kind: Database['kind'], primary: Db, replicas: Db[], close: () => Promise<void>, raw: SqlClient): Database {
+function build(kind: Database['kind'], primary: Db, replicas: Db[], close: () => Promise<void>, raw: SqlClient, replicaRaw: SqlClient[] = []): Database {
   const routed = withReplicas(primary, (replicas.length > 0 ? replicas : [primary]) as [Db, ...Db[]]) as unknown as RoutedDb;
   let next = 0;
-  const tenant = <R>(on: Db, clinicId: string, fn: (tx: Tx) => Promise<R>, readOnly = false): Promise<R> =>
+  const tenant = <R>(on: Db, clinicId: string, fn: (tx: Tx) => Promise<R>): Promise<R> =>
     on.transaction(async (tx) => {
       await tx.execute(setClinic(clinicId));
       return fn(tx);
-    }, readOnly ? { accessMode: 'read only' } : undefined);
+    });
   return {
     kind,
     db: routed,
     tenant: (clinicId, fn) => tenant(primary, clinicId, fn),
-    async tenantRead<T>(clinicId: string, minVersion: number, fn: (tx: Tx) => Promise<T>) {
-      if (replicas.length > 0) {
-        const replica = routed.$replicas[next++ % routed.$replicas.length]!;
-        const fromReplica = await tenant(replica, clinicId, async (tx) => ((await clinicVersion(tx)) >= minVersion ? { value: await fn(tx) } : null), true);
-        if (fromReplica) return Object.assign(fromReplica.value as object, { fromReplica: true }) as T & { fromReplica: boolean };
-      }
-      const value = await tenant(primary, clinicId, fn, true);
-      return Object.assign(value as object, { fromReplica: false }) as T & { fromReplica: boolean };
-    },
     unscoped: (fn) => primary.transaction(fn),
     async query(text, params) {
       return (await raw.query(text, params)).rows;
+    },
+    queryReplica(text, params) {
+      if (replicaRaw.length === 0) return null;
+      return replicaRaw[next++ % replicaRaw.length]!.query(text, params).then((r) => r.rows);
     },
     close,
   };
@@ -145,5 +135,5 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
   for (const p of replicaPools) p.on('error', () => undefined);
   const primary = drizzlePg(pool) as unknown as Db;
   const replicas = replicaPools.map((p) => drizzlePg(p) as unknown as Db);
-  return build('postgres', primary, replicas, async () => void (await Promise.all([pool.end(), ...replicaPools.map((p) => p.end())])), pool);
+  return build('postgres', primary, replicas, async () => void (await Promise.all([pool.end(), ...replicaPools.map((p) => p.end())])), pool, replicaPools);
 }

@@ -62,4 +62,38 @@ describe.each(testDatabaseKinds())('service migrations on %s', (kind) => {
     const seen = await db.tenant('00000000-0000-4000-8000-000000000001', (tx) => tx.execute(sql`SELECT name FROM clinics`));
     expect((seen as unknown as { rows: unknown[] }).rows).toEqual([{ name: 'Old' }]);
   });
+
+  it('0002 → 0003: the hot-path functions read rows written before them, one clinic at a time, as the run-time role only', async () => {
+    t = await openTestDatabase(kind, { migrateTo: 3 });
+    if (kind === 'postgres') return; // stepwise on PGlite, as above
+    const db = t.database;
+    const [a, b] = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b'];
+    await db.query('RESET ROLE');
+    for (const [c, v] of [[a, 2], [b, 1]] as const) {
+      await db.query('INSERT INTO tenants (id, created_at) VALUES ($1, 1)', [c]);
+      await db.query('INSERT INTO clinics (id, name, version, created_at) VALUES ($1, $2, $3, 1)', [c, `Clinic ${c.slice(-1)}`, v]);
+      await db.query("INSERT INTO devices (clinic_id, id, label, token_sha256, enrolled_at) VALUES ($1, 'device-0000000001', 'WS', $2, 1)", [c, `hash-${c.slice(-1)}`]);
+    }
+    await db.query(`INSERT INTO entities (clinic_id, tbl, key, data, version, deleted, updated_at) VALUES ($1, 'rooms', 'r1', '{"id":"r1"}', 1, false, 1), ($1, 'rooms', 'r2', null, 2, true, 1), ($2, 'rooms', 'x1', '{"id":"x1"}', 1, false, 1)`, [a, b]);
+    await migrate({ query: (text, params) => db.query(text, params).then((rows) => ({ rows })) });
+    await db.query('SET ROLE coherency_app');
+    const page = (await db.query('SELECT head, tbl, key, data, version, deleted FROM coherency_pull($1, 0, 10)', [a])) as Array<Record<string, unknown>>;
+    expect(page.map((r) => [Number(r['head']), r['key'], Number(r['version']), r['deleted']])).toEqual([
+      [2, 'r1', 1, false],
+      [2, 'r2', 2, true],
+    ]);
+    expect(((await db.query('SELECT key FROM coherency_pull($1, 1, 10)', [a])) as Array<{ key: string }>).map((r) => r.key)).toEqual(['r2']);
+    // A clinic with nothing new: its head and no row; a clinic that is not there: nothing at all.
+    expect(((await db.query('SELECT head, key FROM coherency_pull($1, 2, 10)', [a])) as Array<Record<string, unknown>>).map((r) => [Number(r['head']), r['key']])).toEqual([[2, null]]);
+    expect(await db.query("SELECT * FROM coherency_pull('00000000-0000-4000-8000-0000000000ff', 0, 10)")).toEqual([]);
+    expect(await db.query("SELECT token_sha256 FROM coherency_device_credential($1, 'device-0000000001')", [b])).toEqual([{ token_sha256: 'hash-b' }]);
+    // The clinic a call sets ends with its statement: the next statement sees no clinic's rows.
+    expect(await db.query('SELECT key FROM entities')).toEqual([]);
+    // Only the run-time role may call them (not PUBLIC).
+    const grants = (await db.query("SELECT p.proname, has_function_privilege('public', p.oid, 'EXECUTE') AS public FROM pg_proc p WHERE p.proname LIKE 'coherency_%' ORDER BY 1")) as Array<{ proname: string; public: boolean }>;
+    expect(grants).toEqual([
+      { proname: 'coherency_device_credential', public: false },
+      { proname: 'coherency_pull', public: false },
+    ]);
+  });
 });

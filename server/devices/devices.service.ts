@@ -6,7 +6,7 @@
  * at any point loses neither access nor queued changes.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, or } from 'drizzle-orm';
 import type { EnrolInput, EnrolOutput } from '../../common/sync';
 import type { Database } from '../db/database';
 import { clinics, devices, enrolmentCodes, tenants } from '../db/schema/index';
@@ -105,23 +105,37 @@ export function createDevices({ database, log, now = Date.now, codeTtlMs = 24 * 
       const parsed = parseToken(token);
       if (!parsed) throw new UnauthenticatedError();
       const hash = sha256(parsed.secret);
-      return tenant(parsed.clinicId, async (tx) => {
-        const [d] = await tx.select().from(devices).where(and(eq(devices.clinicId, parsed.clinicId), eq(devices.id, parsed.deviceId)));
-        if (!d) throw new UnauthenticatedError();
-        const current = sameHash(d.tokenSha256, hash);
-        const next = !current && sameHash(d.nextTokenSha256, hash);
-        if (!current && !next) throw new UnauthenticatedError();
-        if (d.revokedAt !== null) throw new DeviceRevokedError();
-        const at = now();
-        if (next) {
-          // First use of the rotated secret: it replaces the old one, which stops working now.
-          await tx.update(devices).set({ tokenSha256: hash, nextTokenSha256: null, rotatedAt: at, lastSeenAt: at }).where(and(eq(devices.clinicId, d.clinicId), eq(devices.id, d.id)));
-          log.info('device.rotated', { clinicId: d.clinicId, deviceId: d.id });
-        } else if (d.lastSeenAt === null || at - d.lastSeenAt > SEEN_EVERY_MS) {
-          await tx.update(devices).set({ lastSeenAt: at }).where(and(eq(devices.clinicId, d.clinicId), eq(devices.id, d.id)));
-        }
-        return { clinicId: d.clinicId, deviceId: d.id };
-      });
+      // One statement on every request (migration 0003); a write only on a rotation's first use and
+      // once a minute for last_seen_at.
+      const [d] = (await database.query('SELECT token_sha256, next_token_sha256, revoked_at, last_seen_at FROM coherency_device_credential($1, $2)', [parsed.clinicId, parsed.deviceId])) as Array<{
+        token_sha256: string;
+        next_token_sha256: string | null;
+        revoked_at: string | number | null;
+        last_seen_at: string | number | null;
+      }>;
+      if (!d) throw new UnauthenticatedError();
+      const current = sameHash(d.token_sha256, hash);
+      const next = !current && sameHash(d.next_token_sha256, hash);
+      if (!current && !next) throw new UnauthenticatedError();
+      if (d.revoked_at !== null) throw new DeviceRevokedError();
+      const at = now();
+      const where = and(eq(devices.clinicId, parsed.clinicId), eq(devices.id, parsed.deviceId));
+      if (next) {
+        // First use of the rotated secret: it replaces the old one, which stops working now — unless
+        // a revoke came in between (a parallel first use that promoted it already is fine).
+        const done = await tenant(parsed.clinicId, (tx) =>
+          tx
+            .update(devices)
+            .set({ tokenSha256: hash, nextTokenSha256: null, rotatedAt: at, lastSeenAt: at })
+            .where(and(where, or(eq(devices.nextTokenSha256, hash), eq(devices.tokenSha256, hash)), isNull(devices.revokedAt)))
+            .returning({ id: devices.id }),
+        );
+        if (done.length === 0) throw new UnauthenticatedError();
+        log.info('device.rotated', { clinicId: parsed.clinicId, deviceId: parsed.deviceId });
+      } else if (d.last_seen_at === null || at - Number(d.last_seen_at) > SEEN_EVERY_MS) {
+        await tenant(parsed.clinicId, (tx) => tx.update(devices).set({ lastSeenAt: at }).where(where));
+      }
+      return { clinicId: parsed.clinicId, deviceId: parsed.deviceId };
     },
 
     async rotate(device, nextSecretSha256) {
