@@ -35,7 +35,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SYNCED_TABLES } from '../../common/sync-tables';
 import { createOpsFixture, mixedCommand, seededRng as rng, seedOperations, START, type CommandMix, type OpsFixture } from '../operations/test-helpers';
@@ -43,10 +42,9 @@ import { openClinicRecord, tables, unwrapOpen, type ClinicRecord } from '../reco
 import { silentLogger } from '../shared/logger';
 import type { KeyStore } from '../vault/index';
 import { createSync, type SyncService } from './sync.service';
+import { createServiceDatabase, memoryKeyStore, serviceAdmin, startService, type ServiceProcess } from './test-service';
 import type { WorkstationConfig } from './workstation.fixture';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const ADMIN = 'fault-test-admin-token-0123456789abcdef012';
 const PG_URL = process.env['COHERENCY_TEST_DATABASE_URL'] ?? '';
 if (!PG_URL && process.env['COHERENCY_REQUIRE_POSTGRES'] === '1') throw new Error('COHERENCY_REQUIRE_POSTGRES=1 but COHERENCY_TEST_DATABASE_URL is not set (scripts/postgres-cluster.sh).');
 const SEED = Number(process.env['COHERENCY_FAULT_SEED'] ?? 1);
@@ -55,54 +53,6 @@ const WS3_COMMANDS = Math.round(COMMANDS / 3);
 const WS3_KILLS = Number(process.env['COHERENCY_FAULT_KILLS'] ?? 6);
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const fixture = fileURLToPath(new URL('./workstation.fixture.ts', import.meta.url));
-
-const withDb = (url: string, db: string, user?: string) => {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  if (user) {
-    u.username = user;
-    u.password = '';
-  }
-  return u.toString();
-};
-
-interface ServiceProcess {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-}
-
-function startService(env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['server/main.ts'], {
-    cwd: root,
-    env: { ...process.env, PLAIN_HTTP: '1', HOST: '127.0.0.1', PORT: '0', SERVICE_ADMIN_TOKEN: ADMIN, RATE_LIMIT_PER_SECOND: '10000', RATE_LIMIT_BURST: '10000', REMINDER_INTERVAL_MS: '3600000', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start: ${stderr}`)), 90_000);
-    let buffer = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buffer += chunk;
-      const lines = buffer.split('\n');
-      buffer = lines.pop()!;
-      for (const line of lines) {
-        try {
-          const l = JSON.parse(line) as { event?: string; url?: string };
-          if (l.event === 'server.listening') {
-            clearTimeout(timer);
-            resolve({ url: String(l.url), child, exited });
-          }
-        } catch {
-          // not JSON
-        }
-      }
-    });
-    void exited.then(() => reject(new Error(`service exited: ${stderr}`)));
-  });
-}
 
 interface FaultCounts {
   requests: number;
@@ -355,11 +305,6 @@ function childWorkstation(file: string, config: Omit<WorkstationConfig, 'from'>)
   };
 }
 
-function memoryKeyStore(): KeyStore {
-  const entries = new Map<string, Buffer>();
-  return { get: async (a) => entries.get(a) ?? null, set: async (a, k) => void entries.set(a, Buffer.from(k)), delete: async (a) => entries.delete(a) };
-}
-
 interface Ws {
   name: string;
   f: OpsFixture;
@@ -392,27 +337,10 @@ describe.skipIf(!PG_URL)(`fault test (seed ${SEED}, ${COMMANDS} commands, Postgr
   });
 
   it('three workstations (one a child process killed with SIGKILL mid-push) and two service processes behind a faulty network converge, every mutation applied exactly once', async () => {
-    // A database of its own, migrated by the superuser, used as the role that cannot bypass RLS.
-    const name = `cw_fault_${randomBytes(5).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: PG_URL });
-    await admin.connect();
-    for (const stmt of ['CREATE ROLE coherency_app NOLOGIN NOSUPERUSER NOBYPASSRLS', 'CREATE ROLE coherency_service LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE IN ROLE coherency_app']) {
-      await admin.query(stmt).catch((e: { code?: string }) => {
-        if (!['42710', '23505'].includes(e.code ?? '')) throw e;
-      });
-    }
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const su = new pg.Pool({ connectionString: withDb(PG_URL, name), max: 2 });
-    su.on('error', () => undefined); // its idle clients end when the database is dropped
-    cleanups.push(async () => {
-      await su.end();
-      const a = new pg.Client({ connectionString: PG_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    });
-    const env = { DATABASE_URL: withDb(PG_URL, name, 'coherency_service'), DATABASE_MIGRATION_URL: withDb(PG_URL, name), DATABASE_POOL_SIZE: '4' };
+    const database = await createServiceDatabase(PG_URL, 'cw_fault');
+    const { su } = database;
+    cleanups.push(() => database.drop());
+    const env = { ...database.env, DATABASE_POOL_SIZE: '4' };
     const services: ServiceProcess[] = [await startService(env)];
     services.push(await startService(env));
     cleanups.push(async () => {
@@ -424,12 +352,7 @@ describe.skipIf(!PG_URL)(`fault test (seed ${SEED}, ${COMMANDS} commands, Postgr
     const proxy = await startFaultProxy(services.map((s) => s.url), SEED);
     cleanups.push(() => proxy.close());
 
-    const adminCall = async <T>(path: string, input: unknown): Promise<T> => {
-      const res = await fetch(`${services[0]!.url}/trpc/admin.${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(input) });
-      const json = (await res.json()) as { result?: { data: T } };
-      if (!json.result) throw new Error(`admin.${path} failed`);
-      return json.result.data;
-    };
+    const adminCall = serviceAdmin(services[0]!.url);
     const { clinicId } = await adminCall<{ clinicId: string }>('createClinic', { name: 'Fault Clinic' });
     const code = async () => (await adminCall<{ code: string }>('issueEnrolmentCode', { clinicId, ttlMinutes: 60 })).code;
 
