@@ -8,7 +8,9 @@
  * pull is read from the service's /metrics (`coherency_pull_rows_total{source=…}`).
  * server/sync/replica.test.ts checks the same through the router; this one the client path.
  *
- * Pausing replay stalls the replica for the whole cluster: replay is resumed in afterAll whatever happened.
+ * Pausing replay stalls the replica for the whole cluster: the tests that pause it take turns
+ * (REPLAY_PAUSE_LOCK, an advisory lock on the primary, as server/sync/replica.test.ts does), and
+ * replay is resumed in afterAll whatever happened.
  */
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
@@ -23,6 +25,9 @@ import { createServiceDatabase, memoryKeyStore, serviceAdmin, startService, with
 const PG_URL = process.env['COHERENCY_TEST_DATABASE_URL'] ?? '';
 const REPLICA = process.env['COHERENCY_TEST_REPLICA_URL'] ?? '';
 if ((!PG_URL || !REPLICA) && process.env['COHERENCY_REQUIRE_POSTGRES'] === '1') throw new Error('COHERENCY_REQUIRE_POSTGRES=1 but COHERENCY_TEST_DATABASE_URL / COHERENCY_TEST_REPLICA_URL are not set (scripts/postgres-cluster.sh).');
+
+/** Held while replay is paused; the same number in server/sync/replica.test.ts. */
+const REPLAY_PAUSE_LOCK = 7_236_016;
 
 async function eventually<T>(what: string, fn: () => Promise<T | null | false>, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -94,6 +99,13 @@ describe.skipIf(!PG_URL || !REPLICA)('workstation pulls with a streaming replica
     const pushed = () => f1.record.db.get<{ v: number }>(sql`SELECT last_push_version AS v FROM sync_connection`)!.v;
     await caughtUp(clinicId, Number((await database.su.query<{ v: string }>('SELECT version AS v FROM clinics WHERE id = $1', [clinicId])).rows[0]!.v));
 
+    const turn = new pg.Client({ connectionString: PG_URL });
+    await turn.connect();
+    cleanups.push(async () => {
+      await standby.query('SELECT pg_wal_replay_resume()').catch(() => undefined);
+      await turn.end();
+    });
+    await turn.query('SELECT pg_advisory_lock($1)', [REPLAY_PAUSE_LOCK]);
     await standby.query('SELECT pg_wal_replay_pause()');
     await eventually('replay to pause', async () => (await standby.query<{ s: string }>('SELECT pg_get_wal_replay_pause_state() AS s')).rows[0]!.s === 'paused');
 
@@ -121,6 +133,7 @@ describe.skipIf(!PG_URL || !REPLICA)('workstation pulls with a streaming replica
 
     // Replay resumes: once the replica has the booking, it serves it to workstation 2.
     await standby.query('SELECT pg_wal_replay_resume()');
+    await turn.query('SELECT pg_advisory_unlock($1)', [REPLAY_PAUSE_LOCK]);
     await caughtUp(clinicId, version);
     replica = await pulledFrom('replica');
     expect(await ws2.syncNow()).toMatchObject({ state: 'connected', queued: 0, lastError: null });

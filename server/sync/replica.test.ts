@@ -13,8 +13,9 @@
  * Which database served a pull is read from the service's own metric
  * (`coherency_pull_rows_total{source="primary"|"replica"}`).
  *
- * Pausing replay stalls the replica for the whole cluster: no other test reads from it, and replay
- * is resumed in afterAll whatever happened.
+ * Pausing replay stalls the replica for the whole cluster: the tests that pause it take turns
+ * (REPLAY_PAUSE_LOCK, an advisory lock on the primary; main/sync/replica.test.ts takes it too), and
+ * replay is resumed in afterAll whatever happened.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +31,9 @@ import { appointmentRow, bookArgsFor, id, insert, mutation, patientRow, staffRow
 
 const REPLICA = process.env['COHERENCY_TEST_REPLICA_URL'] ?? '';
 if (!REPLICA && process.env['COHERENCY_REQUIRE_POSTGRES'] === '1') throw new Error('COHERENCY_REQUIRE_POSTGRES=1 but COHERENCY_TEST_REPLICA_URL is not set (scripts/postgres-cluster.sh starts a replica).');
+
+/** Held while replay is paused; the same number in main/sync/replica.test.ts. */
+const REPLAY_PAUSE_LOCK = 7_236_016;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -49,6 +53,8 @@ describe.skipIf(!postgresUrl() || !REPLICA)('read-your-writes on a streaming rep
   let services: ServerServices;
   /** Superuser on the replica, in the test's database: pauses and resumes replay. */
   let standby: pg.Client;
+  /** Superuser on the primary, holding REPLAY_PAUSE_LOCK. */
+  let turn: pg.Client | undefined;
   const caller = (token: string | null) => createCaller(createContextInner(services, token, '10.0.0.7'));
 
   beforeAll(async () => {
@@ -77,6 +83,7 @@ describe.skipIf(!postgresUrl() || !REPLICA)('read-your-writes on a streaming rep
   afterAll(async () => {
     await standby?.query('SELECT pg_wal_replay_resume()').catch(() => undefined);
     await standby?.end();
+    await turn?.end();
     await services?.reminders.stop();
     await routed?.close();
     await t?.dispose();
@@ -106,6 +113,9 @@ describe.skipIf(!postgresUrl() || !REPLICA)('read-your-writes on a streaming rep
     expect(synced.changes).toHaveLength(3);
     expect(pulledFrom('replica') - replica).toBe(3); // caught up: the replica serves it
 
+    turn = new pg.Client({ connectionString: postgresUrl()! });
+    await turn.connect();
+    await turn.query('SELECT pg_advisory_lock($1)', [REPLAY_PAUSE_LOCK]);
     await standby.query('SELECT pg_wal_replay_pause()');
     await eventually('replay to pause', async () => (await standby.query<{ s: string }>('SELECT pg_get_wal_replay_pause_state() AS s')).rows[0]!.s === 'paused');
 
@@ -142,6 +152,7 @@ describe.skipIf(!postgresUrl() || !REPLICA)('read-your-writes on a streaming rep
 
     // Replay resumes; once the replica has caught up it serves the read-your-writes pull too.
     await standby.query('SELECT pg_wal_replay_resume()');
+    await turn.query('SELECT pg_advisory_unlock($1)', [REPLAY_PAUSE_LOCK]);
     await caughtUp(clinicId, booked.version);
     primary = pulledFrom('primary');
     replica = pulledFrom('replica');
