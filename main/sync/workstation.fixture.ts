@@ -62,11 +62,11 @@ function fileKeyStore(file: string): KeyStore {
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
-function openOrCreate(file: string, cfg: WorkstationConfig): { f: OpsFixture; created: boolean } {
+function openOrCreate(file: string, cfg: WorkstationConfig): OpsFixture {
   const at = { file, key: Buffer.from(cfg.key, 'hex'), clinicId: cfg.clinicId };
   const peopleFile = `${file}.people.json`;
   const now = cfg.clockBase + cfg.from * 1000;
-  if (existsSync(peopleFile)) return { f: openOpsFixture(at, JSON.parse(readFileSync(peopleFile, 'utf8')) as OpsFixturePeople, now), created: false };
+  if (existsSync(peopleFile)) return openOpsFixture(at, JSON.parse(readFileSync(peopleFile, 'utf8')) as OpsFixturePeople, now);
   // Killed while creating (before anything was sent): start again.
   for (const s of ['', '-wal', '-shm', '-journal']) rmSync(file + s, { force: true });
   const f = createOpsFixture({ at, now });
@@ -75,7 +75,7 @@ function openOrCreate(file: string, cfg: WorkstationConfig): { f: OpsFixture; cr
   const people: OpsFixturePeople = { manager: f.manager, nurse: f.nurse, doctor: f.doctor, caregiver: f.caregiver, patients: f.patients };
   writeFileSync(`${peopleFile}.tmp`, JSON.stringify(people), { mode: 0o600 });
   renameSync(`${peopleFile}.tmp`, peopleFile);
-  return { f, created: true };
+  return f;
 }
 
 async function main(): Promise<void> {
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const first = await lines.next();
   if (first.done) throw new Error('no configuration on stdin');
   const cfg = JSON.parse(first.value) as WorkstationConfig;
-  const { f } = openOrCreate(file, cfg);
+  const f = openOrCreate(file, cfg);
   const sync = createSync({ record: f.record, bus: f.ops.commands, keyStore: fileKeyStore(`${file}.keychain.json`), logger: silentLogger, now: () => f.clock.now, retryBaseMs: 5, retryMaxMs: 20, intervalMs: 3_600_000, timeoutMs: 10_000 });
   if (sync.status().state === 'not_enrolled') {
     const s = await sync.enrol({ serviceUrl: cfg.serviceUrl, code: cfg.code, caPem: null }, f.manager);
