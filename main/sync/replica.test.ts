@@ -5,7 +5,7 @@
  * the version its push returned (sync.service.ts passes `lastPushVersion` as minVersion): the
  * primary serves it and its cursor passes its own writes. Another workstation's pull is served by
  * the stale replica and does not see the booking until replay resumes. Which database served a
- * pull is read from the service's /metrics (`coherency_pull_rows_total{source=…}`).
+ * pull is read from the service's /metrics (`coherency_pulls_total{source=…}`).
  * server/sync/replica.test.ts checks the same through the router; this one the client path.
  *
  * Pausing replay stalls the replica for the whole cluster: the tests that pause it take turns
@@ -74,7 +74,7 @@ describe.skipIf(!PG_URL || !REPLICA)('workstation pulls with a streaming replica
       eventually(`the replica to reach version ${version}`, async () => Number((await standby.query<{ v: string }>('SELECT version AS v FROM clinics WHERE id = $1', [clinicId])).rows[0]?.v ?? -1) >= version);
     const pulledFrom = async (source: 'primary' | 'replica') => {
       const text = await (await fetch(`${service.url}/metrics`)).text();
-      return Number(new RegExp(`^coherency_pull_rows_total\\{source="${source}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      return Number(new RegExp(`^coherency_pulls_total\\{source="${source}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
     };
 
     const admin = serviceAdmin(service.url);

@@ -29,8 +29,9 @@ const headOf = (rows: PullRow[]) => (rows.length > 0 ? Number(rows[0]!.head) : 0
 export async function pullPage(database: Database, device: DeviceIdentity, cursor: string | null, limit: number, minVersion: number): Promise<PullOutput & { fromReplica: boolean }> {
   const after = decodeCursor(cursor);
   const params = [device.clinicId, after, limit];
-  // Never read a copy older than what this device already has or wrote.
-  const fromReplica = (await database.queryReplica(PULL, params)) as PullRow[] | null;
+  // Never read a copy older than what this device already has or wrote; a replica that fails
+  // (down, or not yet holding a new clinic's database) is skipped, not the pull.
+  const fromReplica = ((await database.queryReplica(PULL, params)?.catch(() => null)) ?? null) as PullRow[] | null;
   const useReplica = fromReplica !== null && headOf(fromReplica) >= Math.max(minVersion, after);
   const rows = useReplica ? fromReplica : ((await database.query(PULL, params)) as PullRow[]);
   const head = headOf(rows);

@@ -39,7 +39,9 @@ export function createSync({ database, log, metrics, now = Date.now }: SyncOptio
     },
     async pull(device, input) {
       const out = await pullPage(database, device, input.cursor, input.limit, input.minVersion);
-      metrics.count('coherency_pull_rows_total', out.changes.length, { source: out.fromReplica ? 'replica' : 'primary' });
+      const source = out.fromReplica ? 'replica' : 'primary';
+      metrics.count('coherency_pulls_total', 1, { source });
+      metrics.count('coherency_pull_rows_total', out.changes.length, { source });
       return { changes: out.changes, cursor: out.cursor, more: out.more, head: out.head };
     },
     async row(device, table, key) {
