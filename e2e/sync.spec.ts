@@ -24,9 +24,9 @@ const shot = async (page: Page, name: string) => {
 const id = () => crypto.randomUUID();
 const cmd = (page: Page, path: string, args: unknown) => mutate(page, path, { commandId: id(), args });
 
-/** A tsx process that prints a JSON line when it listens. */
+/** A node process (tsx's loader; the PID is the program's own) that prints a JSON line when it listens. */
 function startProcess(args: string[], env: Record<string, string>, ready: (l: Record<string, unknown>) => boolean): Promise<{ child: ChildProcess; line: Record<string, unknown>; stop(): Promise<void> }> {
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));

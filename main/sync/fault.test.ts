@@ -445,6 +445,8 @@ describe.skipIf(!PG_URL)(`fault test (seed ${SEED}, ${COMMANDS} commands, Postgr
         const dead = services.shift()!;
         dead.child.kill('SIGKILL');
         await dead.exited;
+        // Dead for real: nothing answers on its port any more (a wrapper process would have died alone).
+        await expect(fetch(`${dead.url}/health`)).rejects.toThrow();
         services.push(await startService(env));
         proxy.state.upstreams = services.map((s) => s.url);
         tally.serviceKills++;

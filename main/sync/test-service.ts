@@ -1,12 +1,11 @@
 /**
  * The hosted service for the workstation's sync tests: a PostgreSQL database of its own, migrated
  * by the superuser and used as `coherency_service` (the role that cannot bypass RLS), service
- * processes (`server/main.ts` through tsx, as `npm run server` runs it), the admin API over HTTP,
+ * processes (`server/main.ts` on node with tsx's loader — the PID is the service's own), the admin API over HTTP,
  * and an in-memory keychain stand-in (the keychain itself is tested with keytar in main/vault).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { KeyStore } from '../vault/index';
@@ -31,7 +30,9 @@ export interface ServiceProcess {
 }
 
 export function startService(env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['server/main.ts'], {
+  // node itself with tsx's loader, not the tsx CLI: the CLI would be a wrapper process, and a
+  // SIGKILL would kill the wrapper and leave the service running.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: root,
     env: { ...process.env, PLAIN_HTTP: '1', HOST: '127.0.0.1', PORT: '0', SERVICE_ADMIN_TOKEN: SERVICE_ADMIN, RATE_LIMIT_PER_SECOND: '10000', RATE_LIMIT_BURST: '10000', REMINDER_INTERVAL_MS: '3600000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

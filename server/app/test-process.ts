@@ -1,13 +1,11 @@
 /**
- * Real processes for the tests: the service (`server/main.ts` through tsx, as `npm run server`
+ * Real processes for the tests: the service (`server/main.ts` on node with tsx's loader, as `npm run server`
  * runs it) and the SMTP sink. Each prints a JSON line when it listens; this waits for it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
 
 export interface Running {
   child: ChildProcess;
@@ -20,7 +18,8 @@ export interface Running {
 }
 
 function start(args: string[], env: NodeJS.ProcessEnv, ready: (line: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Running & { first: Record<string, unknown> }> {
-  const child = spawn(tsx, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // node itself with tsx's loader, not the tsx CLI (a wrapper: its SIGKILL would leave the service running).
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Array<Record<string, unknown>> = [];
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
