@@ -18,10 +18,29 @@ export const MAX_PUSH_MUTATIONS = 500;
 export const MAX_EFFECTS_PER_MUTATION = 2_000;
 export const MAX_PULL_LIMIT = 1_000;
 
-const columnName = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/);
-const cell = z.union([z.string().max(100_000), z.number().finite(), z.boolean(), z.null(), z.array(z.string().max(64)).max(16)]);
-/** One row of a synced table: its synced columns, SQL names, plain JSON values. */
-export const rowSchema = z.record(columnName, cell);
+const COLUMN_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+/** A cell: text (≤ 100,000 characters), a finite number, true/false, null, or a list of ≤ 16 short texts (roles). */
+export type SyncCell = string | number | boolean | null | string[];
+const isCell = (v: unknown): boolean =>
+  v === null ||
+  typeof v === 'boolean' ||
+  (typeof v === 'number' && Number.isFinite(v)) ||
+  (typeof v === 'string' && v.length <= 100_000) ||
+  (Array.isArray(v) && v.length <= 16 && v.every((x) => typeof x === 'string' && x.length <= 64));
+/** A plain object whose every own key is a column name and every value a cell (no prototype tricks: "__proto__" is no column name). */
+export function isSyncRow(v: unknown): v is Record<string, SyncCell> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key of Object.keys(v)) if (!COLUMN_NAME.test(key) || !isCell((v as Record<string, unknown>)[key])) return false;
+  return true;
+}
+/**
+ * One row of a synced table: its synced columns, SQL names, plain JSON values. One check over the
+ * object instead of zod's per-key record and per-cell union: a push of 100 mutations carries a few
+ * thousand cells, and this is 15× cheaper (bench/sync).
+ */
+export const rowSchema = z.custom<Record<string, SyncCell>>(isSyncRow, 'A row is an object of column names (a–z, 0–9, _) to text, finite numbers, true/false, null or lists of short texts.');
 export type SyncRow = z.infer<typeof rowSchema>;
 
 export const syncedTableNameSchema = z.enum(SYNCED_TABLE_NAMES as [string, ...string[]]);

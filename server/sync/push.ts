@@ -7,7 +7,8 @@
  * tombstones) so the workstation that made it goes back to the service's state.
  *
  * The state the rules need is read in three queries before the loop and written with one
- * statement per table after it (unnest of arrays), so a batch of 100 costs a handful of round trips.
+ * statement per table after it (unnest of arrays, or one JSON document for the big ones), so a batch
+ * of 100 costs a handful of round trips.
  */
 import { sql } from 'drizzle-orm';
 import type { Mutation, MutationResult, PushOutput, SyncRow } from '../../common/sync';
@@ -198,10 +199,13 @@ export async function applyPush(database: Database, log: Log, device: DeviceIden
 
     const rows = [...written.values(), ...overwriteRows];
     if (rows.length > 0) {
+      // One JSON document per statement (jsonb_to_recordset): PostgreSQL parses it once, and no
+      // row is escaped into an array literal on the way.
+      const doc = JSON.stringify(rows.map((r) => ({ tbl: r.tbl, key: r.key, data: r.row, version: r.version })));
       await tx.execute(sql`
         INSERT INTO entities (clinic_id, tbl, key, data, version, deleted, updated_at)
         SELECT ${clinicId}::uuid, w.tbl, w.key, w.data, w.version, w.data IS NULL, ${at}
-        FROM unnest(${arr(rows.map((r) => r.tbl))}::text[], ${arr(rows.map((r) => r.key))}::text[], ${arr(rows.map((r) => (r.row ? JSON.stringify(r.row) : null)))}::jsonb[], ${arr(rows.map((r) => r.version))}::bigint[]) AS w(tbl, key, data, version)
+        FROM jsonb_to_recordset(${doc}::jsonb) AS w(tbl text, key text, data jsonb, version bigint)
         ON CONFLICT (clinic_id, tbl, key) DO UPDATE SET data = excluded.data, version = excluded.version, deleted = excluded.deleted, updated_at = excluded.updated_at`);
     }
     const keyRows = [...batch.keys.values()];
@@ -227,12 +231,13 @@ export async function applyPush(database: Database, log: Log, device: DeviceIden
     }
     const reminders = [...written.values()].filter((w) => w.tbl === 'reminders' && w.row);
     if (reminders.length > 0) await upsertReminderJobs(tx, clinicId, reminders.map((w) => w.row!), at);
+    const logDoc = JSON.stringify(
+      log_.map((l) => ({ id: l.m.id, command_id: l.m.commandId, name: l.m.name, actor_id: l.m.actorId, status: l.status, code: l.code, reason: l.reason, skipped: l.skipped, version: l.version, issued_at: l.m.issuedAt })),
+    );
     await tx.execute(sql`
       INSERT INTO mutations (clinic_id, device_id, mutation_id, command_id, name, actor_id, status, code, reason, skipped, version, issued_at, applied_at)
       SELECT ${clinicId}::uuid, ${deviceId}, w.id, w.command_id, w.name, w.actor_id, w.status, w.code, w.reason, w.skipped, w.version, w.issued_at, ${at}
-      FROM unnest(${arr(log_.map((l) => l.m.id))}::bigint[], ${arr(log_.map((l) => l.m.commandId))}::text[], ${arr(log_.map((l) => l.m.name))}::text[], ${arr(log_.map((l) => l.m.actorId))}::text[],
-                  ${arr(log_.map((l) => l.status))}::text[], ${arr(log_.map((l) => l.code))}::text[], ${arr(log_.map((l) => l.reason))}::text[], ${arr(log_.map((l) => (l.skipped ? JSON.stringify(l.skipped) : null)))}::jsonb[],
-                  ${arr(log_.map((l) => l.version))}::bigint[], ${arr(log_.map((l) => l.m.issuedAt))}::bigint[]) AS w(id, command_id, name, actor_id, status, code, reason, skipped, version, issued_at)`);
+      FROM jsonb_to_recordset(${logDoc}::jsonb) AS w(id bigint, command_id text, name text, actor_id text, status text, code text, reason text, skipped jsonb, version bigint, issued_at bigint)`);
     await tx.execute(sql`UPDATE devices SET last_mutation_id = ${last}, last_seen_at = ${at} WHERE clinic_id = ${clinicId} AND id = ${deviceId}`);
     await tx.execute(sql`UPDATE clinics SET version = ${version} WHERE id = ${clinicId}`);
     log.info('push.applied', { clinicId, deviceId, applied: stats.applied, rejected: stats.rejected, replayed: stats.replayed, rows: rows.length, last, version });
