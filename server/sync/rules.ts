@@ -285,6 +285,14 @@ export function applyMutation(base: StateView, m: Mutation, ctx: ApplyContext): 
         }
         continue;
       }
+      if (t!.name === 'reminders' && e.op !== 'insert' && (e.op === 'delete' || e.after?.['status'] === 'cancelled') && !layer.row(t!.name, e.key)) {
+        // Cancelling a reminder the service never queued (its booking or move was refused there):
+        // nothing will be sent, so nothing to do — the command itself stands, and the workstation
+        // gets the service's state of the row (none) back.
+        skipped.push({ table: t!.name, key: e.key, code: 'NOT_FOUND', reason: 'Nothing to cancel: this reminder was never queued on the service.' });
+        resend.push({ tbl: t!.name, key: e.key });
+        continue;
+      }
       applyEffect(layer, e, overwrites, movementLots, paidInvoices, settleInvoices);
     }
     for (const lot of movementLots) {

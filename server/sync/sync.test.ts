@@ -128,6 +128,21 @@ describe.each(testDatabaseKinds())('push and pull on %s', (kind) => {
     const late = await c.b.sync.push({ mutations: [mutation(4, 'bookings.setReminderPreference', { patientId: c.patient, optOut: true }, c.manager, [update('reminders', reminder, { status: 'cancelled' })])] });
     expect(late.results[0]).toMatchObject({ status: 'applied' });
     expect((await c.a.sync.row({ table: 'reminders', key: rem }))!.row).toMatchObject({ status: 'sent' });
+    // A check-in that also cancels a reminder the service never queued (its move was refused
+    // there) is applied: nothing to cancel; the workstation is told the row is not there.
+    const appt2 = id();
+    const base2 = appointmentRow(appt2, c.patient, c.nurse, 1_900_000_000_000);
+    await c.a.sync.push({ mutations: [mutation(5, 'bookings.book', bookArgsFor(appt2, c.patient, c.nurse, 1_900_000_000_000), c.manager, [insert('appointments', base2)])] });
+    const ghost = row('reminders', { id: id(), appointment_id: appt2, patient_id: c.patient, channel: 'email', recipient: 'ada@example.org', send_at: 1, message: 'Reminder', status: 'queued', created_at: 1, updated_at: 1 });
+    const checkIn = await c.b.sync.push({
+      mutations: [mutation(5, 'bookings.checkIn', { appointmentId: appt2 }, c.manager, [update('reminders', ghost, { status: 'cancelled' }), update('appointments', base2, { status: 'checked_in' })])],
+    });
+    expect(checkIn.results[0]).toMatchObject({ status: 'applied', skipped: [{ table: 'reminders', key: ghost['id'], code: 'NOT_FOUND' }] });
+    expect((await c.a.sync.row({ table: 'appointments', key: appt2 }))!.row).toMatchObject({ status: 'checked_in' });
+    expect(await c.a.sync.row({ table: 'reminders', key: String(ghost['id']) })).toMatchObject({ row: null, deleted: true });
+    // Any other change to a row the service does not have is still refused.
+    const edit = await c.b.sync.push({ mutations: [mutation(6, 'bookings.setReminderPreference', { patientId: c.patient, optOut: false }, c.manager, [update('reminders', { ...ghost, id: id() }, { message: 'Changed' })])] });
+    expect(edit.results[0]).toMatchObject({ status: 'rejected', code: 'NOT_FOUND' });
   });
 
   it('last writer wins by service order, column by column, and every overwritten edit is recorded', async () => {
