@@ -550,9 +550,10 @@ describe('LAN receiver: no plaintext of an unfinished upload survives', () => {
     const h = await startHarness('plain-idle', { unfinishedUploadIdleMs: 1500 });
     const profile = await pairTablet(h);
     await cutUpload(h, profile);
-    await waitForAsync(async () => (await filesHolding(h.dataDir, needles)).length === 0, 10_000, 'the idle upload removed');
+    // The files go first, then the discard is logged (after its last await): wait for both.
+    const discarded = () => h.logger.lines.some((l) => l.message === 'lan.upload.discarded' && l.fields['reason'] === 'idle');
+    await waitForAsync(async () => discarded() && (await filesHolding(h.dataDir, needles)).length === 0, 10_000, 'the idle upload removed');
     expect(h.receiver.state().uploadsInFlight).toEqual([]);
-    expect(h.logger.lines.some((l) => l.message === 'lan.upload.discarded' && l.fields['reason'] === 'idle')).toBe(true);
     const completion = h.nextCompletion();
     await uploadFile(SAMPLE, { server: profile, token: profile.token, metadata: { patientMrn: MRN } });
     expect((await readFile((await completion).filePath)).equals(sample)).toBe(true);
