@@ -38,6 +38,10 @@ function readBody(req: http.IncomingMessage, max: number): Promise<string> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
+    // A client that goes away mid-body: nothing to answer, nothing left waiting.
+    req.on('close', () => {
+      if (!req.complete) reject(new TRPCError({ code: 'CLIENT_CLOSED_REQUEST' }));
+    });
   });
 }
 
