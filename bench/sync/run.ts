@@ -32,7 +32,7 @@ import { createOpsFixture, seedOperations, type OpsFixture } from '../../main/op
 import { newId } from '../../main/records/index';
 import { silentLogger } from '../../main/shared/logger';
 import { createSync } from '../../main/sync/index';
-import type { KeyStore } from '../../main/vault/index';
+import { memoryKeyStore, SERVICE_ADMIN, serviceAdmin } from '../../main/sync/test-service';
 import { startServiceProcess, type Running } from '../../server/app/test-process';
 import { openTestDatabase } from '../../server/db/test-databases';
 import { median, openLoop, percentile } from './open-loop';
@@ -44,21 +44,8 @@ const SECONDS = opt('seconds', 5);
 const MUTATIONS = opt('mutations', 1500);
 const DEVICES = opt('devices', 4);
 const ROUNDS = opt('rounds', 3);
-const ADMIN = 'bench-sync-admin-token-0123456789abcdef0123';
 const RATES = [100, 500, 1000];
 const BATCH = 100;
-
-function memoryKeyStore(): KeyStore {
-  const m = new Map<string, Buffer>();
-  return { get: async (a) => m.get(a) ?? null, set: async (a, k) => void m.set(a, Buffer.from(k)), delete: async (a) => m.delete(a) };
-}
-
-async function admin<T>(url: string, path: string, input: unknown): Promise<T> {
-  const res = await fetch(`${url}/trpc/admin.${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(input) });
-  const json = (await res.json()) as { result?: { data: T }; error?: unknown };
-  if (!json.result) throw new Error(`admin.${path}: ${JSON.stringify(json.error)}`);
-  return json.result.data;
-}
 
 interface Station {
   token: string;
@@ -79,7 +66,7 @@ async function stations(url: string, clinicIds: string[]): Promise<Station[]> {
     // The first workstation of a clinic sets it up; the others get it at enrolment.
     const ids = seeded.get(clinicId) ?? seedOperations(f);
     seeded.set(clinicId, ids);
-    const { code } = await admin<{ code: string }>(url, 'issueEnrolmentCode', { clinicId });
+    const { code } = await serviceAdmin(url)<{ code: string }>('issueEnrolmentCode', { clinicId });
     await sync.enrol({ serviceUrl: url, code, caPem: null }, f.manager);
     await sync.dispose();
     const total = MUTATIONS * ROUNDS;
@@ -178,14 +165,14 @@ async function closedLoopMax(urls: string[], tokens: string[]): Promise<{ rps: n
 }
 
 async function scenario(label: string, env: NodeJS.ProcessEnv, processes: number) {
-  const base = { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000', SERVICE_ADMIN_TOKEN: ADMIN, REMINDER_INTERVAL_MS: '3600000', ...env };
+  const base = { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000', SERVICE_ADMIN_TOKEN: SERVICE_ADMIN, REMINDER_INTERVAL_MS: '3600000', ...env };
   const procs: Array<Running & { url: string }> = [];
   for (let i = 0; i < processes; i++) procs.push(await startServiceProcess(base));
   const urls = procs.map((p) => p.url);
   try {
-    const one = (await admin<{ clinicId: string }>(urls[0]!, 'createClinic', { name: 'Bench Clinic' })).clinicId;
+    const one = (await serviceAdmin(urls[0]!)<{ clinicId: string }>('createClinic', { name: 'Bench Clinic' })).clinicId;
     const many: string[] = [];
-    for (let d = 0; d < DEVICES; d++) many.push((await admin<{ clinicId: string }>(urls[0]!, 'createClinic', { name: `Bench Clinic ${d}` })).clinicId);
+    for (let d = 0; d < DEVICES; d++) many.push((await serviceAdmin(urls[0]!)<{ clinicId: string }>('createClinic', { name: `Bench Clinic ${d}` })).clinicId);
     const shared = await stations(urls[0]!, Array.from({ length: DEVICES }, () => one));
     const apart = await stations(urls[0]!, many);
     for (const [name, list] of [[`${DEVICES} devices of one clinic`, shared], [`${DEVICES} clinics, a device each`, apart]] as const) {

@@ -42,7 +42,8 @@ import { openClinicRecord, tables, unwrapOpen, type ClinicRecord } from '../reco
 import { silentLogger } from '../shared/logger';
 import type { KeyStore } from '../vault/index';
 import { createSync, type SyncService } from './sync.service';
-import { createServiceDatabase, memoryKeyStore, serviceAdmin, startService, type ServiceProcess } from './test-service';
+import { startServiceProcess } from '../../server/app/test-process';
+import { createServiceDatabase, memoryKeyStore, SERVICE_START_MS, SERVICE_TEST_ENV, serviceAdmin } from './test-service';
 import type { WorkstationConfig } from './workstation.fixture';
 
 const PG_URL = process.env['COHERENCY_TEST_DATABASE_URL'] ?? '';
@@ -341,7 +342,8 @@ describe.skipIf(!PG_URL)(`fault test (seed ${SEED}, ${COMMANDS} commands, Postgr
     const { su } = database;
     cleanups.push(() => database.drop());
     const env = { ...database.env, DATABASE_POOL_SIZE: '4' };
-    const services: ServiceProcess[] = [await startService(env)];
+    const startService = (e: NodeJS.ProcessEnv) => startServiceProcess({ ...SERVICE_TEST_ENV, ...e }, SERVICE_START_MS);
+    const services = [await startService(env)];
     services.push(await startService(env));
     cleanups.push(async () => {
       for (const s of services) {

@@ -20,7 +20,9 @@ import { createOpsFixture, seedOperations, START, type OpsFixture } from '../ope
 import { newId, storedCursor } from '../records/index';
 import { silentLogger } from '../shared/logger';
 import { createSync, type SyncService } from './sync.service';
-import { createServiceDatabase, memoryKeyStore, serviceAdmin, startService, withDb } from './test-service';
+import { startServiceProcess } from '../../server/app/test-process';
+import { withDatabase } from '../../server/db/test-databases';
+import { createServiceDatabase, memoryKeyStore, SERVICE_START_MS, SERVICE_TEST_ENV, serviceAdmin } from './test-service';
 
 const PG_URL = process.env['COHERENCY_TEST_DATABASE_URL'] ?? '';
 const REPLICA = process.env['COHERENCY_TEST_REPLICA_URL'] ?? '';
@@ -48,14 +50,14 @@ describe.skipIf(!PG_URL || !REPLICA)('workstation pulls with a streaming replica
   it('the workstation that pushed pulls past its own writes from the primary while the replica lags; another one waits for the replica', async () => {
     const database = await createServiceDatabase(PG_URL, 'cw_replica');
     cleanups.push(() => database.drop());
-    const service = await startService({ ...database.env, DATABASE_REPLICA_URLS: withDb(REPLICA, database.name, 'coherency_service'), DATABASE_POOL_SIZE: '2' });
+    const service = await startServiceProcess({ ...SERVICE_TEST_ENV, ...database.env, DATABASE_REPLICA_URLS: withDatabase(REPLICA, database.name, 'coherency_service'), DATABASE_POOL_SIZE: '2' }, SERVICE_START_MS);
     cleanups.push(async () => {
       service.child.kill('SIGKILL');
       await service.exited;
     });
     // Superuser on the replica, once it has replayed the new database and its migrations.
     const standby = await eventually('the migrated database on the replica', async () => {
-      const c = new pg.Client({ connectionString: withDb(REPLICA, database.name) });
+      const c = new pg.Client({ connectionString: withDatabase(REPLICA, database.name) });
       c.on('error', () => undefined);
       try {
         await c.connect();

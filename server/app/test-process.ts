@@ -65,8 +65,8 @@ function start(args: string[], env: NodeJS.ProcessEnv, ready: (line: Record<stri
   });
 }
 
-export async function startServiceProcess(env: NodeJS.ProcessEnv): Promise<Running & { url: string; port: number }> {
-  const r = await start(['server/main.ts'], { PLAIN_HTTP: '1', HOST: '127.0.0.1', PORT: '0', ...env }, (l) => l['event'] === 'server.listening');
+export async function startServiceProcess(env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<Running & { url: string; port: number }> {
+  const r = await start(['server/main.ts'], { PLAIN_HTTP: '1', HOST: '127.0.0.1', PORT: '0', ...env }, (l) => l['event'] === 'server.listening', timeoutMs);
   return Object.assign(r, { url: String(r.first['url']), port: Number(r.first['port']) });
 }
 

@@ -13,7 +13,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { withReplicas, type PgDatabase, type PgQueryResultHKT, type PgTransaction } from 'drizzle-orm/pg-core';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
@@ -22,8 +22,6 @@ import { migrate, migratedVersion, loadMigrations, type SqlClient } from './migr
 
 export type Db = PgDatabase<PgQueryResultHKT>;
 export type Tx = PgTransaction<PgQueryResultHKT, Record<string, never>, ExtractTablesWithRelations<Record<string, never>>>;
-/** The primary with reads routable to replicas (drizzle `withReplicas`). */
-export type RoutedDb = Db & { $primary: Db; $replicas: Db[] };
 
 export const APP_ROLE = 'coherency_app';
 
@@ -43,8 +41,6 @@ export interface DatabaseOptions {
 
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
-  /** Primary, with reads routable to replicas (drizzle `withReplicas`). */
-  readonly db: RoutedDb;
   /** One transaction scoped to a clinic (RLS). */
   tenant<T>(clinicId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** A transaction with no clinic set: only the routing tables (tenants, enrolment codes) answer. */
@@ -78,8 +74,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return openPglite(options);
 }
 
-function build(kind: Database['kind'], primary: Db, replicas: Db[], close: () => Promise<void>, raw: SqlClient, replicaRaw: SqlClient[] = []): Database {
-  const routed = withReplicas(primary, (replicas.length > 0 ? replicas : [primary]) as [Db, ...Db[]]) as unknown as RoutedDb;
+function build(kind: Database['kind'], primary: Db, close: () => Promise<void>, raw: SqlClient, replicaRaw: SqlClient[] = []): Database {
   let next = 0;
   const tenant = <R>(on: Db, clinicId: string, fn: (tx: Tx) => Promise<R>): Promise<R> =>
     on.transaction(async (tx) => {
@@ -88,7 +83,6 @@ function build(kind: Database['kind'], primary: Db, replicas: Db[], close: () =>
     });
   return {
     kind,
-    db: routed,
     tenant: (clinicId, fn) => tenant(primary, clinicId, fn),
     unscoped: (fn) => primary.transaction(fn),
     async query(text, params) {
@@ -110,7 +104,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   await migrate(client, options.migrateTo !== undefined ? { to: options.migrateTo } : {});
   await client.query(`SET ROLE ${APP_ROLE}`);
   const db = drizzlePglite(client) as unknown as Db;
-  return build('pglite', db, [], () => client.close(), client);
+  return build('pglite', db, () => client.close(), client);
 }
 
 async function openPostgres(options: DatabaseOptions): Promise<Database> {
@@ -134,6 +128,5 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
   const replicaPools = (options.replicaUrls ?? []).map((url) => new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 }));
   for (const p of replicaPools) p.on('error', () => undefined);
   const primary = drizzlePg(pool) as unknown as Db;
-  const replicas = replicaPools.map((p) => drizzlePg(p) as unknown as Db);
-  return build('postgres', primary, replicas, async () => void (await Promise.all([pool.end(), ...replicaPools.map((p) => p.end())])), pool, replicaPools);
+  return build('postgres', primary, async () => void (await Promise.all([pool.end(), ...replicaPools.map((p) => p.end())])), pool, replicaPools);
 }

@@ -38,7 +38,8 @@ export function testDatabaseKinds(): TestDbKind[] {
   return postgresUrl() ? ['pglite', 'postgres'] : ['pglite'];
 }
 
-function withDatabase(url: string, db: string, user?: string): string {
+/** `url` (a server's) pointing at database `db`, as `user` when given. */
+export function withDatabase(url: string, db: string, user?: string): string {
   const u = new URL(url);
   u.pathname = `/${db}`;
   if (user) {
@@ -48,7 +49,8 @@ function withDatabase(url: string, db: string, user?: string): string {
   return u.toString();
 }
 
-async function ensureRoles(admin: pg.Client): Promise<void> {
+/** The run-time roles (`coherency_app`, and `coherency_service` in it) on the cluster `admin` is connected to. */
+export async function ensureRoles(admin: pg.Client): Promise<void> {
   // Roles are per cluster and test files run in parallel: create-if-missing, tolerating a race.
   for (const stmt of [
     `CREATE ROLE coherency_app NOLOGIN NOSUPERUSER NOBYPASSRLS`,
