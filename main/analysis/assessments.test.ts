@@ -11,21 +11,14 @@ import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePly, makeCavityPhantom } from './measure/phantoms';
-import { createMemoryLogger } from '../shared/logger';
-import { createKeytarKeyStore } from '../vault/index';
-import { assertKeyringWhenRequired, keyringSuiteDir, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
-import { createCaller, createContextInner } from '../api/index';
-import { createServices } from '../app/index';
+import { assertKeyringWhenRequired, skipKeyring } from '../vault/test-keyring';
+import { apiSuite } from '../app/test-api';
 
 const PASSWORD = 'correct horse battery staple';
 
 describe.skipIf(skipKeyring)('assessments (real record, keychain, workers)', () => {
   assertKeyringWhenRequired();
-  const dataDir = keyringSuiteDir('cw-assess-');
-  const keyStore = createKeytarKeyStore({ service: TEST_SERVICE });
-  const logger = createMemoryLogger();
-  const services = createServices({ dataDir, keyStore, logger, lan: { host: '127.0.0.1', port: 0, advertise: false } });
-  const caller = (id: string) => createCaller(createContextInner({ services, transport: 'http', connectionId: id }));
+  const { dataDir, keyStore, logger, services, caller } = apiSuite('cw-assess-');
   const anon = caller('anon');
   const admin = caller('admin');
   const nurse = caller('nurse');

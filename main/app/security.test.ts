@@ -12,9 +12,8 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_UPLOAD_BYTES } from '../../common/scans';
 import { bundledModelManifest } from '../analysis/segmentation/index';
-import { createMemoryLogger } from '../shared/logger';
-import { createKeytarKeyStore } from '../vault/index';
-import { assertKeyringWhenRequired, keyringSuiteDir, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
+import { assertKeyringWhenRequired, skipKeyring } from '../vault/test-keyring';
+import { apiSuite } from './test-api';
 import { createCaller, createContextInner } from '../api/index';
 import { createServices } from './index';
 import { modelManifestFor } from '../analysis/index';
@@ -47,11 +46,7 @@ async function nextOf<T>(it: AsyncIterator<T>, ms = 3000): Promise<T | 'ended' |
 
 describe.skipIf(skipKeyring)('security: attacks through the API (real record, keychain, workers)', () => {
   assertKeyringWhenRequired();
-  const dataDir = keyringSuiteDir('cw-security-');
-  const keyStore = createKeytarKeyStore({ service: TEST_SERVICE });
-  const logger = createMemoryLogger();
-  const services = createServices({ dataDir, keyStore, logger, lan: { host: '127.0.0.1', port: 0, advertise: false } });
-  const caller = (id: string) => createCaller(createContextInner({ services, transport: 'http', connectionId: id }));
+  const { dataDir, keyStore, logger, services, caller } = apiSuite('cw-security-');
   const anon = caller('anon');
   const admin = caller('admin');
   const adminB = caller('admin-b');

@@ -13,10 +13,8 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpStatusError, pair, uploadFile, type Profile } from '../../tools/tablet-sim/client';
 import { encodePly, makeCavityPhantom } from '../analysis/test-phantoms';
-import { createMemoryLogger } from '../shared/logger';
-import { createKeytarKeyStore } from '../vault/index';
-import { assertKeyringWhenRequired, keyringSuiteDir, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
-import { createCaller, createContextInner } from '../api/index';
+import { assertKeyringWhenRequired, skipKeyring } from '../vault/test-keyring';
+import { apiSuite } from '../app/test-api';
 import { createServices } from '../app/index';
 
 const PASSWORD = 'correct horse battery staple';
@@ -48,11 +46,7 @@ function filesUnder(dir: string): string[] {
 
 describe.skipIf(skipKeyring)('LAN receiver → import / inbox (real HTTPS on 127.0.0.1, real record and keychain)', () => {
   assertKeyringWhenRequired();
-  const dataDir = keyringSuiteDir('cw-lan-api-');
-  const keyStore = createKeytarKeyStore({ service: TEST_SERVICE });
-  const logger = createMemoryLogger();
-  const services = createServices({ dataDir, keyStore, logger, lan: { host: '127.0.0.1', port: 0, advertise: false } });
-  const caller = (id: string) => createCaller(createContextInner({ services, transport: 'http', connectionId: id }));
+  const { dataDir, keyStore, logger, services, caller } = apiSuite('cw-lan-api-');
   const anon = caller('anon');
   const admin = caller('admin');
   const nurse = caller('nurse');

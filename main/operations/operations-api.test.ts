@@ -9,21 +9,14 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localToEpochString } from '../../common/time';
 import { newId } from '../records/index';
-import { createMemoryLogger } from '../shared/logger';
-import { createKeytarKeyStore } from '../vault/index';
-import { assertKeyringWhenRequired, keyringSuiteDir, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
-import { createCaller, createContextInner } from '../api/index';
-import { createServices } from '../app/index';
+import { assertKeyringWhenRequired, skipKeyring } from '../vault/test-keyring';
+import { apiSuite } from '../app/test-api';
 
 const PASSWORD = 'correct horse battery staple';
 
 describe.skipIf(skipKeyring)('operations over tRPC (real record, keychain)', () => {
   assertKeyringWhenRequired();
-  const dataDir = keyringSuiteDir('cw-ops-api-');
-  const keyStore = createKeytarKeyStore({ service: TEST_SERVICE });
-  const logger = createMemoryLogger();
-  const services = createServices({ dataDir, keyStore, logger, lan: { host: '127.0.0.1', port: 0, advertise: false } });
-  const caller = (id: string) => createCaller(createContextInner({ services, transport: 'http', connectionId: id }));
+  const { dataDir, keyStore, logger, services, caller } = apiSuite('cw-ops-api-');
   const anon = caller('anon');
   const admin = caller('admin');
   const manager = caller('manager');

@@ -13,11 +13,8 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompareJob } from '../../common/review';
 import { encodePly, makeCavityPhantom, type CavitySpec } from '../analysis/test-phantoms';
-import { createMemoryLogger } from '../shared/logger';
-import { createKeytarKeyStore } from '../vault/index';
-import { assertKeyringWhenRequired, keyringSuiteDir, skipKeyring, TEST_SERVICE } from '../vault/test-keyring';
-import { createCaller, createContextInner } from '../api/index';
-import { createServices } from '../app/index';
+import { assertKeyringWhenRequired, skipKeyring } from '../vault/test-keyring';
+import { apiSuite } from '../app/test-api';
 
 const PASSWORD = 'correct horse battery staple';
 const DAY = 86_400_000;
@@ -30,11 +27,7 @@ const code = (e: unknown) => (e instanceof TRPCError ? e.code : String(e));
 
 describe.skipIf(skipKeyring)('review (real record, keychain, workers)', () => {
   assertKeyringWhenRequired();
-  const dataDir = keyringSuiteDir('cw-review-');
-  const keyStore = createKeytarKeyStore({ service: TEST_SERVICE });
-  const logger = createMemoryLogger();
-  const services = createServices({ dataDir, keyStore, logger, lan: { host: '127.0.0.1', port: 0, advertise: false } });
-  const caller = (id: string) => createCaller(createContextInner({ services, transport: 'http', connectionId: id }));
+  const { dataDir, keyStore, logger, services, caller } = apiSuite('cw-review-');
   const anon = caller('anon');
   const admin = caller('admin');
   const nurse = caller('nurse');
